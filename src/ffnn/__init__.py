@@ -1,0 +1,78 @@
+"""ffnn: feed-forward neural networks with backpropagation written by hand in NumPy.
+
+>>> import ffnn
+>>> net = ffnn.Network(4, [8, 3], ["sigmoid", "softmax"], seed=0)
+>>> X, targets = ffnn.datasets.load_iris()
+>>> layer_grads = net.backprop(X, targets, "cross_entropy")
+>>> ffnn.gradcheck(net, X[:10], targets[:10], "cross_entropy").passed
+True
+"""
+
+from . import activations, datasets, losses
+from .activations import (
+    ELU,
+    Activation,
+    Identity,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    elu,
+    get_activation,
+    identity,
+    leaky_relu,
+    relu,
+    sigmoid,
+    softmax,
+    tanh,
+)
+from .gradcheck import GradcheckResult, gradcheck
+from .losses import (
+    MSE,
+    BinaryCrossEntropy,
+    CrossEntropy,
+    Loss,
+    binary_cross_entropy,
+    cross_entropy,
+    get_loss,
+    mse,
+)
+from .network import BackpropTrace, LayerTrace, Network
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Network",
+    "BackpropTrace",
+    "LayerTrace",
+    "gradcheck",
+    "GradcheckResult",
+    "Activation",
+    "Identity",
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "Softmax",
+    "identity",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "softmax",
+    "get_activation",
+    "Loss",
+    "MSE",
+    "BinaryCrossEntropy",
+    "CrossEntropy",
+    "mse",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "get_loss",
+    "activations",
+    "losses",
+    "datasets",
+]

@@ -1,0 +1,104 @@
+"""Argument checks shared by the public entry points.
+
+Every check raises a ``ValueError`` or ``TypeError`` whose message names the argument, says
+what was expected and shows what came. The checks run once per public call, never inside the
+inner loops of the forward and backward passes.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
+    """Return ``dtype`` as a NumPy dtype, which must be float64 or float32."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{name} must be float64 or float32, got {dtype!r}") from exc
+    if resolved not in FLOAT_DTYPES:
+        raise ValueError(f"{name} must be float64 or float32, got {resolved.name}")
+    return resolved
+
+
+def check_positive_int(value, name: str) -> int:
+    """Return ``value`` as an int, which must be an integer >= 1 (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be a positive integer, got {value!r} ({type(value).__name__})"
+        )
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return int(value)
+
+
+def check_penalty(value, name: str) -> float:
+    """Return a penalty strength as a float, which must be finite and >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a non-negative number, got {value!r} ({type(value).__name__})"
+        )
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return value
+
+
+def as_float_array(data, name: str, dtype: np.dtype) -> np.ndarray:
+    """Convert ``data`` to an array of ``dtype``, refusing non-numbers, NaN and inf."""
+    array = np.asarray(data)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got an array of dtype {array.dtype}")
+    array = np.asarray(array, dtype=dtype)
+    if not np.isfinite(array).all():
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(f"{name} must be finite, got {bad} NaN or inf value(s) of {array.size}")
+    return array
+
+
+def check_inputs(X, n_features: int, dtype: np.dtype, name: str = "X") -> np.ndarray:
+    """Return ``X`` as a 2-D array ``(n_samples, n_features)`` of ``dtype``.
+
+    A 1-D ``X`` of shape ``(n_features,)`` is one sample and comes back as ``(1, n_features)``.
+    """
+    X = as_float_array(X, name, dtype)
+    if X.ndim == 1:
+        X = X.reshape(1, -1)
+    elif X.ndim != 2:
+        raise ValueError(
+            f"{name} must have shape (n_samples, {n_features}) or ({n_features},), "
+            f"got an array of shape {X.shape}"
+        )
+    if X.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {X.shape[1]} features per sample but the network's input size is "
+            f"{n_features}: expected shape (n_samples, {n_features}) or ({n_features},), "
+            f"got {X.shape}"
+        )
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one sample, got shape {X.shape}")
+    return X
+
+
+def check_targets(targets, n_samples: int, n_outputs: int, dtype: np.dtype, one_sample: bool,
+                  name: str = "targets") -> np.ndarray:
+    """Return ``targets`` as a 2-D array ``(n_samples, n_outputs)`` of ``dtype``.
+
+    With one sample (a 1-D input) the targets are ``(n_outputs,)``; with one output a batch's
+    targets may also be given as ``(n_samples,)``.
+    """
+    Y = as_float_array(targets, name, dtype)
+    expected = f"({n_outputs},)" if one_sample else f"({n_samples}, {n_outputs})"
+    if one_sample and Y.shape in ((n_outputs,), (1, n_outputs)):
+        return Y.reshape(1, n_outputs)
+    if not one_sample and Y.shape == (n_samples, n_outputs):
+        return Y
+    if not one_sample and n_outputs == 1 and Y.shape == (n_samples,):
+        return Y.reshape(n_samples, 1)
+    raise ValueError(
+        f"{name} must match the network's output: expected shape {expected}, got {Y.shape}"
+    )

@@ -1,0 +1,370 @@
+"""Activation functions with their vector-Jacobian products.
+
+A layer computes ``z = a_prev @ W + b`` and ``a = f(z)``. Backpropagation needs, for each
+layer, ``dC_dz`` from ``dC_da``: the vector-Jacobian product of ``f``. For an elementwise
+``f`` that is ``dC_da * f'(z)``; for softmax, whose Jacobian is full, it is
+``a * (dC_da - sum(dC_da * a))`` row by row. Every activation here offers
+
+- ``forward(z)``: ``a``, same shape and dtype as ``z``;
+- ``backward(z, a, dC_da)``: ``dC_dz``, the vector-Jacobian product;
+- ``derivative(z, a)``: ``da_dz`` elementwise (elementwise activations only);
+- ``reference(z)``: the same function written with ``autograd.numpy``, the independent
+  oracle that :func:`ffnn.gradcheck` differentiates.
+
+Anywhere an activation is expected, a name (``"relu"``), an object (``LeakyReLU(0.2)``) or a
+pair ``(f, f_prime)`` as in the course notebook is accepted; see :func:`get_activation`.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+
+import autograd.numpy as anp
+import autograd.scipy.special as asp
+import numpy as np
+from scipy.special import expit
+
+__all__ = [
+    "Activation",
+    "Identity",
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "LeakyReLU",
+    "ELU",
+    "Softmax",
+    "FunctionActivation",
+    "identity",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "softmax",
+    "get_activation",
+    "ACTIVATION_NAMES",
+]
+
+
+class Activation:
+    """Base class of activations.
+
+    Subclass it and implement ``forward`` and ``derivative`` for an elementwise function, or
+    ``forward`` and ``backward`` (and set ``elementwise = False``) for one that mixes a row.
+    Write ``forward`` with ``autograd.numpy`` (or override ``reference``) so that
+    :func:`ffnn.gradcheck` can differentiate it.
+
+    Attributes
+    ----------
+    name : str
+        Short name, used in messages and tables.
+    elementwise : bool
+        Whether ``a[i]`` depends on ``z[i]`` only, so that ``derivative`` exists.
+    outputs_probabilities : bool
+        Whether every output lies in (0, 1), so the cross-entropies may follow it.
+    kinks : tuple of float
+        Points where the derivative jumps; finite differences across them are meaningless.
+    """
+
+    name: str = "activation"
+    elementwise: bool = True
+    outputs_probabilities: bool = False
+    kinks: tuple[float, ...] = ()
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        """Return ``a = f(z)``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement forward(z)")
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """Return ``da_dz = f'(z)`` elementwise, given ``z`` and ``a = f(z)``."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement derivative(z, a) or backward(z, a, dC_da)"
+        )
+
+    def backward(self, z: np.ndarray, a: np.ndarray, dC_da: np.ndarray) -> np.ndarray:
+        """Return ``dC_dz``, the vector-Jacobian product ``dC_da · da/dz``."""
+        return dC_da * self.derivative(z, a)
+
+    def reference(self, z):
+        """The same function, traceable by autograd (defaults to ``forward``)."""
+        return self.forward(z)
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        return self.forward(z)
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({params})"
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(vars(self).items()))))
+
+
+def _one(z: np.ndarray):
+    """1 in the dtype of ``z``: keeps float32 results float32 inside ``np.where``."""
+    return z.dtype.type(1)
+
+
+class Identity(Activation):
+    """``f(z) = z``, ``f'(z) = 1``: the output of a regression network."""
+
+    name = "identity"
+
+    def forward(self, z):
+        return z
+
+    def derivative(self, z, a):
+        return np.ones_like(z)
+
+    def backward(self, z, a, dC_da):
+        return dC_da
+
+    def reference(self, z):
+        return z
+
+
+class Sigmoid(Activation):
+    """``f(z) = 1 / (1 + exp(-z))``, ``f'(z) = f(z) (1 - f(z))``.
+
+    Computed with :func:`scipy.special.expit`, which neither overflows nor loses the tails.
+    """
+
+    name = "sigmoid"
+    outputs_probabilities = True
+
+    def forward(self, z):
+        return expit(z)
+
+    def derivative(self, z, a):
+        return a * (1 - a)
+
+    def reference(self, z):
+        return asp.expit(z)
+
+
+class Tanh(Activation):
+    """``f(z) = tanh(z)``, ``f'(z) = 1 - f(z)²``."""
+
+    name = "tanh"
+
+    def forward(self, z):
+        return np.tanh(z)
+
+    def derivative(self, z, a):
+        return 1 - a * a
+
+    def reference(self, z):
+        return anp.tanh(z)
+
+
+class ReLU(Activation):
+    """``f(z) = max(z, 0)``, ``f'(z) = 1 if z > 0 else 0`` (0 at the kink, as the notebook)."""
+
+    name = "relu"
+    kinks = (0.0,)
+
+    def forward(self, z):
+        return np.maximum(z, 0)
+
+    def derivative(self, z, a):
+        return (z > 0).astype(z.dtype)
+
+    def backward(self, z, a, dC_da):
+        return np.where(z > 0, dC_da, 0)
+
+    def reference(self, z):
+        return anp.where(z > 0, z, 0.0)
+
+
+def _check_alpha(alpha, name: str) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not np.isfinite(alpha):
+        raise TypeError(f"{name} must be a finite real number, got {alpha!r}")
+    if alpha < 0:
+        raise ValueError(f"{name} must be >= 0, got {alpha}")
+    return float(alpha)
+
+
+class LeakyReLU(Activation):
+    """``f(z) = z if z > 0 else alpha z``, ``f'(z) = 1 if z > 0 else alpha``.
+
+    Parameters
+    ----------
+    alpha : float, default 0.01
+        Slope for negative ``z``.
+    """
+
+    name = "leaky_relu"
+    kinks = (0.0,)
+
+    def __init__(self, alpha: float = 0.01):
+        self.alpha = _check_alpha(alpha, "LeakyReLU alpha")
+
+    def forward(self, z):
+        return np.where(z > 0, z, self.alpha * z)
+
+    def derivative(self, z, a):
+        return np.where(z > 0, _one(z), z.dtype.type(self.alpha))
+
+    def reference(self, z):
+        return anp.where(z > 0, z, self.alpha * z)
+
+
+class ELU(Activation):
+    """``f(z) = z if z > 0 else alpha (exp(z) - 1)``, ``f'(z) = 1 if z > 0 else f(z) + alpha``.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        Value that ``f`` approaches as ``z → -∞`` is ``-alpha``. With ``alpha = 1`` the
+        derivative is continuous; otherwise it jumps at 0.
+    """
+
+    name = "elu"
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = _check_alpha(alpha, "ELU alpha")
+
+    @property
+    def kinks(self) -> tuple[float, ...]:  # type: ignore[override]
+        return () if self.alpha == 1.0 else (0.0,)
+
+    def forward(self, z):
+        # min(z, 0) keeps exp from overflowing on the branch that np.where discards.
+        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
+
+    def derivative(self, z, a):
+        return np.where(z > 0, _one(z), a + z.dtype.type(self.alpha))
+
+    def reference(self, z):
+        return anp.where(z > 0, z, self.alpha * anp.expm1(anp.minimum(z, 0.0)))
+
+
+class Softmax(Activation):
+    """Row-wise ``f(z)_k = exp(z_k) / Σ_j exp(z_j)``; each row of the output sums to 1.
+
+    Stable: each row's maximum is subtracted before ``exp`` (over the last axis; the
+    notebook's ``axis=0`` mixed samples). The Jacobian is ``diag(a) - a aᵀ`` per row, so the
+    vector-Jacobian product is ``dC_dz = a * (dC_da - Σ_k dC_da_k a_k)``.
+    """
+
+    name = "softmax"
+    elementwise = False
+    outputs_probabilities = True
+
+    def forward(self, z):
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        e /= e.sum(axis=-1, keepdims=True)
+        return e
+
+    def backward(self, z, a, dC_da):
+        return a * (dC_da - np.sum(dC_da * a, axis=-1, keepdims=True))
+
+    def jacobian(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """Per-row Jacobians ``da_k/dz_j = a_k (δ_kj - a_j)``, shape ``z.shape + (k,)``."""
+        return a[..., :, None] * (np.eye(a.shape[-1], dtype=a.dtype) - a[..., None, :])
+
+    def derivative(self, z, a):
+        raise TypeError(
+            "softmax is not elementwise: use backward(z, a, dC_da) or jacobian(z, a)"
+        )
+
+    def reference(self, z):
+        return anp.exp(z - asp.logsumexp(z, axis=-1, keepdims=True))
+
+
+class FunctionActivation(Activation):
+    """An activation from a pair ``(f, f_prime)`` of elementwise functions of ``z``.
+
+    Parameters
+    ----------
+    f : callable
+        ``a = f(z)``. Write it with ``autograd.numpy`` so that gradcheck can use autograd.
+    f_prime : callable
+        ``da_dz = f_prime(z)``, as in the notebook's ``sigmoid_der``.
+    name : str, optional
+        Name used in messages; defaults to ``f.__name__``.
+    """
+
+    def __init__(self, f: Callable, f_prime: Callable, name: str | None = None):
+        if not callable(f) or not callable(f_prime):
+            raise TypeError(
+                f"an activation pair must be two callables (f, f_prime), got "
+                f"({type(f).__name__}, {type(f_prime).__name__})"
+            )
+        self.f = f
+        self.f_prime = f_prime
+        self.name = name or getattr(f, "__name__", "custom")
+
+    def forward(self, z):
+        return self.f(z)
+
+    def derivative(self, z, a):
+        return self.f_prime(z)
+
+    def reference(self, z):
+        return self.f(z)
+
+
+identity = Identity()
+sigmoid = Sigmoid()
+tanh = Tanh()
+relu = ReLU()
+leaky_relu = LeakyReLU()
+elu = ELU()
+softmax = Softmax()
+
+_REGISTRY: dict[str, Callable[[], Activation]] = {
+    "identity": Identity,
+    "sigmoid": Sigmoid,
+    "logistic": Sigmoid,  # scikit-learn's name
+    "tanh": Tanh,
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "elu": ELU,
+    "softmax": Softmax,
+}
+ACTIVATION_NAMES: tuple[str, ...] = tuple(_REGISTRY)
+
+
+def get_activation(spec, name: str = "activation") -> Activation:
+    """Resolve a name, an :class:`Activation`, its class, or an ``(f, f_prime)`` pair.
+
+    Parameters
+    ----------
+    spec : str, Activation, type or tuple
+        What the user gave.
+    name : str
+        The argument's name, for error messages.
+
+    Returns
+    -------
+    Activation
+    """
+    if isinstance(spec, Activation):
+        return spec
+    if isinstance(spec, str):
+        key = spec.strip().lower().replace("-", "_")
+        if key not in _REGISTRY:
+            raise ValueError(
+                f"{name}: unknown activation {spec!r}; valid names are "
+                f"{', '.join(ACTIVATION_NAMES)}"
+            )
+        return _REGISTRY[key]()
+    if isinstance(spec, type) and issubclass(spec, Activation):
+        return spec()
+    if isinstance(spec, (tuple, list)) and len(spec) == 2 and all(callable(f) for f in spec):
+        return FunctionActivation(*spec)
+    if callable(spec):
+        raise TypeError(
+            f"{name}: a plain function {getattr(spec, '__name__', spec)!r} has no derivative; "
+            "pass a pair (f, f_prime), an Activation, or one of the names "
+            f"{', '.join(ACTIVATION_NAMES)}"
+        )
+    raise TypeError(
+        f"{name} must be an activation name ({', '.join(ACTIVATION_NAMES)}), an Activation, "
+        f"or a pair (f, f_prime); got {spec!r} ({type(spec).__name__})"
+    )

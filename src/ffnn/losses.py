@@ -1,0 +1,293 @@
+"""Costs with their gradients with respect to the prediction.
+
+Every cost is a mean over samples, so a learning rate does not depend on the batch size.
+Arrays are ``(n_samples, n_outputs)``; a 1-D prediction is one sample.
+
+==========================  ==========================================  ==========================
+loss                        value C                                     gradient dC/dŷ
+==========================  ==========================================  ==========================
+``mse``                     ``mean((ŷ - y)²)`` over all elements        ``2 (ŷ - y) / ŷ.size``
+``binary_cross_entropy``    ``-Σ [y log ŷ + (1-y) log(1-ŷ)] / n``       ``(ŷ - y) / (ŷ (1-ŷ)) / n``
+``cross_entropy``           ``-Σ y log ŷ / n``                          ``-y / ŷ / n``
+==========================  ==========================================  ==========================
+
+The cross-entropies sum over outputs and average over the ``n`` samples (scikit-learn's
+log-loss). They need predictions in (0, 1), so they follow a sigmoid or softmax output layer
+(any activation with ``outputs_probabilities = True``). On their general path ``ŷ`` is clipped
+to ``[ε, 1 - ε]``, ε = 1e-15 in float64 and 1e-7 in float32, so predictions of exactly 0 or 1
+stay finite. Softmax + cross-entropy and sigmoid + binary cross-entropy also have a fused path
+from the logits ``z``: the value via log-sum-exp and softplus, and ``dC/dz = (p - y) / n``,
+exact and stable for any logits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import autograd.numpy as anp
+import numpy as np
+from scipy.special import logsumexp
+
+from .activations import Activation, Sigmoid, Softmax
+
+__all__ = [
+    "Loss",
+    "MSE",
+    "BinaryCrossEntropy",
+    "CrossEntropy",
+    "FunctionLoss",
+    "mse",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "get_loss",
+    "LOSS_NAMES",
+]
+
+
+def _n_samples(y_pred) -> int:
+    return y_pred.shape[0] if np.ndim(y_pred) == 2 else 1
+
+
+def clip_epsilon(dtype) -> float:
+    """ε for clipping probabilities: 1e-15 in float64, 1e-7 in float32."""
+    return 1e-7 if np.dtype(dtype) == np.float32 else 1e-15
+
+
+class Loss:
+    """Base class of costs.
+
+    Subclass it and implement ``value`` and ``gradient``; write ``value`` with
+    ``autograd.numpy`` (or override ``reference``) so that gradcheck can differentiate it.
+
+    Attributes
+    ----------
+    requires_probabilities : bool
+        Whether predictions must lie in (0, 1) (the output activation must say it gives them).
+    fused_activation : type or None
+        The output activation with which :meth:`logits_value` and :meth:`logits_gradient`
+        give the cost and ``dC/dz`` straight from the logits.
+    """
+
+    name: str = "loss"
+    requires_probabilities: bool = False
+    fused_activation: type[Activation] | None = None
+
+    def value(self, y_pred: np.ndarray, y: np.ndarray) -> float:
+        """Return the cost ``C(ŷ, y)``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement value(y_pred, y)")
+
+    def gradient(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Return ``dC_da`` of the output layer, shape of ``y_pred``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement gradient(y_pred, y)")
+
+    def reference(self, y_pred, y):
+        """The cost, traceable by autograd (defaults to ``value``)."""
+        return self.value(y_pred, y)
+
+    def __call__(self, y_pred: np.ndarray, y: np.ndarray) -> float:
+        return self.value(y_pred, y)
+
+    def fuses_with(self, activation: Activation) -> bool:
+        """Whether the fused path from the logits applies after ``activation``."""
+        return self.fused_activation is not None and type(activation) is self.fused_activation
+
+    def logits_value(self, z: np.ndarray, y: np.ndarray) -> float:
+        """The cost from the output layer's logits ``z`` (fused path)."""
+        raise NotImplementedError
+
+    def logits_gradient(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``dC_dz = (a - y) / n`` from the output ``a`` (fused path)."""
+        return (a - y) / _n_samples(a)
+
+    def check_output(self, activation: Activation, name: str = "loss") -> None:
+        """Refuse an output activation whose values may leave (0, 1) when they must not."""
+        if self.requires_probabilities and not activation.outputs_probabilities:
+            raise ValueError(
+                f"{name}: {self.name} needs predictions in (0, 1), so the output layer must "
+                f"be sigmoid or softmax, got {activation.name}"
+            )
+
+    def check_targets(self, y: np.ndarray, name: str = "targets") -> None:
+        """Refuse targets that the cost is not defined for (nothing to check by default)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+
+class MSE(Loss):
+    """Mean squared error over all elements.
+
+    ``C = mean((ŷ - y)²)`` and ``dC/dŷ = 2 (ŷ - y) / ŷ.size`` (the notebook's ``mse_der``).
+    """
+
+    name = "mse"
+
+    def value(self, y_pred, y):
+        diff = y_pred - y
+        return float(np.vdot(diff, diff) / diff.size)
+
+    def gradient(self, y_pred, y):
+        return (2 / y_pred.size) * (y_pred - y)
+
+    def reference(self, y_pred, y):
+        return anp.mean((y_pred - y) ** 2)
+
+
+def _check_unit_interval(y: np.ndarray, name: str, loss: str) -> None:
+    if y.size and (y.min() < 0 or y.max() > 1):
+        raise ValueError(
+            f"{name}: {loss} needs targets in [0, 1], got values from {y.min():g} to {y.max():g}"
+        )
+
+
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy, summed over outputs and averaged over samples.
+
+    ``C = -Σ [y log ŷ + (1 - y) log(1 - ŷ)] / n`` and
+    ``dC/dŷ = (-y / ŷ + (1 - y) / (1 - ŷ)) / n``, with ŷ clipped to ``[ε, 1 - ε]``.
+    After a sigmoid output the fused path gives ``C = Σ [softplus(z) - y z] / n`` and
+    ``dC/dz = (σ(z) - y) / n``.
+    """
+
+    name = "binary_cross_entropy"
+    requires_probabilities = True
+    fused_activation = Sigmoid
+
+    def value(self, y_pred, y):
+        eps = clip_epsilon(y_pred.dtype)
+        p = np.clip(y_pred, eps, 1 - eps)
+        return float(-np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)) / _n_samples(y_pred))
+
+    def gradient(self, y_pred, y):
+        eps = clip_epsilon(y_pred.dtype)
+        p = np.clip(y_pred, eps, 1 - eps)
+        return (p - y) / (p * (1 - p)) / _n_samples(y_pred)
+
+    def reference(self, y_pred, y):
+        eps = clip_epsilon(y_pred.dtype)
+        p = anp.clip(y_pred, eps, 1 - eps)
+        return -anp.sum(y * anp.log(p) + (1 - y) * anp.log(1 - p)) / _n_samples(y_pred)
+
+    def logits_value(self, z, y):
+        # softplus(z) - y z, with softplus(z) = max(z, 0) + log1p(exp(-|z|)).
+        softplus = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+        return float(np.sum(softplus - y * z) / _n_samples(z))
+
+    def check_targets(self, y, name="targets"):
+        _check_unit_interval(y, name, self.name)
+
+
+class CrossEntropy(Loss):
+    """Categorical cross-entropy, summed over classes and averaged over samples.
+
+    ``C = -Σ y log ŷ / n`` and ``dC/dŷ = -y / ŷ / n``, with ŷ clipped to ``[ε, 1 - ε]``.
+    Each row of ``y`` is a distribution over the classes (one-hot for hard labels). After a
+    softmax output the fused path gives ``C = Σ_i [logsumexp(z_i) - y_i · z_i] / n`` and
+    ``dC/dz = (softmax(z) - y) / n``.
+    """
+
+    name = "cross_entropy"
+    requires_probabilities = True
+    fused_activation = Softmax
+
+    def value(self, y_pred, y):
+        eps = clip_epsilon(y_pred.dtype)
+        return float(-np.sum(y * np.log(np.clip(y_pred, eps, 1 - eps))) / _n_samples(y_pred))
+
+    def gradient(self, y_pred, y):
+        eps = clip_epsilon(y_pred.dtype)
+        return -y / np.clip(y_pred, eps, 1 - eps) / _n_samples(y_pred)
+
+    def reference(self, y_pred, y):
+        eps = clip_epsilon(y_pred.dtype)
+        return -anp.sum(y * anp.log(anp.clip(y_pred, eps, 1 - eps))) / _n_samples(y_pred)
+
+    def logits_value(self, z, y):
+        lse = logsumexp(z, axis=-1, keepdims=True)
+        return float(np.sum(y * (lse - z)) / _n_samples(z))
+
+    def check_targets(self, y, name="targets"):
+        _check_unit_interval(y, name, self.name)
+        sums = y.sum(axis=-1)
+        tol = 1e-4 if y.dtype == np.float32 else 1e-8
+        if not np.allclose(sums, 1, rtol=0, atol=tol * y.shape[-1]):
+            worst = sums.flat[np.argmax(np.abs(sums - 1))]
+            raise ValueError(
+                f"{name}: cross_entropy needs each row of targets to sum to 1 (one-hot or a "
+                f"distribution over the classes), got a row summing to {worst:g}"
+            )
+
+
+class FunctionLoss(Loss):
+    """A cost from a pair ``(C, dC_dŷ)`` of functions of ``(y_pred, y)``, as in the notebook.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(y_pred, y) -> float``. Write it with ``autograd.numpy`` for gradcheck.
+    f_der : callable
+        ``f_der(y_pred, y) -> dC_dŷ`` of the shape of ``y_pred``.
+    name : str, optional
+    """
+
+    def __init__(self, f: Callable, f_der: Callable, name: str | None = None):
+        if not callable(f) or not callable(f_der):
+            raise TypeError(
+                f"a loss pair must be two callables (cost, cost_der), got "
+                f"({type(f).__name__}, {type(f_der).__name__})"
+            )
+        self.f = f
+        self.f_der = f_der
+        self.name = name or getattr(f, "__name__", "custom")
+
+    def value(self, y_pred, y):
+        return float(self.f(y_pred, y))
+
+    def gradient(self, y_pred, y):
+        return self.f_der(y_pred, y)
+
+    def reference(self, y_pred, y):
+        return self.f(y_pred, y)
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.f, self.f_der))
+
+
+mse = MSE()
+binary_cross_entropy = BinaryCrossEntropy()
+cross_entropy = CrossEntropy()
+
+_REGISTRY: dict[str, Callable[[], Loss]] = {
+    "mse": MSE,
+    "squared_error": MSE,  # scikit-learn's name
+    "binary_cross_entropy": BinaryCrossEntropy,
+    "cross_entropy": CrossEntropy,
+}
+LOSS_NAMES: tuple[str, ...] = tuple(_REGISTRY)
+
+
+def get_loss(spec, name: str = "loss") -> Loss:
+    """Resolve a name, a :class:`Loss`, its class, or a ``(cost, cost_der)`` pair."""
+    if isinstance(spec, Loss):
+        return spec
+    if isinstance(spec, str):
+        key = spec.strip().lower().replace("-", "_")
+        if key not in _REGISTRY:
+            raise ValueError(
+                f"{name}: unknown loss {spec!r}; valid names are {', '.join(LOSS_NAMES)}"
+            )
+        return _REGISTRY[key]()
+    if isinstance(spec, type) and issubclass(spec, Loss):
+        return spec()
+    if isinstance(spec, (tuple, list)) and len(spec) == 2 and all(callable(f) for f in spec):
+        return FunctionLoss(*spec)
+    raise TypeError(
+        f"{name} must be a loss name ({', '.join(LOSS_NAMES)}), a Loss, or a pair "
+        f"(cost, cost_der); got {spec!r} ({type(spec).__name__})"
+    )

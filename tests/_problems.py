@@ -1,0 +1,64 @@
+"""Random networks and data for the gradient tests."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import ffnn
+
+ALL_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax")
+
+# Every valid (output activation, loss) pair: MSE after anything, the cross-entropies after
+# the two activations whose outputs are probabilities.
+VALID_PAIRS = [(act, "mse") for act in ALL_ACTIVATIONS] + [
+    (act, loss)
+    for act in ("sigmoid", "softmax")
+    for loss in ("binary_cross_entropy", "cross_entropy")
+]
+
+
+def scaled_normal(scale_b: float = 0.5):
+    """Weights N(0, 1/n_in) kept 0.05 away from 0 (the kink of the L1 penalty), and non-zero
+    biases, so that bias gradients count."""
+
+    def init(rng, n_in, n_out):
+        W = rng.normal(0, 1 / np.sqrt(n_in), (n_in, n_out))
+        W += np.copysign(0.05, W)
+        return W, rng.normal(0, scale_b, n_out)
+
+    return init
+
+
+def make_targets(rng, loss: str, n_samples: int, n_outputs: int) -> np.ndarray:
+    if loss == "cross_entropy":
+        return ffnn.datasets.one_hot(rng.integers(0, n_outputs, n_samples), n_outputs)
+    if loss == "binary_cross_entropy":
+        return rng.uniform(0, 1, (n_samples, n_outputs))  # soft targets exercise both terms
+    return rng.standard_normal((n_samples, n_outputs))
+
+
+def min_distance_to_kinks(network: ffnn.Network, X, targets, loss) -> float:
+    """How close any z comes to a kink of its activation (inf when none has kinks)."""
+    trace = network.backprop_trace(X, targets, loss)
+    distance = np.inf
+    for layer, f in zip(trace.layers, network.activation_funcs):
+        for kink in f.kinks:
+            distance = min(distance, float(np.abs(layer.z - kink).min()))
+    return distance
+
+
+def make_problem(seed: int, sizes, activations, loss: str, n_samples: int, *,
+                 n_inputs: int = 3, one_sample: bool = False, dtype="float64",
+                 kink_margin: float = 1e-2):
+    """A network and data whose z stay ``kink_margin`` away from every activation's kink."""
+    for attempt in range(100):
+        rng = np.random.default_rng([seed, attempt])
+        network = ffnn.Network(n_inputs, sizes, activations, initializer=scaled_normal(),
+                               dtype=dtype, seed=rng)
+        X = rng.standard_normal((n_samples, n_inputs))
+        targets = make_targets(rng, loss, n_samples, sizes[-1])
+        if one_sample:
+            X, targets = X[0], targets[0]
+        if min_distance_to_kinks(network, X, targets, loss) > kink_margin:
+            return network, X, targets
+    raise RuntimeError("could not draw a problem away from the kinks")
