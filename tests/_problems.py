@@ -47,14 +47,24 @@ def min_distance_to_kinks(network: ffnn.Network, X, targets, loss) -> float:
     return distance
 
 
-def make_problem(seed: int, sizes, activations, loss: str, n_samples: int, *,
-                 n_inputs: int = 3, one_sample: bool = False, dtype="float64",
-                 kink_margin: float = 1e-2):
+def make_problem(
+    seed: int,
+    sizes,
+    activations,
+    loss: str,
+    n_samples: int,
+    *,
+    n_inputs: int = 3,
+    one_sample: bool = False,
+    dtype="float64",
+    kink_margin: float = 1e-2,
+):
     """A network and data whose z stay ``kink_margin`` away from every activation's kink."""
     for attempt in range(100):
         rng = np.random.default_rng([seed, attempt])
-        network = ffnn.Network(n_inputs, sizes, activations, initializer=scaled_normal(),
-                               dtype=dtype, seed=rng)
+        network = ffnn.Network(
+            n_inputs, sizes, activations, initializer=scaled_normal(), dtype=dtype, seed=rng
+        )
         X = rng.standard_normal((n_samples, n_inputs))
         targets = make_targets(rng, loss, n_samples, sizes[-1])
         if one_sample:

@@ -4,7 +4,10 @@ from hypothesis import HealthCheck, settings
 
 # CI draws the same examples every run (derandomized); locally each run explores new ones.
 settings.register_profile(
-    "ci", derandomize=True, max_examples=150, deadline=None,
+    "ci",
+    derandomize=True,
+    max_examples=150,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=150, deadline=None)
