@@ -147,6 +147,19 @@ def test_unknown_names_list_the_valid_ones():
         assert name in str(info.value)
 
 
+def test_a_pair_keeps_the_dtype_and_may_declare_its_kinks():
+    def relu_der(z):
+        return np.where(z > 0, 1, 0)  # integers, as in the notebook
+
+    pair = FunctionActivation(lambda z: anp.where(z > 0, z, 0), relu_der, kinks=(0,))
+    z = Z.astype(np.float32)
+    assert pair(z).dtype == np.float32 and pair.derivative(z, None).dtype == np.float32
+    assert pair.kinks == (0.0,)
+    net = ffnn.Network(2, [3], [pair], seed=0)  # zero biases: z = 0 for X = 0
+    at_kink = ffnn.gradcheck(net, np.zeros((1, 2)), np.ones((1, 3)), "mse")
+    assert at_kink.near_kink
+
+
 def test_a_plain_function_is_refused_with_the_reason():
     with pytest.raises(TypeError, match=r"no derivative.*\(f, f_prime\)"):
         get_activation(np.tanh)

@@ -287,9 +287,16 @@ class FunctionActivation(Activation):
         ``da_dz = f_prime(z)``, as in the notebook's ``sigmoid_der``.
     name : str, optional
         Name used in messages; defaults to ``f.__name__``.
+    kinks : tuple of float, default ()
+        Points where ``f_prime`` jumps (``(0.0,)`` for a ReLU), so that gradcheck can warn
+        when finite differences straddle one.
+
+    Results are cast to the dtype of ``z``, so a float32 network stays float32 even when
+    ``f_prime`` returns integers (as the notebook's ``ReLU_der`` does).
     """
 
-    def __init__(self, f: Callable, f_prime: Callable, name: str | None = None):
+    def __init__(self, f: Callable, f_prime: Callable, name: str | None = None,
+                 kinks: tuple[float, ...] = ()):
         if not callable(f) or not callable(f_prime):
             raise TypeError(
                 f"an activation pair must be two callables (f, f_prime), got "
@@ -298,12 +305,13 @@ class FunctionActivation(Activation):
         self.f = f
         self.f_prime = f_prime
         self.name = name or getattr(f, "__name__", "custom")
+        self.kinks = tuple(float(k) for k in kinks)
 
     def forward(self, z):
-        return self.f(z)
+        return np.asarray(self.f(z), dtype=z.dtype)
 
     def derivative(self, z, a):
-        return self.f_prime(z)
+        return np.asarray(self.f_prime(z), dtype=z.dtype)
 
     def reference(self, z):
         return self.f(z)

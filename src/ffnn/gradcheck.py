@@ -48,14 +48,25 @@ class GradcheckResult:
     near_kink : bool
         Whether some ``z`` lies within a finite-difference step of a kink of its activation
         (ReLU at 0, say), where finite differences cannot be trusted.
+    clipped : bool
+        Whether some prediction reached a cross-entropy's clip ``[ε, 1 - ε]`` on the general
+        (not fused) path, where the cost is flat and the references need not agree.
     shapes : list of tuple
         ``(n_in, n_out)`` of each layer.
+    norms : list of float
+        ``‖g‖`` of each layer's backprop gradient (W and b together): a relative error means
+        little where this is close to 0.
+    reference_norms : dict of str to list of float
+        ``‖g_ref‖`` of each layer for each method.
     """
 
     errors: dict[str, list[float]]
     tolerances: dict[str, float]
     shapes: list[tuple[int, int]]
+    norms: list[float]
+    reference_norms: dict[str, list[float]]
     near_kink: bool = False
+    clipped: bool = False
     passed: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -70,10 +81,13 @@ class GradcheckResult:
     def table(self) -> str:
         """The errors as a plain-text table, one row per layer."""
         methods = list(self.errors)
-        header = ["layer", "W shape"] + [f"{m} (tol {self.tolerances[m]:.0e})" for m in methods]
+        header = ["layer", "W shape", "|grad|"] + [
+            f"{m} (tol {self.tolerances[m]:.0e})" for m in methods
+        ]
         rows = [
-            [str(i + 1), f"{n_in}x{n_out}"] + [f"{self.errors[m][i]:.2e}" for m in methods]
-            for i, (n_in, n_out) in enumerate(self.shapes)
+            [str(i + 1), f"{n_in}x{n_out}", f"{norm:.2e}"]
+            + [f"{self.errors[m][i]:.2e}" for m in methods]
+            for i, ((n_in, n_out), norm) in enumerate(zip(self.shapes, self.norms))
         ]
         widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
         lines = ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in [header, *rows]]
@@ -82,6 +96,9 @@ class GradcheckResult:
         if self.near_kink:
             lines.append("note: some z lie within a step of an activation's kink; "
                          "finite differences may be off there")
+        if self.clipped:
+            lines.append("note: some predictions reached the loss's clip [eps, 1 - eps]; "
+                         "the gradient there is that of the clipped value")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -135,26 +152,32 @@ def gradcheck(
     limits.update(tolerances or {})
     limits = {m: limits[m] for m in methods}
 
-    # The gradient under test, in the network's own dtype; this also validates the problem.
-    grad = network.gradient(X, targets, loss, l1=l1, l2=l2).astype(np.float64)
+    # The gradient under test, in the network's own dtype.
+    X_net, Y_net, loss, l1, l2, _ = network._check_problem(X, targets, loss, l1, l2)
+    grad = np.empty_like(network.params)
+    prediction = network._backprop_into(X_net, Y_net, loss, l1, l2, grad)
+    grad = grad.astype(np.float64)
+    clipped = not loss.fuses_with(network.activation_funcs[-1]) and loss.clipped(prediction)
     reference = network.astype(np.float64)
-    X64, Y64, loss, l1, l2, _ = reference._check_problem(X, targets, loss, l1, l2)
+    X64, Y64 = X_net.astype(np.float64), Y_net.astype(np.float64)
 
-    errors = {}
+    errors, reference_norms = {}, {}
     for method in methods:
         if method == "autograd":
             ref = _autograd_gradient(reference, X64, Y64, loss, l1, l2)
         else:
             ref = _finite_difference_gradient(reference, X64, Y64, loss, l1, l2, step)
-        errors[method] = [
-            _relative_error(grad[w.start:b.stop], ref[w.start:b.stop])
-            for w, b in reference._slices
-        ]
+        layers = [(grad[w.start : b.stop], ref[w.start : b.stop]) for w, b in reference._slices]
+        errors[method] = [_relative_error(g, g_ref) for g, g_ref in layers]
+        reference_norms[method] = [float(np.linalg.norm(g_ref)) for _, g_ref in layers]
     return GradcheckResult(
         errors=errors,
         tolerances=limits,
         shapes=list(reference._shapes),
+        norms=[float(np.linalg.norm(grad[w.start : b.stop])) for w, b in reference._slices],
+        reference_norms=reference_norms,
         near_kink=_near_kink(reference, X64, step, l1),
+        clipped=clipped,
     )
 
 

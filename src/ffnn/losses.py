@@ -110,6 +110,11 @@ class Loss:
     def check_targets(self, y: np.ndarray, name: str = "targets") -> None:
         """Refuse targets that the cost is not defined for (nothing to check by default)."""
 
+    def clipped(self, y_pred: np.ndarray) -> bool:
+        """Whether some prediction lies where the general path clips it (the cost is flat
+        there, and the gradient is that of the clipped value)."""
+        return False
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -137,6 +142,11 @@ class MSE(Loss):
 
     def reference(self, y_pred, y):
         return anp.mean((y_pred - y) ** 2)
+
+
+def _outside_clip(y_pred: np.ndarray) -> bool:
+    eps = clip_epsilon(y_pred.dtype)
+    return bool(((y_pred < eps) | (y_pred > 1 - eps)).any())
 
 
 def _check_unit_interval(y: np.ndarray, name: str, loss: str) -> None:
@@ -182,6 +192,9 @@ class BinaryCrossEntropy(Loss):
     def check_targets(self, y, name="targets"):
         _check_unit_interval(y, name, self.name)
 
+    def clipped(self, y_pred):
+        return _outside_clip(y_pred)
+
 
 class CrossEntropy(Loss):
     """Categorical cross-entropy, summed over classes and averaged over samples.
@@ -222,6 +235,9 @@ class CrossEntropy(Loss):
                 f"{name}: cross_entropy needs each row of targets to sum to 1 (one-hot or a "
                 f"distribution over the classes), got a row summing to {worst:g}"
             )
+
+    def clipped(self, y_pred):
+        return _outside_clip(y_pred)
 
 
 class FunctionLoss(Loss):

@@ -1,0 +1,123 @@
+"""gradcheck itself: it passes correct networks and catches wrong ones."""
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+
+import ffnn
+from _problems import make_problem
+
+
+class BrokenSigmoid(ffnn.Sigmoid):
+    """A sigmoid whose derivative forgot the ``(1 - a)`` factor."""
+
+    def derivative(self, z, a):
+        return a
+
+
+class BrokenSoftmax(ffnn.Softmax):
+    """A softmax whose backward treats the Jacobian as diagonal (the notebook's mistake)."""
+
+    def backward(self, z, a, dC_da):
+        return dC_da * a * (1 - a)
+
+
+class BrokenMSE(ffnn.MSE):
+    """MSE whose gradient divides by the number of samples instead of elements."""
+
+    def gradient(self, y_pred, y):
+        return 2 * (y_pred - y) / y_pred.shape[0]
+
+
+def test_a_correct_network_passes_and_prints_a_table():
+    net, X, targets = make_problem(0, [5, 3], ["tanh", "softmax"], "cross_entropy", 8)
+    result = ffnn.gradcheck(net, X, targets, "cross_entropy", l2=0.1)
+    assert result.passed
+    assert set(result.errors) == {"autograd", "finite_differences"}
+    assert len(result.errors["autograd"]) == 2 == len(result.norms)
+    text = str(result)
+    assert "gradient check PASSED" in text and "3x5" in text and "5x3" in text
+
+
+@pytest.mark.parametrize(
+    ("activations", "loss", "broken_layer"),
+    [
+        ([BrokenSigmoid(), "identity"], "mse", 0),
+        (["tanh", BrokenSoftmax()], "mse", None),
+        (["tanh", "identity"], BrokenMSE(), None),
+    ],
+    ids=["sigmoid-derivative", "softmax-diagonal-jacobian", "mse-normalisation"],
+)
+def test_wrong_gradients_are_caught_by_both_references(activations, loss, broken_layer):
+    net = ffnn.Network(3, [4, 3], activations, initializer="normal", seed=1)
+    rng = np.random.default_rng(1)
+    X, targets = rng.standard_normal((6, 3)), rng.uniform(0, 1, (6, 3))
+    result = ffnn.gradcheck(net, X, targets, loss)
+    assert not result.passed
+    assert "FAILED" in result.table()
+    for method in ("autograd", "finite_differences"):
+        errors = result.errors[method]
+        assert max(errors) > 1e-2
+        if broken_layer is not None:  # layers after the broken one are still right
+            assert errors[1] < 1e-7
+
+
+def test_an_activation_autograd_cannot_trace_gets_a_clear_error():
+    opaque = ffnn.activations.FunctionActivation(
+        lambda z: np.where(z > 0, z, 0.5 * z), lambda z: np.where(z > 0, 1.0, 0.5)
+    )
+    net = ffnn.Network(2, [3, 1], [opaque, "identity"], seed=0)
+    X, y = np.ones((4, 2)), np.zeros((4, 1))
+    with pytest.raises(TypeError, match=r"autograd\.numpy.*methods=\('finite_differences',\)"):
+        ffnn.gradcheck(net, X, y, "mse")
+    assert ffnn.gradcheck(net, X, y, "mse", methods=("finite_differences",)).passed
+
+
+def test_a_custom_autograd_activation_passes():
+    pair = (anp.sin, anp.cos)
+    net = ffnn.Network(2, [3, 2], [pair, "identity"], seed=0)
+    rng = np.random.default_rng(0)
+    assert ffnn.gradcheck(net, rng.normal(size=(5, 2)), rng.normal(size=(5, 2)), "mse").passed
+
+
+def test_float32_networks_are_checked_against_float64_references():
+    net, X, targets = make_problem(3, [6, 1], ["elu", "sigmoid"], "binary_cross_entropy", 10)
+    result = ffnn.gradcheck(net.astype("float32"), X, targets, "binary_cross_entropy")
+    assert result.passed
+    assert result.tolerances == {"autograd": 1e-3, "finite_differences": 1e-3}
+    assert 1e-9 < result.max_error("autograd") < 1e-4  # float32 rounding is visible
+
+
+def test_kinks_and_clipping_are_reported():
+    net = ffnn.Network(2, [3, 2], ["relu", "sigmoid"], seed=0)
+    at_kink = ffnn.gradcheck(net, np.zeros((1, 2)), np.ones((1, 2)), "mse")
+    assert at_kink.near_kink and "kink" in at_kink.table()
+    # sigmoid + cross_entropy is not fused: saturated outputs reach the clip.
+    saturated = ffnn.Network(
+        1, [2], "sigmoid", initializer=lambda rng, i, o: (np.array([[50.0, -50.0]]), np.zeros(2))
+    )
+    result = ffnn.gradcheck(saturated, np.ones((1, 1)), np.array([[0.5, 0.5]]), "cross_entropy")
+    assert result.clipped and "clip" in result.table()
+    smooth = ffnn.gradcheck(
+        saturated, np.full((1, 1), 0.01), np.array([[0.5, 0.5]]), "cross_entropy"
+    )
+    assert not smooth.clipped and smooth.passed
+
+
+def test_arguments_are_validated():
+    net = ffnn.Network(2, [1], "identity", seed=0)
+    X, y = np.ones((3, 2)), np.ones((3, 1))
+    with pytest.raises(TypeError, match=r"network must be an ffnn\.Network, got list"):
+        ffnn.gradcheck([], X, y, "mse")
+    with pytest.raises(ValueError, match="methods must be a non-empty subset"):
+        ffnn.gradcheck(net, X, y, "mse", methods=("jax",))
+    with pytest.raises(ValueError, match="step must be a float in"):
+        ffnn.gradcheck(net, X, y, "mse", step=0.0)
+    with pytest.raises(ValueError, match="X has 3 features"):
+        ffnn.gradcheck(net, np.ones((3, 3)), y, "mse")
+
+
+def test_custom_tolerances_decide_the_verdict():
+    net, X, targets = make_problem(4, [3, 2], ["tanh", "identity"], "mse", 5)
+    strict = ffnn.gradcheck(net, X, targets, "mse", tolerances={"finite_differences": 1e-30})
+    assert not strict.passed and strict.tolerances["finite_differences"] == 1e-30
