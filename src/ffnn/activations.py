@@ -44,6 +44,7 @@ __all__ = [
     "softmax",
     "get_activation",
     "ACTIVATION_NAMES",
+    "ActivationLike",
 ]
 
 
@@ -337,8 +338,11 @@ _REGISTRY: dict[str, Callable[[], Activation]] = {
 }
 ACTIVATION_NAMES: tuple[str, ...] = tuple(_REGISTRY)
 
+#: What may stand for an activation: a name, an object, its class, or a pair (f, f_prime).
+ActivationLike = str | Activation | type[Activation] | tuple[Callable, Callable]
 
-def get_activation(spec, name: str = "activation") -> Activation:
+
+def get_activation(spec: ActivationLike, name: str = "activation") -> Activation:
     """Resolve a name, an :class:`Activation`, its class, or an ``(f, f_prime)`` pair.
 
     Parameters

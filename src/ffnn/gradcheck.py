@@ -19,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from .losses import LossLike
 from .network import Network
 
 __all__ = ["gradcheck", "GradcheckResult", "METHODS"]
@@ -107,9 +109,9 @@ class GradcheckResult:
 
 def gradcheck(
     network: Network,
-    X,
-    targets,
-    loss,
+    X: ArrayLike,
+    targets: ArrayLike,
+    loss: LossLike,
     *,
     l1: float = 0.0,
     l2: float = 0.0,

@@ -41,6 +41,7 @@ __all__ = [
     "cross_entropy",
     "get_loss",
     "LOSS_NAMES",
+    "LossLike",
 ]
 
 
@@ -287,8 +288,11 @@ _REGISTRY: dict[str, Callable[[], Loss]] = {
 }
 LOSS_NAMES: tuple[str, ...] = tuple(_REGISTRY)
 
+#: What may stand for a loss: a name, an object, its class, or a pair (cost, cost_der).
+LossLike = str | Loss | type[Loss] | tuple[Callable, Callable]
 
-def get_loss(spec, name: str = "loss") -> Loss:
+
+def get_loss(spec: LossLike, name: str = "loss") -> Loss:
     """Resolve a name, a :class:`Loss`, its class, or a ``(cost, cost_der)`` pair."""
     if isinstance(spec, Loss):
         return spec

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validation import (
     check_float_dtype,
@@ -32,8 +33,8 @@ from ._validation import (
     check_positive_int,
     check_targets,
 )
-from .activations import Activation, get_activation
-from .losses import Loss, get_loss
+from .activations import Activation, ActivationLike, get_activation
+from .losses import Loss, LossLike, get_loss
 
 __all__ = ["Network", "LayerTrace", "BackpropTrace", "INITIALIZERS"]
 
@@ -156,7 +157,7 @@ class Network:
         self,
         network_input_size: int,
         layer_output_sizes: Sequence[int],
-        activation_funcs,
+        activation_funcs: ActivationLike | Sequence[ActivationLike],
         *,
         initializer: str | Callable = "glorot",
         dtype="float64",
@@ -354,7 +355,7 @@ class Network:
 
     # -- forward -----------------------------------------------------------------------------
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The network's output for ``X``.
 
         Parameters
@@ -388,7 +389,9 @@ class Network:
 
     # -- cost --------------------------------------------------------------------------------
 
-    def cost(self, X, targets, loss, l1: float = 0.0, l2: float = 0.0) -> float:
+    def cost(
+        self, X: ArrayLike, targets: ArrayLike, loss: LossLike, l1: float = 0.0, l2: float = 0.0
+    ) -> float:
         """The cost ``C(ŷ, y) + l1 Σ|W| + (l2 / 2) Σ‖W‖²`` (weights only, not biases).
 
         Parameters
@@ -424,7 +427,9 @@ class Network:
 
     # -- backpropagation ---------------------------------------------------------------------
 
-    def backprop(self, X, targets, loss, l1: float = 0.0, l2: float = 0.0) -> Layers:
+    def backprop(
+        self, X: ArrayLike, targets: ArrayLike, loss: LossLike, l1: float = 0.0, l2: float = 0.0
+    ) -> Layers:
         """Gradients of :meth:`cost` with respect to every ``W`` and ``b``, by backpropagation.
 
         Returns
@@ -434,14 +439,18 @@ class Network:
         """
         return self.unflatten(self.gradient(X, targets, loss, l1, l2))
 
-    def gradient(self, X, targets, loss, l1: float = 0.0, l2: float = 0.0) -> np.ndarray:
+    def gradient(
+        self, X: ArrayLike, targets: ArrayLike, loss: LossLike, l1: float = 0.0, l2: float = 0.0
+    ) -> np.ndarray:
         """The gradient of :meth:`cost` as one flat vector laid out like :attr:`params`."""
         X2, Y, loss, l1, l2, _ = self._check_problem(X, targets, loss, l1, l2)
         out = np.empty_like(self._params)
         self._backprop_into(X2, Y, loss, l1, l2, out)
         return out
 
-    def backprop_trace(self, X, targets, loss, l1: float = 0.0, l2: float = 0.0) -> BackpropTrace:
+    def backprop_trace(
+        self, X: ArrayLike, targets: ArrayLike, loss: LossLike, l1: float = 0.0, l2: float = 0.0
+    ) -> BackpropTrace:
         """Backpropagation returning every quantity of the chain rule, layer by layer.
 
         For learning: compare ``trace.layers[i].dC_dz`` and friends with your own by hand.
