@@ -111,7 +111,7 @@ def test_arguments_are_validated():
         ffnn.gradcheck([], X, y, "mse")
     with pytest.raises(ValueError, match="methods must be a non-empty subset"):
         ffnn.gradcheck(net, X, y, "mse", methods=("jax",))
-    with pytest.raises(ValueError, match="step must be a float in"):
+    with pytest.raises(ValueError, match="step must be a number in"):
         ffnn.gradcheck(net, X, y, "mse", step=0.0)
     with pytest.raises(ValueError, match="X has 3 features"):
         ffnn.gradcheck(net, np.ones((3, 3)), y, "mse")
@@ -121,3 +121,54 @@ def test_custom_tolerances_decide_the_verdict():
     net, X, targets = make_problem(4, [3, 2], ["tanh", "identity"], "mse", 5)
     strict = ffnn.gradcheck(net, X, targets, "mse", tolerances={"finite_differences": 1e-30})
     assert not strict.passed and strict.tolerances["finite_differences"] == 1e-30
+
+
+def test_relu_networks_with_many_samples_pass_at_the_defaults():
+    # 200 samples x 3 ReLUs: some z fall within the default step's reach of the kink, so
+    # gradcheck shrinks the step (and, were it still near, would not count finite differences).
+    net = ffnn.Network(30, [3], "relu", seed=0)
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((200, 30)), rng.standard_normal((200, 3))
+    result = ffnn.gradcheck(net, X, y, "mse")
+    assert result.passed and result.step < 1e-4
+    assert result.max_error("finite_differences") < 1e-6
+
+
+def test_finite_differences_do_not_decide_the_verdict_at_a_kink():
+    net = ffnn.Network(2, [3, 2], ["relu", "identity"], seed=0)
+    X, y = np.zeros((1, 2)), np.ones((1, 2))  # z = 0 exactly: every step straddles the kink
+    both = ffnn.gradcheck(net, X, y, "mse")
+    assert both.near_kink and both.counted == ("autograd",) and both.passed
+    assert "not counted" in both.table()
+    fd_only = ffnn.gradcheck(net, X, y, "mse", methods="finite_differences")
+    assert fd_only.counted == ("finite_differences",)
+
+
+def test_a_custom_loss_pair_goes_through_backprop_and_gradcheck():
+    def huber(p, y):
+        r = p - y
+        return anp.mean(anp.where(anp.abs(r) < 1, 0.5 * r**2, anp.abs(r) - 0.5))
+
+    def huber_der(p, y):
+        r = p - y
+        return np.where(np.abs(r) < 1, r, np.sign(r)) / r.size
+
+    net, X, targets = make_problem(6, [4, 2], ["tanh", "identity"], "mse", 7)
+    assert ffnn.gradcheck(net, X, targets, (huber, huber_der)).passed
+    net32 = net.astype("float32")
+    trace = net32.backprop_trace(X, targets, (huber, huber_der))
+    assert trace.layers[-1].dC_da.dtype == np.float32
+
+    def wrong_shape(p, y):
+        return (p - y).mean(axis=0)
+
+    with pytest.raises(ValueError, match=r"prediction's shape \(7, 2\), got \(2,\)"):
+        net.backprop(X, targets, (huber, wrong_shape))
+
+
+def test_method_and_tolerance_arguments_are_checked():
+    net, X, targets = make_problem(7, [2], ["identity"], "mse", 3)
+    assert set(ffnn.gradcheck(net, X, targets, "mse", methods="autograd").errors) == {"autograd"}
+    with pytest.raises(ValueError, match=r"tolerances: unknown methods \['fd'\]"):
+        ffnn.gradcheck(net, X, targets, "mse", tolerances={"fd": 1e-3})
+    assert ffnn.gradcheck(net, X, targets, "mse", step=np.float32(1e-4)).passed

@@ -58,9 +58,15 @@ def test_float32_network_gives_float32_close_to_float64(hidden, output, loss):
         error = np.linalg.norm(np.concatenate([(gW32 - gW64).ravel(), gb32 - gb64]))
         assert error <= 1e-4 * scale + 1e-6
     assert ffnn.gradcheck(net32, X, targets, loss).passed
+    # Every intermediate quantity stays float32 (the flat gradient's dtype alone would hide an
+    # upcast inside the backward pass, since it is written into a float32 buffer).
+    trace = net32.backprop_trace(X, targets, loss)
+    for layer in trace.layers:
+        for name in ("layer_input", "z", "a", "dC_da", "da_dz", "dC_dz", "dC_dW", "dC_db"):
+            assert getattr(layer, name).dtype == np.float32, name
 
 
-def test_a_float32_cost_is_computed_in_float32():
+def test_a_float32_cost_is_close_to_the_float64_one():
     network, X, targets = make_problem(1, [4, 3], ["tanh", "softmax"], "cross_entropy", 5)
     c64 = network.cost(X, targets, "cross_entropy")
     c32 = network.astype(np.float32).cost(X, targets, "cross_entropy")

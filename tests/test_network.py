@@ -491,3 +491,103 @@ def test_a_regression_network_accepts_one_dimensional_targets_for_one_output():
     net = ffnn.Network(3, [4, 1], ["tanh", "identity"], seed=0)
     X, y = RNG.standard_normal((5, 3)), RNG.standard_normal(5)
     np.testing.assert_allclose(net.gradient(X, y, "mse"), net.gradient(X, y[:, None], "mse"))
+
+
+# -- review follow-ups ------------------------------------------------------------------------
+
+
+def module_relu(z):
+    return np.maximum(z, 0)
+
+
+def module_relu_der(z):
+    return (z > 0).astype(float)
+
+
+def test_a_single_pair_or_class_serves_every_layer_and_pickles_when_module_level():
+    net = ffnn.Network(2, [3, 1], (module_relu, module_relu_der), seed=0)
+    assert all(isinstance(f, ffnn.FunctionActivation) for f in net.activation_funcs)
+    twin = pickle.loads(pickle.dumps(net))
+    X = RNG.standard_normal((4, 2))
+    np.testing.assert_array_equal(twin.predict(X), net.predict(X))
+    one = ffnn.Network(2, [1], ffnn.Sigmoid, seed=0)
+    assert one.activation_funcs == (ffnn.sigmoid,)
+
+
+def test_a_custom_pair_may_declare_probabilities_for_a_cross_entropy():
+    def sig(z):
+        return 1 / (1 + np.exp(-z))
+
+    def sig_der(z):
+        return sig(z) * (1 - sig(z))
+
+    pair = ffnn.FunctionActivation(sig, sig_der, outputs_probabilities=True)
+    net = ffnn.Network(2, [1], [pair], seed=0)
+    assert np.isfinite(net.cost(np.ones((2, 2)), [[1.0], [0.0]], "binary_cross_entropy"))
+    with pytest.raises(ValueError, match="sigmoid or softmax"):
+        ffnn.Network(2, [1], [(sig, sig_der)], seed=0).cost(
+            np.ones((2, 2)), [[1.0], [0.0]], "binary_cross_entropy"
+        )
+
+
+def test_assigning_layers_is_all_or_nothing():
+    net = iris_net()
+    before = net.params.copy()
+    with pytest.raises(ValueError, match="layer 1 needs W"):
+        net.layers = [(np.ones((4, 8)), np.ones(8)), (np.ones((3, 8)), np.ones(3))]
+    np.testing.assert_array_equal(net.params, before)
+    with pytest.raises(TypeError, match="layers must be a list of 2 \\(W, b\\) pairs, got int"):
+        net.layers = 5
+    with pytest.raises(TypeError, match="layer 0 W must hold real numbers"):
+        net.layers = [(np.full((4, 8), "x"), np.ones(8)), net.layers[1]]
+    with pytest.raises(ValueError, match=r"flat must have shape \(67,\)"):
+        net.unflatten(np.ones(66))
+
+
+def test_values_beyond_float32_are_refused_by_name():
+    net = ffnn.Network(2, [1], "identity", dtype="float32", seed=0)
+    with pytest.raises(ValueError, match=r"X must fit in float32, got values up to 1e\+39"):
+        net.predict([[1e39, 0.0]])
+
+
+def test_one_sample_with_one_output_accepts_a_scalar_target():
+    net = ffnn.Network(2, [1], "identity", seed=0)
+    assert net.cost([1.0, 2.0], 3.0, "mse") == net.cost([1.0, 2.0], [3.0], "mse")
+
+
+def test_negative_seeds_are_refused_by_name():
+    with pytest.raises(ValueError, match="seed must be a non-negative int, got -1"):
+        ffnn.Network(2, [1], "identity", seed=-1)
+
+
+def test_the_global_random_state_is_left_alone():
+    np.random.seed(123)
+    np.random.standard_normal(10)  # leave a partly used key, whose pos field moves
+    before = np.random.get_state()
+    ffnn.Network(30, [20, 10], "relu", initializer="he")
+    ffnn.Network(30, [20, 10], "relu", initializer="normal")
+    after = np.random.get_state()
+    assert before[0] == after[0] and before[2:] == after[2:]
+    np.testing.assert_array_equal(before[1], after[1])
+
+
+def test_trace_fields_share_no_memory_with_each_other_or_the_input():
+    net = ffnn.Network(3, [4, 2], ["identity", "identity"], seed=0)
+    X, y = RNG.standard_normal((5, 3)), RNG.standard_normal((5, 2))
+    trace = net.backprop_trace(X, y, "mse")
+    arrays = [X, trace.output] + [
+        getattr(layer, name)
+        for layer in trace.layers
+        for name in ("layer_input", "z", "a", "dC_da", "da_dz", "dC_dz")
+    ]
+    for i, a in enumerate(arrays):
+        for b in arrays[i + 1 :]:
+            assert not np.shares_memory(a, b)
+
+
+def test_copies_keep_the_subclass():
+    class MyNet(ffnn.Network):
+        pass
+
+    net = MyNet(2, [1], "identity", seed=0)
+    assert type(net.copy()) is MyNet and type(net.astype("float32")) is MyNet

@@ -53,11 +53,18 @@ def as_float_array(data, name: str, dtype: np.dtype) -> np.ndarray:
     array = np.asarray(data)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got an array of dtype {array.dtype}")
-    array = np.asarray(array, dtype=dtype)
-    if not np.isfinite(array).all():
-        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+    finite = np.isfinite(array)
+    if not finite.all():
+        bad = int(array.size - np.count_nonzero(finite))
         raise ValueError(f"{name} must be finite, got {bad} NaN or inf value(s) of {array.size}")
-    return array
+    with np.errstate(over="ignore"):
+        cast = np.asarray(array, dtype=dtype)
+    if cast is not array and not np.isfinite(cast).all():
+        raise ValueError(
+            f"{name} must fit in {np.dtype(dtype).name}, got values up to "
+            f"{np.abs(array).max():g} (the largest is {np.finfo(dtype).max:g})"
+        )
+    return cast
 
 
 def check_inputs(X, n_features: int, dtype: np.dtype, name: str = "X") -> np.ndarray:
@@ -93,7 +100,9 @@ def check_targets(targets, n_samples: int, n_outputs: int, dtype: np.dtype, one_
     """
     Y = as_float_array(targets, name, dtype)
     expected = f"({n_outputs},)" if one_sample else f"({n_samples}, {n_outputs})"
-    if one_sample and Y.shape in ((n_outputs,), (1, n_outputs)):
+    if (one_sample and Y.shape in ((n_outputs,), (1, n_outputs))) or (
+        one_sample and n_outputs == 1 and Y.shape == ()
+    ):
         return Y.reshape(1, n_outputs)
     if not one_sample and Y.shape == (n_samples, n_outputs):
         return Y

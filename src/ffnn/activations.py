@@ -65,7 +65,8 @@ class Activation:
     outputs_probabilities : bool
         Whether every output lies in (0, 1), so the cross-entropies may follow it.
     kinks : tuple of float
-        Points where the derivative jumps; finite differences across them are meaningless.
+        Points where ``f`` is not smooth (its derivative, or a higher one, jumps): finite
+        differences whose stencil straddles one lose their accuracy.
     """
 
     name: str = "activation"
@@ -220,18 +221,15 @@ class ELU(Activation):
     Parameters
     ----------
     alpha : float, default 1.0
-        Value that ``f`` approaches as ``z → -∞`` is ``-alpha``. With ``alpha = 1`` the
-        derivative is continuous; otherwise it jumps at 0.
+        ``f`` approaches ``-alpha`` as ``z → -∞``. With ``alpha = 1`` the first derivative is
+        continuous at 0 but the second is not, so 0 is a kink for finite differences.
     """
 
     name = "elu"
+    kinks = (0.0,)
 
     def __init__(self, alpha: float = 1.0):
         self.alpha = _check_alpha(alpha, "ELU alpha")
-
-    @property
-    def kinks(self) -> tuple[float, ...]:  # type: ignore[override]
-        return () if self.alpha == 1.0 else (0.0,)
 
     def forward(self, z):
         # min(z, 0) keeps exp from overflowing on the branch that np.where discards.
@@ -291,13 +289,17 @@ class FunctionActivation(Activation):
     kinks : tuple of float, default ()
         Points where ``f_prime`` jumps (``(0.0,)`` for a ReLU), so that gradcheck can warn
         when finite differences straddle one.
+    outputs_probabilities : bool, default False
+        Declare that every output lies in (0, 1), so a cross-entropy may follow.
 
     Results are cast to the dtype of ``z``, so a float32 network stays float32 even when
-    ``f_prime`` returns integers (as the notebook's ``ReLU_der`` does).
+    ``f_prime`` returns integers (as the notebook's ``ReLU_der`` does). To pickle a network
+    that uses a pair, define the functions at module level (autograd's wrapped functions such
+    as ``autograd.numpy.sin`` cannot be pickled).
     """
 
     def __init__(self, f: Callable, f_prime: Callable, name: str | None = None,
-                 kinks: tuple[float, ...] = ()):
+                 kinks: tuple[float, ...] = (), outputs_probabilities: bool = False):
         if not callable(f) or not callable(f_prime):
             raise TypeError(
                 f"an activation pair must be two callables (f, f_prime), got "
@@ -307,6 +309,7 @@ class FunctionActivation(Activation):
         self.f_prime = f_prime
         self.name = name or getattr(f, "__name__", "custom")
         self.kinks = tuple(float(k) for k in kinks)
+        self.outputs_probabilities = bool(outputs_probabilities)
 
     def forward(self, z):
         return np.asarray(self.f(z), dtype=z.dtype)

@@ -18,7 +18,7 @@ import numpy as np
 from .activations import ACTIVATION_NAMES
 from .datasets import load_iris, one_hot
 from .gradcheck import gradcheck
-from .losses import LOSS_NAMES, get_loss
+from .losses import LOSS_NAMES, BinaryCrossEntropy, CrossEntropy, get_loss
 from .network import INITIALIZERS, Network
 
 
@@ -70,8 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="number of random samples (default: %(default)s)")
     check.add_argument("--l1", type=float, default=0.0, help="L1 penalty (default: 0)")
     check.add_argument("--l2", type=float, default=0.0, help="L2 penalty (default: 0)")
-    check.add_argument("--step", type=float, default=1e-4,
-                       help="relative finite-difference step (default: %(default)s)")
+    check.add_argument("--step", type=float, default=None,
+                       help="relative finite-difference step (default: the first of 1e-4, "
+                            "1e-6, 1e-8 that keeps clear of kinks)")
     _add_network_options(check)
     return parser
 
@@ -102,9 +103,9 @@ def _run_iris(args: argparse.Namespace) -> int:
 def _random_problem(args: argparse.Namespace, loss, n_outputs: int):
     rng = np.random.default_rng(args.seed)
     X = rng.standard_normal((args.samples, args.input_size))
-    if loss.name == "cross_entropy":
+    if isinstance(loss, CrossEntropy):
         targets = one_hot(rng.integers(0, n_outputs, args.samples), n_outputs)
-    elif loss.name == "binary_cross_entropy":
+    elif isinstance(loss, BinaryCrossEntropy):
         targets = rng.integers(0, 2, (args.samples, n_outputs)).astype(float)
     else:
         targets = rng.standard_normal((args.samples, n_outputs))

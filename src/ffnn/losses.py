@@ -54,6 +54,12 @@ def clip_epsilon(dtype) -> float:
     return 1e-7 if np.dtype(dtype) == np.float32 else 1e-15
 
 
+def _clip(p, xp=np):
+    """``p`` clipped to ``[ε, 1 - ε]`` (``xp``: numpy, or autograd.numpy for references)."""
+    eps = clip_epsilon(p.dtype)
+    return xp.clip(p, eps, 1 - eps)
+
+
 class Loss:
     """Base class of costs.
 
@@ -171,18 +177,15 @@ class BinaryCrossEntropy(Loss):
     fused_activation = Sigmoid
 
     def value(self, y_pred, y):
-        eps = clip_epsilon(y_pred.dtype)
-        p = np.clip(y_pred, eps, 1 - eps)
+        p = _clip(y_pred)
         return float(-np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)) / _n_samples(y_pred))
 
     def gradient(self, y_pred, y):
-        eps = clip_epsilon(y_pred.dtype)
-        p = np.clip(y_pred, eps, 1 - eps)
+        p = _clip(y_pred)
         return (p - y) / (p * (1 - p)) / _n_samples(y_pred)
 
     def reference(self, y_pred, y):
-        eps = clip_epsilon(y_pred.dtype)
-        p = anp.clip(y_pred, eps, 1 - eps)
+        p = _clip(y_pred, anp)
         return -anp.sum(y * anp.log(p) + (1 - y) * anp.log(1 - p)) / _n_samples(y_pred)
 
     def logits_value(self, z, y):
@@ -211,16 +214,13 @@ class CrossEntropy(Loss):
     fused_activation = Softmax
 
     def value(self, y_pred, y):
-        eps = clip_epsilon(y_pred.dtype)
-        return float(-np.sum(y * np.log(np.clip(y_pred, eps, 1 - eps))) / _n_samples(y_pred))
+        return float(-np.sum(y * np.log(_clip(y_pred))) / _n_samples(y_pred))
 
     def gradient(self, y_pred, y):
-        eps = clip_epsilon(y_pred.dtype)
-        return -y / np.clip(y_pred, eps, 1 - eps) / _n_samples(y_pred)
+        return -y / _clip(y_pred) / _n_samples(y_pred)
 
     def reference(self, y_pred, y):
-        eps = clip_epsilon(y_pred.dtype)
-        return -anp.sum(y * anp.log(anp.clip(y_pred, eps, 1 - eps))) / _n_samples(y_pred)
+        return -anp.sum(y * anp.log(_clip(y_pred, anp))) / _n_samples(y_pred)
 
     def logits_value(self, z, y):
         lse = logsumexp(z, axis=-1, keepdims=True)
@@ -249,8 +249,12 @@ class FunctionLoss(Loss):
     f : callable
         ``f(y_pred, y) -> float``. Write it with ``autograd.numpy`` for gradcheck.
     f_der : callable
-        ``f_der(y_pred, y) -> dC_dŷ`` of the shape of ``y_pred``.
+        ``f_der(y_pred, y) -> dC_dŷ`` of the shape of ``y_pred``; the result is cast to the
+        dtype of ``y_pred`` and refused if its shape differs.
     name : str, optional
+
+    To pickle a network trained with it, use functions defined at module level (autograd's
+    wrapped functions such as ``autograd.numpy.sin`` cannot be pickled).
     """
 
     def __init__(self, f: Callable, f_der: Callable, name: str | None = None):
@@ -267,7 +271,13 @@ class FunctionLoss(Loss):
         return float(self.f(y_pred, y))
 
     def gradient(self, y_pred, y):
-        return self.f_der(y_pred, y)
+        dC_da = np.asarray(self.f_der(y_pred, y), dtype=y_pred.dtype)
+        if dC_da.shape != y_pred.shape:
+            raise ValueError(
+                f"loss: the gradient function {getattr(self.f_der, '__name__', self.f_der)!r} "
+                f"must return dC/dŷ of the prediction's shape {y_pred.shape}, got {dC_da.shape}"
+            )
+        return dC_da
 
     def reference(self, y_pred, y):
         return self.f(y_pred, y)

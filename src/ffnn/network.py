@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import (
+    as_float_array,
     check_float_dtype,
     check_inputs,
     check_penalty,
@@ -176,14 +177,13 @@ class Network:
 
     @staticmethod
     def _check_sizes(sizes) -> tuple[int, ...]:
+        if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+            sizes = sizes.tolist()
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
-            if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
-                sizes = sizes.tolist()
-            else:
-                raise TypeError(
-                    "layer_output_sizes must be a sequence of positive integers, "
-                    f"got {sizes!r} ({type(sizes).__name__})"
-                )
+            raise TypeError(
+                "layer_output_sizes must be a sequence of positive integers, "
+                f"got {sizes!r} ({type(sizes).__name__})"
+            )
         if len(sizes) == 0:
             raise ValueError("layer_output_sizes must name at least one layer, got []")
         return tuple(
@@ -192,7 +192,15 @@ class Network:
 
     def _check_activations(self, funcs) -> tuple[Activation, ...]:
         n_layers = len(self.layer_output_sizes)
-        if isinstance(funcs, (str, Activation)):
+        # One spec for every layer: a name, an Activation or its class, or one (f, f_prime)
+        # pair (two plain functions cannot be two layers' activations: they lack derivatives).
+        single = isinstance(funcs, (str, Activation)) or (
+            isinstance(funcs, type) and issubclass(funcs, Activation)
+        ) or (
+            isinstance(funcs, tuple) and len(funcs) == 2
+            and all(callable(f) and not isinstance(f, (Activation, type)) for f in funcs)
+        )
+        if single:
             return tuple(get_activation(funcs, f"activation_funcs[{i}]") for i in range(n_layers))
         if not isinstance(funcs, (list, tuple)):
             raise TypeError(
@@ -223,6 +231,8 @@ class Network:
             seed is None or isinstance(seed, (numbers.Integral, np.random.Generator))
         ):
             raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {seed!r}")
+        if isinstance(seed, numbers.Integral) and seed < 0:
+            raise ValueError(f"seed must be a non-negative int, got {seed}")
         rng = np.random.default_rng(seed)
         if isinstance(initializer, str):
             if initializer not in INITIALIZERS:
@@ -239,27 +249,45 @@ class Network:
                 f"init(rng, n_in, n_out) -> (W, b), got {initializer!r}"
             )
         # Drawn in float64 and then cast, so float32 and float64 networks of one seed agree.
-        for i, (n_in, n_out) in enumerate(self._shapes):
-            W_init, b_init = init(rng, n_in, n_out)
-            self._assign(i, W_init, b_init, "initializer")
+        self._assign_all(
+            [init(rng, n_in, n_out) for n_in, n_out in self._shapes], "initializer"
+        )
 
-    def _assign(self, i: int, W_new, b_new, name: str) -> None:
-        W, b = self._layers[i]
-        W_new, b_new = np.asarray(W_new), np.asarray(b_new)
-        if W_new.shape != W.shape or b_new.shape != b.shape:
-            raise ValueError(
-                f"{name}: layer {i} needs W of shape {W.shape} and b of shape {b.shape}, "
-                f"got {W_new.shape} and {b_new.shape}"
+    def _assign_all(self, new_layers, name: str) -> None:
+        """Check every ``(W, b)`` against the layout, then copy them all in (all or nothing)."""
+        if isinstance(new_layers, (str, bytes)) or not isinstance(new_layers, Sequence):
+            raise TypeError(
+                f"{name} must be a list of {self.n_layers} (W, b) pairs, "
+                f"got {type(new_layers).__name__}"
             )
-        if not (np.isfinite(W_new).all() and np.isfinite(b_new).all()):
-            raise ValueError(f"{name}: layer {i} has NaN or inf values")
-        W[...] = W_new
-        b[...] = b_new
+        if len(new_layers) != self.n_layers:
+            raise ValueError(
+                f"{name} must be a list of {self.n_layers} (W, b) pairs, got {len(new_layers)}"
+            )
+        checked = []
+        for i, (pair, (W, b)) in enumerate(zip(new_layers, self._layers)):
+            if not (isinstance(pair, Sequence) and len(pair) == 2):
+                raise TypeError(f"{name}: layer {i} must be a pair (W, b), got {pair!r}")
+            W_new = as_float_array(pair[0], f"{name}: layer {i} W", self.dtype)
+            b_new = as_float_array(pair[1], f"{name}: layer {i} b", self.dtype)
+            if W_new.shape != W.shape or b_new.shape != b.shape:
+                raise ValueError(
+                    f"{name}: layer {i} needs W of shape {W.shape} and b of shape {b.shape}, "
+                    f"got {W_new.shape} and {b_new.shape}"
+                )
+            checked.append((W_new, b_new))
+        for (W, b), (W_new, b_new) in zip(self._layers, checked):
+            W[...] = W_new
+            b[...] = b_new
 
     # -- layout ------------------------------------------------------------------------------
 
     def unflatten(self, flat: np.ndarray) -> Layers:
         """Views ``[(W, b), ...]`` into any flat vector laid out like ``params``."""
+        if np.shape(flat) != (self.n_params,):
+            raise ValueError(
+                f"flat must have shape ({self.n_params},) like params, got {np.shape(flat)}"
+            )
         return [
             (flat[w].reshape(n_in, n_out), flat[b])
             for (n_in, n_out), (w, b) in zip(self._shapes, self._slices)
@@ -274,13 +302,11 @@ class Network:
     def params(self, values) -> None:
         if values is self._params:  # an in-place update such as ``net.params -= step``
             return
-        values = np.asarray(values)
+        values = as_float_array(values, "params", self.dtype)
         if values.shape != self._params.shape:
             raise ValueError(
                 f"params must have shape {self._params.shape}, got {values.shape}"
             )
-        if not np.isfinite(values).all():
-            raise ValueError("params must be finite, got NaN or inf values")
         self._params[...] = values
 
     @property
@@ -290,12 +316,7 @@ class Network:
 
     @layers.setter
     def layers(self, new_layers) -> None:
-        if len(new_layers) != len(self._layers):
-            raise ValueError(
-                f"layers must have {len(self._layers)} (W, b) pairs, got {len(new_layers)}"
-            )
-        for i, (W, b) in enumerate(new_layers):
-            self._assign(i, W, b, "layers")
+        self._assign_all(new_layers, "layers")
 
     @property
     def n_layers(self) -> int:
@@ -311,7 +332,7 @@ class Network:
 
     def astype(self, dtype) -> Network:
         """A copy of this network with parameters in ``dtype``."""
-        new = object.__new__(Network)
+        new = object.__new__(type(self))
         new.__setstate__({**self.__getstate__(), "dtype": check_float_dtype(dtype)})
         return new
 
@@ -406,15 +427,14 @@ class Network:
         return self._cost(X2, Y, loss, l1, l2)
 
     def _cost(self, X, Y, loss: Loss, l1: float, l2: float) -> float:
+        _, zs, output = self._feed_forward_saver(X)
+        return self._loss_value(zs[-1], output, Y, loss) + self._penalty(l1, l2)
+
+    def _loss_value(self, z_last, output, Y, loss: Loss) -> float:
+        """The loss from the logits on the fused path, from the output otherwise."""
         if loss.fuses_with(self.activation_funcs[-1]):
-            a = X
-            for (W, b), f in zip(self._layers[:-1], self.activation_funcs[:-1]):
-                a = f.forward(a @ W + b)
-            W, b = self._layers[-1]
-            value = loss.logits_value(a @ W + b, Y)
-        else:
-            value = loss.value(self._forward(X), Y)
-        return value + self._penalty(l1, l2)
+            return loss.logits_value(z_last, Y)
+        return loss.value(output, Y)
 
     def _penalty(self, l1: float, l2: float) -> float:
         total = 0.0
@@ -460,21 +480,20 @@ class Network:
         out = np.empty_like(self._params)
         records: list[dict] = []
         output = self._backprop_into(X2, Y, loss, l1, l2, out, records)
-        fused = loss.fuses_with(self.activation_funcs[-1])
+        cost = self._loss_value(records[-1]["z"], output, Y, loss) + self._penalty(l1, l2)
 
-        def shape(x):
-            return x[0] if one_sample and x is not None else x
+        def own(x):
+            """A copy of its own (one sample: 1-D), so no two fields share memory."""
+            if x is None:
+                return None
+            return np.array(x[0] if one_sample else x)
 
         layers = [
-            LayerTrace(
-                **{k: shape(v) for k, v in record.items()},
-                dC_dW=dC_dW,
-                dC_db=dC_db,
-            )
+            LayerTrace(**{k: own(v) for k, v in record.items()}, dC_dW=dC_dW, dC_db=dC_db)
             for record, (dC_dW, dC_db) in zip(records, self.unflatten(out))
         ]
-        cost = self._cost(X2, Y, loss, l1, l2)
-        return BackpropTrace(layers=layers, output=shape(output), cost=cost, fused=fused)
+        fused = loss.fuses_with(self.activation_funcs[-1])
+        return BackpropTrace(layers=layers, output=own(output), cost=cost, fused=fused)
 
     def _backprop_into(self, X, Y, loss: Loss, l1: float, l2: float, out: np.ndarray,
                        records: list | None = None) -> np.ndarray:
