@@ -62,13 +62,21 @@ def make_problem(
     """A network and data whose z stay ``kink_margin`` away from every activation's kink."""
     for attempt in range(100):
         rng = np.random.default_rng([seed, attempt])
-        network = ffnn.Network(
-            n_inputs, sizes, activations, initializer=scaled_normal(), dtype=dtype, seed=rng
+        network, X, targets = random_problem(
+            rng, n_inputs, sizes, activations, loss, n_samples, one_sample, dtype
         )
-        X = rng.standard_normal((n_samples, n_inputs))
-        targets = make_targets(rng, loss, n_samples, sizes[-1])
-        if one_sample:
-            X, targets = X[0], targets[0]
         if min_distance_to_kinks(network, X, targets, loss) > kink_margin:
             return network, X, targets
     raise RuntimeError("could not draw a problem away from the kinks")
+
+
+def random_problem(rng, n_inputs, sizes, activations, loss, n_samples, one_sample, dtype):
+    """A network (see ``scaled_normal``), inputs N(0, 1) and targets suited to ``loss``."""
+    network = ffnn.Network(
+        n_inputs, sizes, activations, initializer=scaled_normal(), dtype=dtype, seed=rng
+    )
+    X = rng.standard_normal((n_samples, n_inputs))
+    targets = make_targets(rng, loss, n_samples, sizes[-1])
+    if one_sample:
+        X, targets = X[0], targets[0]
+    return network, X, targets

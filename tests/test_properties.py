@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import ffnn
-from _problems import ALL_ACTIVATIONS, VALID_PAIRS, make_targets, scaled_normal
+from _problems import ALL_ACTIVATIONS, VALID_PAIRS, random_problem
 
 # Tolerances: relative to the layer's gradient, plus a floor for gradients near zero, where
 # only the rounding of the cost (float64: ~1e-16 · C / h) or of the float32 arithmetic is left.
@@ -27,15 +27,10 @@ def problems(draw):
     one_sample = n_samples == 1 and draw(st.booleans())
     dtype = draw(st.sampled_from(["float64", "float32"]))
     l1, l2 = draw(st.sampled_from([(0.0, 0.0), (0.0, 0.05), (0.02, 0.0), (0.01, 0.1)]))
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    network = ffnn.Network(
-        n_inputs, sizes, activations, initializer=scaled_normal(), dtype=dtype, seed=rng
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    network, X, targets = random_problem(
+        rng, n_inputs, sizes, activations, loss, n_samples, one_sample, dtype
     )
-    X = rng.standard_normal((n_samples, n_inputs))
-    targets = make_targets(rng, loss, n_samples, sizes[-1])
-    if one_sample:
-        X, targets = X[0], targets[0]
     return network, X, targets, loss, l1, l2
 
 
