@@ -1,10 +1,67 @@
-"""Data sets of the course, from scikit-learn's shipped copies (no download needed)."""
+"""Data sets of the course: scikit-learn's shipped copies and the regression generators.
+
+Classification: ``iris``, ``breast-cancer``, ``digits`` and ``wine``, read from the files that
+ship with scikit-learn (nothing is downloaded), with one-hot targets. Regression: the Franke
+function on the unit square, the Runge function and a polynomial on ``[-1, 1]``, sampled
+uniformly with Gaussian noise. ``load_dataset`` gives either kind as a ``Dataset``; ``split``
+and ``standardize`` wrap scikit-learn's ``train_test_split`` and ``StandardScaler``.
+
+>>> data = load_dataset("wine")
+>>> X_train, X_test, y_train, y_test = split(data.X, data.targets, seed=0)
+>>> X_train, X_test, scaler = standardize(X_train, X_test)
+>>> X_train.shape, y_train.shape
+((142, 13), (142, 3))
+"""
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["one_hot", "load_iris"]
+from ._validation import FLOAT_DTYPES, as_float_array, check_penalty, check_positive_int
+
+__all__ = [
+    "DATASET_NAMES",
+    "Dataset",
+    "load_dataset",
+    "load_iris",
+    "one_hot",
+    "encode_labels",
+    "franke",
+    "franke_function",
+    "runge",
+    "runge_function",
+    "polynomial",
+    "split",
+    "standardize",
+]
+
+#: Names accepted by :func:`load_dataset` (``_`` may stand for ``-``).
+DATASET_NAMES: tuple[str, ...] = (
+    "iris",
+    "breast-cancer",
+    "digits",
+    "wine",
+    "franke",
+    "runge",
+    "polynomial",
+)
+
+_SHIPPED = {
+    "iris": "load_iris",
+    "breast-cancer": "load_breast_cancer",
+    "digits": "load_digits",
+    "wine": "load_wine",
+}
+_GENERATED = ("franke", "runge", "polynomial")
+
+
+# ---------------------------------------------------------------------------------------------
+# Class labels and one-hot targets
+# ---------------------------------------------------------------------------------------------
 
 
 def one_hot(labels, n_classes: int | None = None) -> np.ndarray:
@@ -37,9 +94,580 @@ def one_hot(labels, n_classes: int | None = None) -> np.ndarray:
     return targets
 
 
+def _as_label_array(values, name: str) -> np.ndarray:
+    """Return class labels as a 1-D array of integers, booleans or strings."""
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise ValueError(
+            f"{name} must be a 1-D array of class labels (integers or strings), "
+            f"got an array of shape {array.shape}"
+        )
+    if array.dtype.kind == "O":
+        if all(isinstance(v, str) for v in array.tolist()):
+            array = array.astype(str)
+        elif all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in array.tolist()
+        ):
+            array = array.astype(np.int64)
+        else:
+            kinds = sorted({type(v).__name__ for v in array.tolist()})
+            raise TypeError(
+                f"{name} must hold class labels of one kind (all integers or all strings), "
+                f"got values of types {kinds}"
+            )
+    if array.dtype.kind == "f":
+        integral = np.isfinite(array) & (array == np.round(array))
+        if not integral.all():
+            raise ValueError(
+                f"{name} must be class labels (integers or strings), got non-integer numbers "
+                f"such as {array[~integral][0].item()!r}; regression targets have no classes"
+            )
+        array = array.astype(np.int64)
+    if array.dtype.kind not in "biuUS":
+        raise TypeError(
+            f"{name} must hold class labels (integers or strings), got dtype {array.dtype}"
+        )
+    return array
+
+
+def encode_labels(labels, classes=None) -> tuple[np.ndarray, np.ndarray]:
+    """One-hot targets from class labels, and the classes that name the columns.
+
+    Parameters
+    ----------
+    labels : array-like of int or str, shape (n_samples,)
+        The class of each sample, e.g. ``[0, 2, 1]`` or ``["setosa", "virginica"]``. Floats
+        are accepted when they are whole numbers.
+    classes : array-like of int or str, shape (n_classes,), optional
+        The classes, one per column of the targets, in this order (so all classes get a
+        column even when some are missing from ``labels``). By default the sorted distinct
+        values of ``labels``, like scikit-learn's ``classes_``.
+
+    Returns
+    -------
+    targets : ndarray of float64, shape (n_samples, n_classes)
+        ``targets[i, k] == 1`` when sample ``i`` is of class ``classes[k]``, else 0.
+    classes : ndarray, shape (n_classes,)
+        ``classes[targets.argmax(axis=1)]`` gives back ``labels``.
+
+    Raises
+    ------
+    ValueError
+        If a label is not among ``classes`` (the unknown labels are named), if ``classes``
+        repeats a value, or if there are no labels to learn the classes from.
+    """
+    labels = _as_label_array(labels, "labels")
+    if classes is None:
+        if labels.size == 0:
+            raise ValueError(
+                "labels must hold at least one label to learn the classes from, got none; "
+                "pass classes= to encode an empty set of labels"
+            )
+        classes, index = np.unique(labels, return_inverse=True)
+        return one_hot(index.reshape(-1), classes.size), classes
+
+    classes = _as_label_array(classes, "classes")
+    if classes.size == 0:
+        raise ValueError("classes must hold at least one class, got an empty array")
+    distinct, counts = np.unique(classes, return_counts=True)
+    if distinct.size != classes.size:
+        raise ValueError(
+            f"classes must be distinct, got {distinct[counts > 1].tolist()} more than once"
+        )
+    if labels.size == 0:
+        return np.zeros((0, classes.size)), classes
+    strings = labels.dtype.kind in "US"
+    if strings != (classes.dtype.kind in "US"):
+        known = np.zeros(labels.size, dtype=bool)
+        index = np.zeros(labels.size, dtype=np.intp)
+    else:
+        order = np.argsort(classes, kind="stable")
+        position = np.searchsorted(classes, labels, sorter=order).clip(max=classes.size - 1)
+        index = order[position]
+        known = classes[index] == labels
+    if not known.all():
+        unknown = np.unique(labels[~known])
+        shown = ", ".join(repr(v) for v in unknown[:10].tolist())
+        more = f" and {unknown.size - 10} more" if unknown.size > 10 else ""
+        raise ValueError(
+            f"labels contain {unknown.size} value(s) not in classes: {shown}{more}; "
+            f"classes are {classes.tolist()}"
+        )
+    return one_hot(index, classes.size), classes
+
+
+# ---------------------------------------------------------------------------------------------
+# Regression generators
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_seed(seed) -> np.random.Generator:
+    """Return ``np.random.default_rng(seed)`` for an int >= 0, a Generator or None."""
+    if isinstance(seed, bool) or not (
+        seed is None or isinstance(seed, (numbers.Integral, np.random.Generator))
+    ):
+        raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {seed!r}")
+    if isinstance(seed, numbers.Integral) and seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed}")
+    return np.random.default_rng(seed)
+
+
+def _check_noise(noise) -> float:
+    return check_penalty(noise, "noise")
+
+
+def franke_function(x, y) -> np.ndarray:
+    """The Franke function, a test surface on the unit square (noiseless).
+
+    .. math::
+
+        f(x, y) = \\tfrac34 e^{-(9x-2)^2/4 - (9y-2)^2/4}
+                + \\tfrac34 e^{-(9x+1)^2/49 - (9y+1)/10}
+                + \\tfrac12 e^{-(9x-7)^2/4 - (9y-3)^2/4}
+                - \\tfrac15 e^{-(9x-4)^2 - (9y-7)^2}
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        Coordinates, broadcast against each other (usually in ``[0, 1]``).
+
+    Returns
+    -------
+    ndarray of float64, the broadcast shape of ``x`` and ``y``
+    """
+    x = as_float_array(x, "x", np.dtype(np.float64))
+    y = as_float_array(y, "y", np.dtype(np.float64))
+    term1 = 0.75 * np.exp(-((9 * x - 2) ** 2) / 4 - (9 * y - 2) ** 2 / 4)
+    term2 = 0.75 * np.exp(-((9 * x + 1) ** 2) / 49 - (9 * y + 1) / 10)
+    term3 = 0.5 * np.exp(-((9 * x - 7) ** 2) / 4 - (9 * y - 3) ** 2 / 4)
+    term4 = -0.2 * np.exp(-((9 * x - 4) ** 2) - (9 * y - 7) ** 2)
+    return term1 + term2 + term3 + term4
+
+
+def runge_function(x) -> np.ndarray:
+    """The Runge function ``1 / (1 + 25 x²)`` (noiseless).
+
+    Parameters
+    ----------
+    x : array-like of float
+        Points, usually in ``[-1, 1]``.
+
+    Returns
+    -------
+    ndarray of float64, the shape of ``x``
+    """
+    x = as_float_array(x, "x", np.dtype(np.float64))
+    return 1.0 / (1.0 + 25.0 * x**2)
+
+
+def franke(
+    n_samples: int = 400, noise: float = 0.05, seed: int | np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy samples of the Franke function at uniform points of the unit square.
+
+    ``X`` is drawn first and the noise after it, so one seed gives the same ``X`` for every
+    ``noise`` (and ``noise=0`` gives the function itself).
+
+    Parameters
+    ----------
+    n_samples : int, default 400
+        Number of points.
+    noise : float, default 0.05
+        Standard deviation of the Gaussian noise added to ``y`` (finite, >= 0).
+    seed : int, numpy.random.Generator or None
+        Source of randomness (``np.random.default_rng(seed)``); None draws fresh entropy.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (n_samples, 2)
+        Columns ``x`` and ``y``, uniform in ``[0, 1]``.
+    y : ndarray of float64, shape (n_samples, 1)
+        ``franke_function(x, y) + noise · ε`` with ``ε ~ N(0, 1)``.
+    """
+    n_samples = check_positive_int(n_samples, "n_samples")
+    noise = _check_noise(noise)
+    rng = _check_seed(seed)
+    X = rng.uniform(0.0, 1.0, size=(n_samples, 2))
+    y = franke_function(X[:, 0], X[:, 1]) + noise * rng.standard_normal(n_samples)
+    return X, y.reshape(-1, 1)
+
+
+def runge(
+    n_samples: int = 200, noise: float = 0.05, seed: int | np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy samples of the Runge function at uniform points of ``[-1, 1]``.
+
+    Parameters
+    ----------
+    n_samples : int, default 200
+        Number of points.
+    noise : float, default 0.05
+        Standard deviation of the Gaussian noise added to ``y`` (finite, >= 0).
+    seed : int, numpy.random.Generator or None
+        Source of randomness (``np.random.default_rng(seed)``); None draws fresh entropy.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (n_samples, 1)
+        ``x``, uniform in ``[-1, 1]``.
+    y : ndarray of float64, shape (n_samples, 1)
+        ``1 / (1 + 25 x²) + noise · ε`` with ``ε ~ N(0, 1)``.
+    """
+    n_samples = check_positive_int(n_samples, "n_samples")
+    noise = _check_noise(noise)
+    rng = _check_seed(seed)
+    X = rng.uniform(-1.0, 1.0, size=(n_samples, 1))
+    y = runge_function(X) + noise * rng.standard_normal((n_samples, 1))
+    return X, y
+
+
+def polynomial(
+    n_samples: int = 200,
+    coefficients: Sequence[float] = (1.0, -2.0, 0.5),
+    noise: float = 0.05,
+    seed: int | np.random.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy samples of a polynomial ``Σ_k c_k x^k`` at uniform points of ``[-1, 1]``.
+
+    Parameters
+    ----------
+    n_samples : int, default 200
+        Number of points.
+    coefficients : sequence of float, shape (degree + 1,), default (1.0, -2.0, 0.5)
+        ``c_0, c_1, ..., c_degree``, lowest degree first (NumPy's ``polynomial.polyval``
+        order), so the default is ``1 - 2x + 0.5x²``.
+    noise : float, default 0.05
+        Standard deviation of the Gaussian noise added to ``y`` (finite, >= 0).
+    seed : int, numpy.random.Generator or None
+        Source of randomness (``np.random.default_rng(seed)``); None draws fresh entropy.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (n_samples, 1)
+        ``x``, uniform in ``[-1, 1]``.
+    y : ndarray of float64, shape (n_samples, 1)
+        ``Σ_k c_k x^k + noise · ε`` with ``ε ~ N(0, 1)``.
+    """
+    n_samples = check_positive_int(n_samples, "n_samples")
+    c = as_float_array(coefficients, "coefficients", np.dtype(np.float64))
+    if c.ndim != 1 or c.size == 0:
+        raise ValueError(
+            "coefficients must be a non-empty 1-D sequence c_0, c_1, ... (lowest degree "
+            f"first), got an array of shape {c.shape}"
+        )
+    noise = _check_noise(noise)
+    rng = _check_seed(seed)
+    X = rng.uniform(-1.0, 1.0, size=(n_samples, 1))
+    y = np.polynomial.polynomial.polyval(X, c) + noise * rng.standard_normal((n_samples, 1))
+    return X, y
+
+
+# ---------------------------------------------------------------------------------------------
+# Named data sets
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A data set ready for a network: inputs, targets and what they mean.
+
+    Attributes
+    ----------
+    X : ndarray of float64, shape (n_samples, n_features)
+        The inputs, unscaled (see :func:`standardize`).
+    targets : ndarray of float64, shape (n_samples, n_classes) or (n_samples, 1)
+        One-hot rows for classification (also for two classes: use ``targets[:, 1:]`` for a
+        single sigmoid output); the noisy function values for regression.
+    task : {"classification", "regression"}
+    classes : ndarray, shape (n_classes,), or None
+        The class of each column of ``targets`` (scikit-learn's integer targets for the
+        shipped sets); None for regression.
+    feature_names : tuple of str, length n_features
+    name : str
+        The canonical name, one of ``DATASET_NAMES``.
+    class_names : tuple of str, length n_classes, or None
+        Human-readable names of ``classes`` (e.g. breast cancer's class 0 is
+        ``"malignant"``); None for regression.
+    """
+
+    X: np.ndarray
+    targets: np.ndarray
+    task: str
+    classes: np.ndarray | None
+    feature_names: tuple[str, ...]
+    name: str
+    class_names: tuple[str, ...] | None = None
+
+    @property
+    def labels(self) -> np.ndarray:
+        """The class index of each sample, ``targets.argmax(axis=1)``, shape (n_samples,).
+
+        Only classification data sets have labels; ``classes[labels]`` gives the classes.
+        """
+        if self.task != "classification":
+            raise AttributeError(
+                f"labels exist only for classification data sets; {self.name!r} is a "
+                f"{self.task} data set, its targets are function values"
+            )
+        return self.targets.argmax(axis=1)
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples, ``X.shape[0]``."""
+        return self.X.shape[0]
+
+    @property
+    def n_features(self) -> int:
+        """Number of input features, ``X.shape[1]``."""
+        return self.X.shape[1]
+
+
+def _canonical_name(name) -> str:
+    if not isinstance(name, str):
+        raise TypeError(
+            f"name must be a string, one of {list(DATASET_NAMES)}, got {name!r} "
+            f"({type(name).__name__})"
+        )
+    canonical = name.strip().lower().replace("_", "-")
+    if canonical not in DATASET_NAMES:
+        raise ValueError(
+            f"name must be one of {list(DATASET_NAMES)} ('_' may stand for '-'), got {name!r}"
+        )
+    return canonical
+
+
+def load_dataset(
+    name: str,
+    *,
+    n_samples: int | None = None,
+    noise: float | None = None,
+    seed: int | np.random.Generator | None = None,
+) -> Dataset:
+    """Load a shipped scikit-learn data set or draw a generated one, by name.
+
+    Parameters
+    ----------
+    name : str
+        One of ``DATASET_NAMES``: ``"iris"`` (150, 4; 3 classes), ``"breast-cancer"``
+        (569, 30; 2 classes), ``"digits"`` (1797, 64; 10 classes), ``"wine"`` (178, 13;
+        3 classes), or the regression generators ``"franke"``, ``"runge"``, ``"polynomial"``.
+        Case and ``_`` for ``-`` do not matter.
+    n_samples, noise, seed : optional
+        Passed to the generator (:func:`franke`, :func:`runge`, :func:`polynomial`; their
+        defaults when None). The shipped sets are fixed and refuse them.
+
+    Returns
+    -------
+    Dataset
+        Classification sets have one-hot float64 ``targets`` (n_samples, n_classes) and
+        integer ``classes``; regression sets have ``targets`` (n_samples, 1) and
+        ``classes=None``.
+    """
+    canonical = _canonical_name(name)
+    given = {"n_samples": n_samples, "noise": noise, "seed": seed}
+    given = {key: value for key, value in given.items() if value is not None}
+
+    if canonical in _SHIPPED:
+        if given:
+            shown = ", ".join(f"{key}={value!r}" for key, value in given.items())
+            raise ValueError(
+                f"n_samples, noise and seed apply only to the generated data sets "
+                f"{list(_GENERATED)}; {canonical!r} is scikit-learn's fixed data set, "
+                f"got {shown}"
+            )
+        import sklearn.datasets
+
+        bunch = getattr(sklearn.datasets, _SHIPPED[canonical])()
+        targets, classes = encode_labels(bunch.target)
+        return Dataset(
+            X=np.asarray(bunch.data, dtype=np.float64),
+            targets=targets,
+            task="classification",
+            classes=classes,
+            feature_names=tuple(str(f) for f in bunch.feature_names),
+            name=canonical,
+            class_names=tuple(str(bunch.target_names[k]) for k in classes),
+        )
+
+    generator = {"franke": franke, "runge": runge, "polynomial": polynomial}[canonical]
+    X, y = generator(**given)
+    return Dataset(
+        X=X,
+        targets=y,
+        task="regression",
+        classes=None,
+        feature_names=("x", "y") if canonical == "franke" else ("x",),
+        name=canonical,
+    )
+
+
 def load_iris() -> tuple[np.ndarray, np.ndarray]:
     """The iris data set as the notebook uses it: ``X`` (150, 4) and one-hot targets (150, 3)."""
     from sklearn.datasets import load_iris as _load
 
     iris = _load()
     return iris.data.astype(np.float64), one_hot(iris.target, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting and scaling
+# ---------------------------------------------------------------------------------------------
+
+
+def _class_labels(targets: np.ndarray) -> np.ndarray | None:
+    """Class index per sample when ``targets`` look like classes, else None (regression).
+
+    One-hot rows (2-D, more than one column of 0/1 values, each row summing to 1) give their
+    argmax; a single column (or 1-D array) of 0/1 values gives itself.
+    """
+    if targets.dtype.kind not in "biuf" or targets.size == 0:
+        return None
+    binary = np.isin(targets, (0, 1)).all()
+    if not binary:
+        return None
+    if targets.ndim == 2 and targets.shape[1] > 1:
+        return targets.argmax(axis=1) if (targets.sum(axis=1) == 1).all() else None
+    if targets.ndim == 1 or (targets.ndim == 2 and targets.shape[1] == 1):
+        return targets.reshape(-1).astype(np.int64)
+    return None
+
+
+def _random_state(seed) -> int:
+    """An int seed for scikit-learn from an int, a Generator or None (fresh entropy)."""
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 2**32:
+        raise ValueError(f"seed must be below 2**32 for scikit-learn, got {seed}")
+    rng = _check_seed(seed)
+    if isinstance(seed, numbers.Integral):
+        return int(seed)
+    return int(rng.integers(0, 2**32))
+
+
+def split(
+    X,
+    targets,
+    test_size: float | int = 0.2,
+    *,
+    stratify: bool = True,
+    seed: int | np.random.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split inputs and targets into a training and a test part (scikit-learn's
+    ``train_test_split``), keeping the class proportions for classification targets.
+
+    Parameters
+    ----------
+    X : array-like, shape (n_samples, n_features)
+    targets : array-like, shape (n_samples, n_outputs) or (n_samples,)
+    test_size : float in (0, 1) or int in [1, n_samples - 1], default 0.2
+        The test part's fraction of the samples, or its number of samples.
+    stratify : bool, default True
+        Keep each class's share in both parts when ``targets`` are one-hot (2-D, more than
+        one column of 0/1 values, rows summing to 1; classes by ``argmax``) or a single 0/1
+        column. Ignored for any other (regression) targets.
+    seed : int, numpy.random.Generator or None
+        An int is scikit-learn's ``random_state``; a Generator gives one by a draw (and so
+        advances); None draws fresh entropy (never NumPy's global state).
+
+    Returns
+    -------
+    X_train : ndarray, shape (n_train, n_features)
+    X_test : ndarray, shape (n_test, n_features)
+    y_train : ndarray, shape (n_train, n_outputs)
+    y_test : ndarray, shape (n_test, n_outputs)
+    """
+    from sklearn.model_selection import train_test_split
+
+    X = np.asarray(X)
+    targets = np.asarray(targets)
+    if X.ndim == 0 or targets.ndim == 0:
+        raise ValueError(
+            f"X and targets must have one row per sample, got shapes {X.shape} and "
+            f"{targets.shape}"
+        )
+    n_samples = X.shape[0]
+    if targets.shape[0] != n_samples:
+        raise ValueError(
+            f"targets must have one row per sample of X ({n_samples}), got shape "
+            f"{targets.shape} for X of shape {X.shape}"
+        )
+    if n_samples < 2:
+        raise ValueError(f"X must hold at least 2 samples to split, got shape {X.shape}")
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+        raise TypeError(
+            f"test_size must be a fraction in (0, 1) or a number of samples, got "
+            f"{test_size!r} ({type(test_size).__name__})"
+        )
+    if isinstance(test_size, numbers.Integral):
+        if not 1 <= test_size <= n_samples - 1:
+            raise ValueError(
+                f"test_size as a number of samples must be in [1, {n_samples - 1}] for "
+                f"{n_samples} samples, got {test_size}"
+            )
+        test_size = int(test_size)
+    else:
+        test_size = float(test_size)
+        if not 0.0 < test_size < 1.0:
+            raise ValueError(f"test_size as a fraction must be in (0, 1), got {test_size}")
+    if not isinstance(stratify, (bool, np.bool_)):
+        raise TypeError(f"stratify must be True or False, got {stratify!r}")
+
+    labels = _class_labels(targets) if stratify else None
+    try:
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, targets, test_size=test_size, random_state=_random_state(seed), stratify=labels
+        )
+    except ValueError as exc:
+        if labels is None:
+            raise
+        raise ValueError(
+            f"cannot split these targets with stratify=True: {exc} "
+            "(pass stratify=False, or a test_size that gives every class a place)"
+        ) from exc
+    return X_train, X_test, y_train, y_test
+
+
+def _check_features(X, name: str, n_features: int | None = None) -> np.ndarray:
+    array = np.asarray(X)
+    dtype = array.dtype if array.dtype in FLOAT_DTYPES else np.dtype(np.float64)
+    array = as_float_array(array, name, dtype)
+    if array.ndim != 2:
+        raise ValueError(
+            f"{name} must have shape (n_samples, n_features), got an array of shape "
+            f"{array.shape}"
+        )
+    if n_features is not None and array.shape[1] != n_features:
+        raise ValueError(
+            f"{name} must have the {n_features} features of X_train, got shape {array.shape}"
+        )
+    return array
+
+
+def standardize(X_train, *others) -> tuple:
+    """Scale features to mean 0 and standard deviation 1 on the training part only.
+
+    A scikit-learn ``StandardScaler`` is fitted on ``X_train``; the same shift and scale are
+    applied to ``others`` (test or validation inputs), so nothing about them leaks into the
+    fit. Constant features are shifted but not scaled.
+
+    Parameters
+    ----------
+    X_train : array-like, shape (n_train, n_features)
+    *others : array-like, each of shape (n_i, n_features)
+
+    Returns
+    -------
+    tuple
+        ``(X_train_scaled, *others_scaled, scaler)``: the scaled arrays (float64, or float32
+        for float32 inputs) in the order given, then the fitted ``StandardScaler`` (for
+        ``scaler.transform`` of new data or ``scaler.inverse_transform``).
+    """
+    from sklearn.preprocessing import StandardScaler
+
+    X_train = _check_features(X_train, "X_train")
+    if X_train.shape[0] == 0:
+        raise ValueError(f"X_train must hold at least one sample, got shape {X_train.shape}")
+    n_features = X_train.shape[1]
+    checked = [
+        _check_features(X, f"others[{i}]", n_features) for i, X in enumerate(others)
+    ]
+    scaler = StandardScaler().fit(X_train)
+    return (scaler.transform(X_train), *(scaler.transform(X) for X in checked), scaler)
