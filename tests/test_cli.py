@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from ffnn.cli import main
@@ -113,3 +114,145 @@ def test_python_dash_m_runs_the_command():
     )
     assert done.returncode == 0, done.stderr
     assert "gradient check PASSED" in done.stdout
+
+
+# -- ffnn train -------------------------------------------------------------------------------
+
+
+def test_train_with_no_options_runs_the_notebooks_study(capsys):
+    assert main(["train"]) == 0
+    out = capsys.readouterr().out
+    assert "Network(4 -> 8 sigmoid -> 3 softmax, 67 parameters, float64)" in out
+    assert "5000 epochs" in out and "epochs run: 5000" in out
+    accuracy = float(out.split("train accuracy:")[1].split()[0])
+    assert accuracy >= 0.9
+
+
+def test_train_writes_curves_and_parameters(tmp_path, capsys):
+    plot, saved = tmp_path / "out.png", tmp_path / "model.npz"
+    argv = [
+        "train",
+        "--dataset",
+        "breast-cancer",
+        "--test-fraction",
+        "0.2",
+        "--standardize",
+        "--hidden",
+        "8",
+        "--activation",
+        "relu",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.01",
+        "--batch-size",
+        "64",
+        "--epochs",
+        "5",
+        "--validation-fraction",
+        "0.1",
+        "--plot",
+        str(plot),
+        "--save",
+        str(saved),
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "test accuracy:" in out and "validation accuracy:" in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with np.load(saved, allow_pickle=False) as model:
+        assert model["params"].shape == (30 * 8 + 8 + 8 * 2 + 2,)
+        assert model["activations"].tolist() == ["relu", "softmax"]
+    assert not list(tmp_path.glob("*.tmp*"))  # the temporary file was renamed into place
+
+
+def test_train_binary_cross_entropy_uses_one_sigmoid_output(capsys):
+    argv = [
+        "train",
+        "--dataset",
+        "breast-cancer",
+        "--standardize",
+        "--output-activation",
+        "sigmoid",
+        "--loss",
+        "binary_cross_entropy",
+        "--epochs",
+        "3",
+        "--optimizer",
+        "nesterov",
+        "--momentum",
+        "0.9",
+        "--batch-size",
+        "32",
+        "--schedule",
+        "cosine",
+        "--clip",
+        "5",
+    ]
+    assert main(argv) == 0
+    assert "-> 1 sigmoid" in capsys.readouterr().out
+
+
+def test_train_regression_with_a_schedule_and_warmup(capsys):
+    argv = [
+        "train",
+        "--dataset",
+        "franke",
+        "--samples",
+        "100",
+        "--hidden",
+        "10",
+        "--activation",
+        "tanh",
+        "--epochs",
+        "20",
+        "--optimizer",
+        "rmsprop",
+        "--lr",
+        "0.005",
+        "--batch-size",
+        "20",
+        "--schedule",
+        "exponential",
+        "--gamma",
+        "0.99",
+        "--warmup",
+        "5",
+    ]
+    assert main(argv) == 0
+    assert "train r2:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--dataset", "mnist"], "must be one of"),
+        (["--epochs", "-5"], "--epochs must be >= 0, got -5"),
+        (["--hidden", "8,4", "--activation", "relu,tanh,elu"], "--activation needs one name"),
+        (["--optimizer", "adam", "--momentum", "0.9"], "--momentum applies to"),
+        (["--schedule", "linear"], "unknown name 'linear'"),
+        (["--epochs", "ten"], "invalid int value"),
+        (["--batch-size", "0", "--epochs", "1"], "batch_size must be a positive integer"),
+        (["--loss", "cross_entropy", "--output-activation", "relu"], "needs predictions"),
+    ],
+)
+def test_train_reports_bad_options_on_one_line(argv, message, capsys):
+    try:
+        status = main(["train", "--quiet", *argv])
+    except SystemExit as exit_:  # argparse's own errors
+        status = exit_.code
+    assert status == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], lines
+
+
+def test_a_bad_option_prints_no_traceback_from_the_real_command():
+    done = subprocess.run(
+        [sys.executable, "-m", "ffnn", "train", "--epochs", "-5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == "ffnn train: error: --epochs must be >= 0, got -5"

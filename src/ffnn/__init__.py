@@ -8,7 +8,7 @@
 True
 """
 
-from . import activations, datasets, losses
+from . import activations, datasets, losses, optimizers, schedules
 from .activations import (
     ELU,
     Activation,
@@ -41,6 +41,19 @@ from .losses import (
     mse,
 )
 from .network import BackpropTrace, LayerTrace, Network
+from .optimizers import (
+    GD,
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    ClipGradNorm,
+    Momentum,
+    Nesterov,
+    RMSprop,
+    chain,
+)
+from .training import Callback, EarlyStopping, History, Trainer, train
 
 __version__ = "0.1.0"
 
@@ -76,7 +89,24 @@ __all__ = [
     "binary_cross_entropy",
     "cross_entropy",
     "get_loss",
+    "train",
+    "Trainer",
+    "History",
+    "Callback",
+    "EarlyStopping",
+    "SGD",
+    "GD",
+    "Momentum",
+    "Nesterov",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "ClipGradNorm",
+    "chain",
     "activations",
     "losses",
     "datasets",
+    "optimizers",
+    "schedules",
 ]

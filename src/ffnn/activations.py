@@ -20,10 +20,10 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable
 
-import autograd.numpy as anp
-import autograd.scipy.special as asp
 import numpy as np
 from scipy.special import expit
+
+from ._autograd import anp, asp
 
 __all__ = [
     "Activation",

@@ -179,7 +179,7 @@ def gradcheck(
     # The gradient under test, in the network's own dtype.
     X_net, Y_net, loss, l1, l2, _ = network._check_problem(X, targets, loss, l1, l2)
     grad = np.empty_like(network.params)
-    prediction = network._backprop_into(X_net, Y_net, loss, l1, l2, grad)
+    _, prediction = network._backprop_into(X_net, Y_net, loss, l1, l2, grad)
     grad = grad.astype(np.float64)
     clipped = not loss.fuses_with(network.activation_funcs[-1]) and loss.clipped(prediction)
     reference = network.astype(np.float64)

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import autograd.numpy as anp
 import numpy as np
-from scipy.special import logsumexp
 
+from ._autograd import anp
 from .activations import Activation, Sigmoid, Softmax
 
 __all__ = [
@@ -223,7 +222,9 @@ class CrossEntropy(Loss):
         return -anp.sum(y * anp.log(_clip(y_pred, anp))) / _n_samples(y_pred)
 
     def logits_value(self, z, y):
-        lse = logsumexp(z, axis=-1, keepdims=True)
+        # log Σ exp(z) with the row max taken out (scipy's logsumexp costs ~100 µs a call).
+        z_max = z.max(axis=-1, keepdims=True)
+        lse = z_max + np.log(np.exp(z - z_max).sum(axis=-1, keepdims=True))
         return float(np.sum(y * (lse - z)) / _n_samples(z))
 
     def check_targets(self, y, name="targets"):

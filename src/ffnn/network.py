@@ -318,6 +318,16 @@ class Network:
     def layers(self, new_layers) -> None:
         self._assign_all(new_layers, "layers")
 
+    def weight_mask(self) -> np.ndarray:
+        """A flat boolean array laid out like ``params``: True for weights, False for biases.
+
+        Decoupled weight decay (:class:`~ffnn.optimizers.AdamW`) uses it to spare the biases.
+        """
+        mask = np.zeros(self.n_params, dtype=bool)
+        for w, _ in self._slices:
+            mask[w] = True
+        return mask
+
     @property
     def n_layers(self) -> int:
         return len(self._shapes)
@@ -479,8 +489,8 @@ class Network:
         X2, Y, loss, l1, l2, one_sample = self._check_problem(X, targets, loss, l1, l2)
         out = np.empty_like(self._params)
         records: list[dict] = []
-        output = self._backprop_into(X2, Y, loss, l1, l2, out, records)
-        cost = self._loss_value(records[-1]["z"], output, Y, loss) + self._penalty(l1, l2)
+        z_last, output = self._backprop_into(X2, Y, loss, l1, l2, out, records)
+        cost = self._loss_value(z_last, output, Y, loss) + self._penalty(l1, l2)
 
         def own(x):
             """A copy of its own (one sample: 1-D), so no two fields share memory."""
@@ -496,8 +506,9 @@ class Network:
         return BackpropTrace(layers=layers, output=own(output), cost=cost, fused=fused)
 
     def _backprop_into(self, X, Y, loss: Loss, l1: float, l2: float, out: np.ndarray,
-                       records: list | None = None) -> np.ndarray:
-        """Write the flat gradient into ``out``; return the prediction. Inputs are checked."""
+                       records: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Write the flat gradient into ``out``; return the output layer's ``z`` and ``a``
+        (for the loss value, see :meth:`_loss_value`). Inputs must already be checked."""
         layer_inputs, zs, output = self._feed_forward_saver(X)
         grads = self.unflatten(out)
         last = self.n_layers - 1
@@ -531,7 +542,7 @@ class Network:
                     layer_input=layer_inputs[i], z=z, a=a, dC_da=dC_da,
                     da_dz=_da_dz(f, z, a), dC_dz=dC_dz,
                 )
-        return output
+        return zs[-1], output
 
 
 def _da_dz(f: Activation, z: np.ndarray, a: np.ndarray) -> np.ndarray | None:

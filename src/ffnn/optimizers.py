@@ -1,0 +1,415 @@
+"""Gradient methods, kept outside the network.
+
+An optimizer never sees the network. It is a pair of functions over explicit state, in the
+spirit of optax:
+
+- ``state = opt.init(params, mask=None)``
+- ``updates, state = opt.update(grads, state, params)``, then ``params += updates``
+  (:func:`apply_updates`).
+
+``params`` and ``grads`` are flat arrays laid out alike (``network.params`` and
+``network.gradient(...)``). ``update`` returns a new state and leaves the old one untouched, so
+a state saved midway (:func:`state_to_arrays`) resumes the run exactly. ``mask`` is the
+network's :meth:`~ffnn.Network.weight_mask` (1 for weights, 0 for biases), used by decoupled
+weight decay. Pieces compose with :func:`chain`: each transforms the vector it receives, and
+the last one produces the parameter update, e.g. ``chain(ClipGradNorm(1.0), Adam(1e-3))``.
+
+Every method follows PyTorch's formulation with its default arguments (``g`` the gradient,
+``t`` the step count from 1, ``lr`` the learning rate at this step):
+
+==============  ===========================================================================
+``SGD``/``GD``  ``θ ← θ - lr g``
+``Momentum``    ``b ← μ b + g``;  ``θ ← θ - lr b``
+``Nesterov``    ``b ← μ b + g``;  ``θ ← θ - lr (g + μ b)``
+``Adagrad``     ``G ← G + g²``;  ``θ ← θ - lr g / (√G + ε)`` (optionally with momentum)
+``RMSprop``     ``v ← α v + (1 - α) g²``;  ``θ ← θ - lr g / (√v + ε)``
+``Adam``        ``m ← β₁ m + (1 - β₁) g``;  ``v ← β₂ v + (1 - β₂) g²``;
+                ``θ ← θ - lr m̂ / (√v̂ + ε)`` with ``m̂ = m / (1 - β₁ᵗ)``, ``v̂ = v / (1 - β₂ᵗ)``
+``AdamW``       ``θ ← θ - lr λ mask θ``, then Adam
+==============  ===========================================================================
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .schedules import Schedule, as_schedule
+
+__all__ = [
+    "GradientTransformation",
+    "SGD",
+    "GD",
+    "Momentum",
+    "Nesterov",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "ClipGradNorm",
+    "Chain",
+    "chain",
+    "apply_updates",
+    "state_to_arrays",
+    "state_from_arrays",
+    "get_optimizer",
+    "OPTIMIZER_NAMES",
+]
+
+State = Any  # a dict of arrays and numbers, or a tuple of such dicts for a chain
+
+
+def _unit_interval(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise TypeError(f"{name} must be a number in [0, 1), got {value!r}")
+    if not 0 <= value < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return float(value)
+
+
+def _non_negative(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise TypeError(f"{name} must be a finite number >= 0, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return float(value)
+
+
+class GradientTransformation:
+    """Base class: ``init(params, mask) -> state`` and ``update(grads, state, params)``."""
+
+    def init(self, params: np.ndarray, mask: np.ndarray | None = None) -> State:
+        """The state before the first step, for parameters shaped like ``params``."""
+        return {"step": 0}
+
+    def update(self, grads: np.ndarray, state: State, params: np.ndarray
+               ) -> tuple[np.ndarray, State]:
+        """Transform ``grads`` into updates (or into the next piece's input, in a chain)."""
+        raise NotImplementedError
+
+    @property
+    def schedules(self) -> list[Schedule]:
+        """The learning-rate schedules inside (the training loop reports losses to them)."""
+        lr = getattr(self, "lr", None)
+        return [lr] if isinstance(lr, Schedule) else []
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({params})"
+
+
+class SGD(GradientTransformation):
+    """Plain (stochastic) gradient descent: ``θ ← θ - lr g``.
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.01
+    """
+
+    def __init__(self, lr: float | Schedule = 0.01):
+        self.lr = as_schedule(lr)
+
+    def update(self, grads, state, params):
+        step = state["step"]
+        return -self.lr(step) * grads, {"step": step + 1}
+
+
+GD = SGD
+
+
+class Momentum(GradientTransformation):
+    """Gradient descent with momentum (PyTorch's SGD with ``momentum``, no dampening).
+
+    ``b ← μ b + g`` (``b = g`` at the first step), ``θ ← θ - lr b``.
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.01
+    momentum : float in [0, 1), default 0.9
+    """
+
+    nesterov = False
+
+    def __init__(self, lr: float | Schedule = 0.01, momentum: float = 0.9):
+        self.lr = as_schedule(lr)
+        self.momentum = _unit_interval(momentum, "momentum")
+
+    def init(self, params, mask=None):
+        return {"step": 0, "velocity": np.zeros_like(params)}
+
+    def update(self, grads, state, params):
+        step = state["step"]
+        velocity = self.momentum * state["velocity"] + grads
+        direction = grads + self.momentum * velocity if self.nesterov else velocity
+        return -self.lr(step) * direction, {"step": step + 1, "velocity": velocity}
+
+
+class Nesterov(Momentum):
+    """Nesterov momentum as in PyTorch: ``b ← μ b + g``, ``θ ← θ - lr (g + μ b)``."""
+
+    nesterov = True
+
+
+class Adagrad(GradientTransformation):
+    """Adagrad: ``G ← G + g²``, ``θ ← θ - lr g / (√G + ε)`` (PyTorch's, no lr decay).
+
+    With ``momentum > 0`` (the course's variant, not in PyTorch) the scaled gradient feeds a
+    momentum buffer: ``b ← μ b + g / (√G + ε)``, ``θ ← θ - lr b``.
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.01
+    eps : float, default 1e-10
+    momentum : float in [0, 1), default 0
+    """
+
+    def __init__(self, lr: float | Schedule = 0.01, eps: float = 1e-10, momentum: float = 0.0):
+        self.lr = as_schedule(lr)
+        self.eps = _non_negative(eps, "eps")
+        self.momentum = _unit_interval(momentum, "momentum")
+
+    def init(self, params, mask=None):
+        state = {"step": 0, "sum_squares": np.zeros_like(params)}
+        if self.momentum:
+            state["velocity"] = np.zeros_like(params)
+        return state
+
+    def update(self, grads, state, params):
+        step = state["step"]
+        sum_squares = state["sum_squares"] + grads * grads
+        direction = grads / (np.sqrt(sum_squares) + self.eps)
+        new_state = {"step": step + 1, "sum_squares": sum_squares}
+        if self.momentum:
+            direction = self.momentum * state["velocity"] + direction
+            new_state["velocity"] = direction
+        return -self.lr(step) * direction, new_state
+
+
+class RMSprop(GradientTransformation):
+    """RMSprop: ``v ← α v + (1 - α) g²``, ``θ ← θ - lr g / (√v + ε)`` (PyTorch's).
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.01
+    alpha : float in [0, 1), default 0.99
+        Decay of the running mean of squared gradients.
+    eps : float, default 1e-8
+    """
+
+    def __init__(self, lr: float | Schedule = 0.01, alpha: float = 0.99, eps: float = 1e-8):
+        self.lr = as_schedule(lr)
+        self.alpha = _unit_interval(alpha, "alpha")
+        self.eps = _non_negative(eps, "eps")
+
+    def init(self, params, mask=None):
+        return {"step": 0, "mean_square": np.zeros_like(params)}
+
+    def update(self, grads, state, params):
+        step = state["step"]
+        mean_square = self.alpha * state["mean_square"] + (1 - self.alpha) * grads * grads
+        direction = grads / (np.sqrt(mean_square) + self.eps)
+        return -self.lr(step) * direction, {"step": step + 1, "mean_square": mean_square}
+
+
+def _check_betas(betas) -> tuple[float, float]:
+    if not (isinstance(betas, Sequence) and len(betas) == 2):
+        raise TypeError(f"betas must be a pair (beta_1, beta_2), got {betas!r}")
+    return _unit_interval(betas[0], "beta_1"), _unit_interval(betas[1], "beta_2")
+
+
+class Adam(GradientTransformation):
+    """Adam (Kingma & Ba; PyTorch's formulation).
+
+    ``m ← β₁ m + (1 - β₁) g``, ``v ← β₂ v + (1 - β₂) g²``, and with the bias-corrected
+    ``m̂ = m / (1 - β₁ᵗ)``, ``v̂ = v / (1 - β₂ᵗ)``: ``θ ← θ - lr m̂ / (√v̂ + ε)``.
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.001
+    betas : (float, float), default (0.9, 0.999)
+        Each in [0, 1).
+    eps : float, default 1e-8
+        Added to ``√v̂``.
+    """
+
+    def __init__(self, lr: float | Schedule = 0.001, betas=(0.9, 0.999), eps: float = 1e-8):
+        self.lr = as_schedule(lr)
+        self.betas = _check_betas(betas)
+        self.eps = _non_negative(eps, "eps")
+
+    def init(self, params, mask=None):
+        return {"step": 0, "m": np.zeros_like(params), "v": np.zeros_like(params)}
+
+    def _adam(self, grads, state):
+        beta_1, beta_2 = self.betas
+        step = state["step"]
+        t = step + 1
+        m = beta_1 * state["m"] + (1 - beta_1) * grads
+        v = beta_2 * state["v"] + (1 - beta_2) * grads * grads
+        m_hat = m / (1 - beta_1**t)
+        v_hat = v / (1 - beta_2**t)
+        lr = self.lr(step)
+        return -lr * m_hat / (np.sqrt(v_hat) + self.eps), lr, {**state, "step": t, "m": m, "v": v}
+
+    def update(self, grads, state, params):
+        updates, _, new_state = self._adam(grads, state)
+        return updates, new_state
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter; PyTorch's AdamW).
+
+    ``θ ← θ - lr λ mask θ``, then the Adam step. ``mask`` comes from ``init`` (the network's
+    weight mask: weights decay, biases do not); without one every parameter decays, as in
+    PyTorch without parameter groups. The L1/L2 penalties of the cost are separate from this.
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.001
+    betas : (float, float), default (0.9, 0.999)
+    eps : float, default 1e-8
+    weight_decay : float, default 0.01
+        ``λ``.
+    """
+
+    def __init__(self, lr: float | Schedule = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.01):
+        super().__init__(lr, betas, eps)
+        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+
+    def init(self, params, mask=None):
+        decay = np.ones_like(params) if mask is None else np.asarray(mask, dtype=params.dtype)
+        if decay.shape != params.shape:
+            raise ValueError(
+                f"mask must have the shape of params {params.shape}, got {decay.shape}"
+            )
+        return {**super().init(params), "decay_mask": decay}
+
+    def update(self, grads, state, params):
+        updates, lr, new_state = self._adam(grads, state)
+        updates -= (lr * self.weight_decay) * state["decay_mask"] * params
+        return updates, new_state
+
+
+class ClipGradNorm(GradientTransformation):
+    """Scale the gradient down to a global norm of at most ``max_norm`` (PyTorch's rule).
+
+    ``g ← g · min(1, max_norm / (‖g‖ + 1e-6))``. Put it first in a :func:`chain`.
+
+    Parameters
+    ----------
+    max_norm : float
+    """
+
+    def __init__(self, max_norm: float):
+        self.max_norm = _non_negative(max_norm, "max_norm")
+        if self.max_norm == 0:
+            raise ValueError("max_norm must be > 0, got 0")
+
+    def init(self, params, mask=None):
+        return {}
+
+    def update(self, grads, state, params):
+        coefficient = self.max_norm / (float(np.linalg.norm(grads)) + 1e-6)
+        return (grads * coefficient if coefficient < 1 else grads), state
+
+
+class Chain(GradientTransformation):
+    """Several transformations applied in turn; the state is the tuple of their states."""
+
+    def __init__(self, *transforms: GradientTransformation):
+        if not transforms:
+            raise ValueError("chain needs at least one transformation")
+        for i, t in enumerate(transforms):
+            if not isinstance(t, GradientTransformation):
+                raise TypeError(
+                    f"chain: item {i} must be a GradientTransformation, got {type(t).__name__}"
+                )
+        self.transforms = transforms
+
+    def init(self, params, mask=None):
+        return tuple(t.init(params, mask) for t in self.transforms)
+
+    def update(self, grads, state, params):
+        new_states = []
+        for t, s in zip(self.transforms, state):
+            grads, s = t.update(grads, s, params)
+            new_states.append(s)
+        return grads, tuple(new_states)
+
+    @property
+    def schedules(self):
+        return [s for t in self.transforms for s in t.schedules]
+
+
+def chain(*transforms: GradientTransformation) -> Chain:
+    """Compose transformations: ``chain(ClipGradNorm(1.0), Adam(1e-3))``."""
+    return Chain(*transforms)
+
+
+def apply_updates(params: np.ndarray, updates: np.ndarray) -> None:
+    """``params += updates`` in place (the network's buffer stays the same array)."""
+    params += updates
+
+
+# -- saving and restoring state ---------------------------------------------------------------
+
+def state_to_arrays(state: State) -> dict[str, np.ndarray]:
+    """Flatten a state (a dict, or a chain's tuple of dicts) into named arrays for ``np.savez``."""
+    if isinstance(state, tuple):
+        arrays = {"chain": np.array(len(state))}
+        for i, part in enumerate(state):
+            arrays.update({f"{i}/{k}": v for k, v in state_to_arrays(part).items()})
+        return arrays
+    return {k: np.array(v) for k, v in state.items()}
+
+
+def state_from_arrays(arrays) -> State:
+    """The state that :func:`state_to_arrays` flattened (arrays copied; step counts as ints)."""
+    arrays = dict(arrays)
+    if "chain" in arrays:
+        n = int(arrays.pop("chain"))
+        parts = [{} for _ in range(n)]
+        for key, value in arrays.items():
+            i, name = key.split("/", 1)
+            parts[int(i)][name] = value
+        return tuple(state_from_arrays(part) for part in parts)
+    return {k: int(v) if k == "step" else np.array(v) for k, v in arrays.items()}
+
+
+# -- names ------------------------------------------------------------------------------------
+
+_REGISTRY = {
+    "sgd": SGD,
+    "gd": SGD,
+    "momentum": Momentum,
+    "nesterov": Nesterov,
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+    "adamw": AdamW,
+}
+OPTIMIZER_NAMES: tuple[str, ...] = tuple(_REGISTRY)
+
+
+def get_optimizer(spec, **kwargs) -> GradientTransformation:
+    """An optimizer from a name (``"adam"``, with keyword arguments) or itself."""
+    if isinstance(spec, GradientTransformation):
+        if kwargs:
+            raise TypeError("optimizer: keyword arguments go with a name, not an optimizer object")
+        return spec
+    if isinstance(spec, str):
+        key = spec.strip().lower()
+        if key not in _REGISTRY:
+            raise ValueError(
+                f"optimizer: unknown name {spec!r}; valid names are {', '.join(OPTIMIZER_NAMES)}"
+            )
+        return _REGISTRY[key](**kwargs)
+    raise TypeError(
+        f"optimizer must be a name ({', '.join(OPTIMIZER_NAMES)}) or a GradientTransformation, "
+        f"got {spec!r}"
+    )

@@ -1,0 +1,227 @@
+"""Learning-rate schedules: the learning rate as a function of the optimizer's step count.
+
+A schedule is called with ``step``, the number of optimizer steps taken before this one
+(0 for the first update), and returns the learning rate for that update. Anywhere a learning
+rate goes, a number or a schedule is accepted.
+
+==================  =================================================================
+``Constant(lr)``     ``lr``
+``InverseTime``      ``t0 / (step + t1)`` (the course's SGD schedule)
+``Exponential``      ``lr · gamma^step``
+``StepDecay``        ``lr · gamma^(step // step_size)``
+``Cosine``           ``lr_min + (lr - lr_min) (1 + cos(π min(step, T) / T)) / 2``
+``Warmup``           linear from ``start · lr`` up to the inner schedule over ``warmup_steps``
+``ReduceOnPlateau``  ``lr`` times ``factor`` each time the reported loss stalls ``patience`` times
+==================  =================================================================
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+__all__ = [
+    "Schedule",
+    "Constant",
+    "InverseTime",
+    "Exponential",
+    "StepDecay",
+    "Cosine",
+    "Warmup",
+    "ReduceOnPlateau",
+    "as_schedule",
+]
+
+
+def _positive(value, name: str, *, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise TypeError(f"{name} must be a finite number, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        expected = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {expected}, got {value}")
+    return float(value)
+
+
+def _count(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _factor(value, name: str) -> float:
+    value = _positive(value, name)
+    if value > 1:
+        raise ValueError(f"{name} must be in (0, 1], got {value}")
+    return value
+
+
+class Schedule:
+    """Base class: ``schedule(step) -> learning rate``."""
+
+    def __call__(self, step: int) -> float:
+        raise NotImplementedError
+
+    def report(self, value: float) -> None:
+        """Hear the epoch's monitored loss (only :class:`ReduceOnPlateau` listens)."""
+
+    def state_dict(self) -> dict:
+        """What a resumed run needs besides the step count (nothing for pure schedules)."""
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` gave."""
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({params})"
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    __hash__ = None  # schedules with state are mutable
+
+
+class Constant(Schedule):
+    """``lr`` at every step."""
+
+    def __init__(self, lr: float):
+        self.lr = _positive(lr, "lr")
+
+    def __call__(self, step):
+        return self.lr
+
+
+class InverseTime(Schedule):
+    """``t0 / (step + t1)``: the course's decaying SGD rate (starts at ``t0 / t1``)."""
+
+    def __init__(self, t0: float = 5.0, t1: float = 50.0):
+        self.t0 = _positive(t0, "t0")
+        self.t1 = _positive(t1, "t1")
+
+    def __call__(self, step):
+        return self.t0 / (step + self.t1)
+
+
+class Exponential(Schedule):
+    """``lr · gamma^step``."""
+
+    def __init__(self, lr: float, gamma: float = 0.999):
+        self.lr = _positive(lr, "lr")
+        self.gamma = _factor(gamma, "gamma")
+
+    def __call__(self, step):
+        return self.lr * self.gamma**step
+
+
+class StepDecay(Schedule):
+    """``lr · gamma^(step // step_size)``: multiplied by ``gamma`` every ``step_size`` steps."""
+
+    def __init__(self, lr: float, step_size: int, gamma: float = 0.1):
+        self.lr = _positive(lr, "lr")
+        self.step_size = _count(step_size, "step_size")
+        self.gamma = _factor(gamma, "gamma")
+
+    def __call__(self, step):
+        return self.lr * self.gamma ** (step // self.step_size)
+
+
+class Cosine(Schedule):
+    """Cosine annealing from ``lr`` to ``lr_min`` over ``total_steps``, then ``lr_min``."""
+
+    def __init__(self, lr: float, total_steps: int, lr_min: float = 0.0):
+        self.lr = _positive(lr, "lr")
+        self.total_steps = _count(total_steps, "total_steps")
+        self.lr_min = _positive(lr_min, "lr_min", allow_zero=True)
+        if self.lr_min > self.lr:
+            raise ValueError(f"lr_min must be <= lr ({self.lr}), got {self.lr_min}")
+
+    def __call__(self, step):
+        progress = min(step, self.total_steps) / self.total_steps
+        return self.lr_min + (self.lr - self.lr_min) * (1 + math.cos(math.pi * progress)) / 2
+
+
+class Warmup(Schedule):
+    """Linear warm-up to another schedule (or a number).
+
+    For ``step < warmup_steps`` the rate rises linearly from ``start · after(0)`` to
+    ``after(0)``; from then on it is ``after(step - warmup_steps)``.
+    """
+
+    def __init__(self, after: float | Schedule, warmup_steps: int, start: float = 0.0):
+        self.after = as_schedule(after, "after")
+        self.warmup_steps = _count(warmup_steps, "warmup_steps")
+        self.start = _positive(start, "start", allow_zero=True)
+        if self.start > 1:
+            raise ValueError(f"start must be a fraction in [0, 1], got {self.start}")
+
+    def __call__(self, step):
+        if step < self.warmup_steps:
+            fraction = self.start + (1 - self.start) * step / self.warmup_steps
+            return fraction * self.after(0)
+        return self.after(step - self.warmup_steps)
+
+    def report(self, value):
+        self.after.report(value)
+
+    def state_dict(self):
+        return self.after.state_dict()
+
+    def load_state_dict(self, state):
+        self.after.load_state_dict(state)
+
+
+class ReduceOnPlateau(Schedule):
+    """Multiply the rate by ``factor`` when the reported loss stops improving.
+
+    The training loop reports the monitored loss once per epoch (the validation loss when
+    there is validation data, the training loss otherwise). An epoch improves when the loss
+    falls below ``best · (1 - threshold)``; after ``patience`` epochs without improvement the
+    rate is multiplied by ``factor`` (not below ``min_lr``) and the count restarts. This one
+    counts epochs through :meth:`report`, not optimizer steps.
+    """
+
+    def __init__(self, lr: float, factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, min_lr: float = 0.0):
+        self.lr = _positive(lr, "lr")
+        self.factor = _factor(factor, "factor")
+        if self.factor == 1:
+            raise ValueError("factor must be < 1, got 1")
+        self.patience = _count(patience, "patience")
+        self.threshold = _positive(threshold, "threshold", allow_zero=True)
+        self.min_lr = _positive(min_lr, "min_lr", allow_zero=True)
+        if self.min_lr > self.lr:
+            raise ValueError(f"min_lr must be <= lr ({self.lr}), got {self.min_lr}")
+        self._current = self.lr
+        self._best = math.inf
+        self._bad_epochs = 0
+
+    def __call__(self, step):
+        return self._current
+
+    def report(self, value):
+        if value < self._best * (1 - self.threshold):
+            self._best, self._bad_epochs = value, 0
+            return
+        self._bad_epochs += 1
+        if self._bad_epochs >= self.patience:
+            self._current = max(self._current * self.factor, self.min_lr)
+            self._bad_epochs = 0
+
+    def state_dict(self):
+        return {"current": self._current, "best": self._best, "bad_epochs": self._bad_epochs}
+
+    def load_state_dict(self, state):
+        self._current = float(state["current"])
+        self._best = float(state["best"])
+        self._bad_epochs = int(state["bad_epochs"])
+
+
+def as_schedule(lr, name: str = "lr") -> Schedule:
+    """A schedule from a number (constant) or a schedule (itself)."""
+    if isinstance(lr, Schedule):
+        return lr
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise TypeError(f"{name} must be a positive number or a Schedule, got {lr!r}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"{name} must be a positive number or a Schedule, got {lr}")
+    return Constant(lr)

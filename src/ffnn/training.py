@@ -1,0 +1,462 @@
+"""Training: epochs of mini-batches, validation, callbacks, early stopping, and guards.
+
+The loop is the notebook's, with the gradient method outside the network::
+
+    for epoch in range(epochs):
+        for batch in shuffled(range(n), batch_size):
+            grads = network.gradient(X[batch], targets[batch], loss, l1, l2)
+            updates, state = optimizer.update(grads, state, network.params)
+            network.params += updates
+
+:class:`Trainer` keeps the optimizer's state and the shuffling generator between calls to
+:meth:`Trainer.fit`, so training can be continued exactly; :func:`train` is the one-call form.
+Each epoch records the loss (mean over the epoch's batches, before each batch's update,
+penalties included) and a metric (accuracy for classification, R² for regression) on the
+training data, and the same after the epoch on validation data when there is some.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._validation import check_penalty
+from .losses import BinaryCrossEntropy, CrossEntropy, Loss, LossLike, get_loss
+from .network import Network
+from .optimizers import GradientTransformation, get_optimizer
+
+__all__ = ["train", "Trainer", "History", "Callback", "EarlyStopping", "METRICS"]
+
+METRICS = ("auto", "accuracy", "r2", None)
+
+
+# -- metrics ----------------------------------------------------------------------------------
+
+def accuracy(output: np.ndarray, Y: np.ndarray, loss: Loss) -> float:
+    """Share of samples whose predicted class is right.
+
+    After a cross-entropy the class is the argmax of the row; after a binary cross-entropy
+    each output is thresholded at 0.5 and a sample counts when every output is right (subset
+    accuracy, as scikit-learn's for multilabel targets).
+    """
+    if isinstance(loss, BinaryCrossEntropy) or output.shape[1] == 1:
+        return float(np.mean(np.all((output > 0.5) == (Y > 0.5), axis=1)))
+    return float(np.mean(output.argmax(axis=1) == Y.argmax(axis=1)))
+
+
+def r2(output: np.ndarray, Y: np.ndarray, loss: Loss | None = None) -> float:
+    """Coefficient of determination ``1 - SS_res / SS_tot``, averaged over the outputs."""
+    ss_res = ((Y - output) ** 2).sum(axis=0)
+    ss_tot = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_output = np.where(ss_tot > 0, 1 - ss_res / ss_tot, np.where(ss_res > 0, 0.0, 1.0))
+    return float(per_output.mean())
+
+
+_METRIC_FUNCTIONS = {"accuracy": accuracy, "r2": r2}
+
+
+def _resolve_metric(metric, loss: Loss) -> str | None:
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    if metric == "auto":
+        return "accuracy" if isinstance(loss, (CrossEntropy, BinaryCrossEntropy)) else "r2"
+    return metric
+
+
+# -- history and callbacks --------------------------------------------------------------------
+
+@dataclass
+class History:
+    """What a training run recorded, Keras-style.
+
+    Attributes
+    ----------
+    history : dict of str to list of float
+        Per-epoch values: ``"loss"`` and the metric (``"accuracy"`` or ``"r2"``), and with
+        validation ``"val_loss"`` and ``"val_<metric>"``.
+    epochs : int
+        Epochs completed.
+    stop_reason : str or None
+        ``"early_stopping"``, ``"diverged"``, ``"interrupted"`` or None (ran to the end).
+    message : str
+        A sentence for the user when the run stopped early.
+    best_epoch : int or None
+        The epoch (from 0) whose weights early stopping restored.
+    """
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    epochs: int = 0
+    stop_reason: str | None = None
+    message: str = ""
+    best_epoch: int | None = None
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.history[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.history
+
+    @property
+    def diverged(self) -> bool:
+        return self.stop_reason == "diverged"
+
+    def plot(self, path=None):
+        """Loss and metric per epoch, training and validation; see :func:`ffnn.plotting`."""
+        from .plotting import plot_history
+
+        return plot_history(self, path)
+
+
+class Callback:
+    """Hooks into training. ``trainer`` is the running :class:`Trainer`.
+
+    Set ``trainer.stop_training = True`` to end the run after the current epoch.
+    """
+
+    def on_train_begin(self, trainer: Trainer) -> None: ...
+
+    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None: ...
+
+    def on_batch_end(self, trainer: Trainer, batch: int, logs: dict) -> None: ...
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict) -> None: ...
+
+    def on_train_end(self, trainer: Trainer) -> None: ...
+
+
+class EarlyStopping(Callback):
+    """Stop when the monitored loss has not improved by ``min_delta`` for ``patience`` epochs.
+
+    Parameters
+    ----------
+    patience : int, default 10
+    min_delta : float, default 0
+        An epoch improves when its loss is below ``best - min_delta``.
+    restore_best : bool, default True
+        Put back the weights of the best epoch when stopping (and at the end of the run).
+    monitor : {"auto", "val_loss", "loss"}, default "auto"
+        The validation loss when there is validation data, else the training loss.
+    """
+
+    def __init__(self, patience: int = 10, min_delta: float = 0.0, restore_best: bool = True,
+                 monitor: str = "auto"):
+        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 1:
+            raise ValueError(f"patience must be a positive integer, got {patience!r}")
+        if monitor not in ("auto", "val_loss", "loss"):
+            raise ValueError(f"monitor must be 'auto', 'val_loss' or 'loss', got {monitor!r}")
+        self.patience = int(patience)
+        self.min_delta = check_penalty(min_delta, "min_delta")
+        self.restore_best = bool(restore_best)
+        self.monitor = monitor
+
+    def on_train_begin(self, trainer):
+        self.best = math.inf
+        self.best_epoch = None
+        self.best_params = None
+        self.wait = 0
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        key = self.monitor
+        if key == "auto":
+            key = "val_loss" if "val_loss" in logs else "loss"
+        if key not in logs:
+            raise ValueError(f"EarlyStopping monitors {key!r}, which this run does not record")
+        value = logs[key]
+        if value < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best:
+                self.best_params = trainer.network.params.copy()
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            trainer.stop_training = True
+            trainer.stop_reason = "early_stopping"
+            trainer.stop_message = (
+                f"early stopping: {key} did not improve by more than {self.min_delta:g} for "
+                f"{self.patience} epochs (best {self.best:.6g} at epoch {self.best_epoch})"
+            )
+
+    def on_train_end(self, trainer):
+        if self.restore_best and self.best_params is not None:
+            trainer.network.params[...] = self.best_params
+            trainer.best_epoch = self.best_epoch
+
+
+# -- the trainer ------------------------------------------------------------------------------
+
+def _check_batch_size(batch_size) -> int | None:
+    if batch_size is None:
+        return None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+        raise TypeError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}")
+    return int(batch_size)
+
+
+class Trainer:
+    """Trains one network with one optimizer, keeping the optimizer state between fits.
+
+    Parameters
+    ----------
+    network : Network
+        Trained in place.
+    loss : str, Loss or (cost, cost_der)
+    optimizer : str or GradientTransformation, default "sgd"
+        A name (``"sgd"``, ``"adam"``, ...; see :data:`ffnn.optimizers.OPTIMIZER_NAMES`) or an
+        optimizer object (``Adam(1e-3)``, ``chain(ClipGradNorm(1), Adam())``).
+    learning_rate : float or Schedule, optional
+        With an optimizer name: its learning rate (default 0.01 for every name).
+    l1, l2 : float, default 0
+        Penalties in the cost (weights only, independent of the batch size).
+    batch_size : int or None, default None
+        Mini-batch size; None trains on the full batch each step.
+    metric : {"auto", "accuracy", "r2", None}, default "auto"
+        Accuracy after a cross-entropy, R² otherwise.
+    callbacks : sequence of Callback
+    seed : int, Generator or None
+        Shuffling (and validation split) generator; initialisation is the network's own seed.
+    verbose : int, default 1
+        1 shows a tqdm progress bar over epochs (``tqdm.auto``: works in notebooks); 0 none.
+    divergence_factor : float, default 1000
+        The run stops when the loss is not finite or exceeds this times the first epoch's.
+
+    Attributes
+    ----------
+    opt_state : state of the optimizer after the last step.
+    """
+
+    def __init__(self, network: Network, loss: LossLike, optimizer="sgd", *,
+                 learning_rate=None, l1: float = 0.0, l2: float = 0.0,
+                 batch_size: int | None = None, metric="auto",
+                 callbacks: Sequence[Callback] = (), seed=None, verbose: int = 1,
+                 divergence_factor: float = 1000.0):
+        if not isinstance(network, Network):
+            raise TypeError(f"network must be an ffnn.Network, got {type(network).__name__}")
+        self.network = network
+        self.loss = get_loss(loss)
+        self.loss.check_output(network.activation_funcs[-1])
+        if isinstance(optimizer, str):
+            kwargs = {} if learning_rate is None else {"lr": learning_rate}
+            self.optimizer = get_optimizer(optimizer, **kwargs)
+        else:
+            if learning_rate is not None:
+                raise TypeError("learning_rate goes with an optimizer name; an optimizer object "
+                                "carries its own lr")
+            self.optimizer = get_optimizer(optimizer)
+        self.l1 = check_penalty(l1, "l1")
+        self.l2 = check_penalty(l2, "l2")
+        self.batch_size = _check_batch_size(batch_size)
+        self.metric = _resolve_metric(metric, self.loss)
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks must be Callback objects, got {type(cb).__name__}")
+        if isinstance(seed, bool) or not (
+            seed is None or isinstance(seed, (numbers.Integral, np.random.Generator))
+        ):
+            raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {seed!r}")
+        self.rng = np.random.default_rng(seed)
+        self.verbose = int(verbose)
+        if not (isinstance(divergence_factor, numbers.Real) and divergence_factor > 1):
+            raise ValueError(f"divergence_factor must be a number > 1, got {divergence_factor!r}")
+        self.divergence_factor = float(divergence_factor)
+        self.opt_state = self.optimizer.init(network.params, network.weight_mask())
+        self.first_loss: float | None = None
+
+    # -- data --------------------------------------------------------------------------------
+
+    def _check_data(self, X, targets, name_X="X", name_y="targets"):
+        net = self.network
+        X2, Y, _, _, _, _ = net._check_problem(X, targets, self.loss, 0.0, 0.0)
+        if np.ndim(X) == 1:
+            raise ValueError(f"{name_X} must be 2-D (n_samples, {net.network_input_size}) "
+                             "for training, got one sample")
+        return X2, Y
+
+    def _split_validation(self, X, Y, fraction):
+        from .datasets import split
+
+        if not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
+            raise ValueError(f"validation_fraction must be in (0, 1), got {fraction!r}")
+        stratify = self.metric == "accuracy"
+        X_train, X_val, Y_train, Y_val = split(X, Y, fraction, stratify=stratify, seed=self.rng)
+        return X_train, Y_train, (X_val, Y_val)
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def fit(self, X: ArrayLike, targets: ArrayLike, epochs: int = 100, *,
+            validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+            validation_fraction: float | None = None) -> History:
+        """Train for ``epochs`` epochs (continuing from the current weights and state).
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+        targets : array-like, shape (n_samples, n_outputs)
+        epochs : int
+        validation_data : (X_val, targets_val), optional
+        validation_fraction : float in (0, 1), optional
+            Hold out this share of ``X`` for validation (stratified for classification).
+
+        Returns
+        -------
+        History
+        """
+        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+            raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+        X, Y = self._check_data(X, targets)
+        if validation_data is not None and validation_fraction is not None:
+            raise ValueError("give validation_data or validation_fraction, not both")
+        if validation_fraction is not None:
+            X, Y, validation_data = self._split_validation(X, Y, validation_fraction)
+        elif validation_data is not None:
+            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+                raise TypeError("validation_data must be a pair (X_val, targets_val)")
+            validation_data = self._check_data(*validation_data, "validation_data[0]",
+                                               "validation_data[1]")
+
+        history = History()
+        self.stop_training = False
+        self.stop_reason: str | None = None
+        self.stop_message = ""
+        self.best_epoch: int | None = None
+        for cb in self.callbacks:
+            cb.on_train_begin(self)
+        bar = self._progress(epochs)
+        # The last good weights: the start of the last epoch whose loss passed the guard (an
+        # epoch's loss is measured along the way from its starting weights).
+        good_params = self.network.params.copy()
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                for epoch in range(epochs):
+                    for cb in self.callbacks:
+                        cb.on_epoch_begin(self, epoch)
+                    start_params = self.network.params.copy()
+                    logs = self._epoch(X, Y, validation_data)
+                    if self._diverged(logs["loss"]):
+                        self.network.params[...] = good_params
+                        self.stop_reason = "diverged"
+                        self.stop_message = (
+                            f"training diverged at epoch {epoch} (loss {logs['loss']:.4g}"
+                            f"{'' if self.first_loss is None else f', first {self.first_loss:.4g}'}"
+                            "): stopped and kept the last good weights; try a smaller "
+                            "learning rate"
+                        )
+                        break
+                    good_params = start_params
+                    for key, value in logs.items():
+                        history.history.setdefault(key, []).append(value)
+                    history.epochs += 1
+                    monitored = logs.get("val_loss", logs["loss"])
+                    for schedule in self.optimizer.schedules:
+                        schedule.report(monitored)
+                    for cb in self.callbacks:
+                        cb.on_epoch_end(self, epoch, logs)
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
+                    if self.stop_training:
+                        break
+        except KeyboardInterrupt:
+            self.stop_reason = "interrupted"
+            self.stop_message = (
+                f"interrupted after {history.epochs} epochs; the network keeps the weights "
+                "trained so far"
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+        for cb in self.callbacks:
+            cb.on_train_end(self)
+        history.stop_reason = self.stop_reason
+        history.message = self.stop_message
+        history.best_epoch = self.best_epoch
+        if self.stop_message and self.verbose:
+            print(self.stop_message)
+        return history
+
+    def _progress(self, epochs: int):
+        if not self.verbose:
+            return None
+        from tqdm.auto import tqdm
+
+        return tqdm(total=epochs, desc="training", unit="epoch", leave=False)
+
+    def _diverged(self, loss: float) -> bool:
+        if not math.isfinite(loss):
+            return True
+        if self.first_loss is None:
+            self.first_loss = loss
+            return False
+        return loss > self.divergence_factor * self.first_loss
+
+    def _epoch(self, X, Y, validation_data) -> dict[str, float]:
+        net, loss, optimizer = self.network, self.loss, self.optimizer
+        n = X.shape[0]
+        batch_size = n if self.batch_size is None else min(self.batch_size, n)
+        order = np.arange(n) if batch_size == n else self.rng.permutation(n)
+        grads = np.empty_like(net.params)
+        outputs = np.empty((n, net.n_outputs), dtype=net.dtype) if self.metric else None
+        total = 0.0
+        for batch, start in enumerate(range(0, n, batch_size)):
+            index = order[start:start + batch_size]
+            Xb, Yb = (X, Y) if batch_size == n else (X[index], Y[index])
+            z_last, output = net._backprop_into(Xb, Yb, loss, self.l1, self.l2, grads)
+            batch_loss = net._loss_value(z_last, output, Yb, loss) + net._penalty(self.l1, self.l2)
+            total += batch_loss * len(index)
+            if outputs is not None:
+                outputs[index] = output
+            updates, self.opt_state = optimizer.update(grads, self.opt_state, net.params)
+            net.params += updates
+            if self.callbacks:
+                for cb in self.callbacks:
+                    cb.on_batch_end(self, batch, {"loss": batch_loss, "size": len(index)})
+        logs = {"loss": total / n}
+        if self.metric:
+            logs[self.metric] = _METRIC_FUNCTIONS[self.metric](outputs, Y, loss)
+        if validation_data is not None:
+            X_val, Y_val = validation_data
+            _, zs, output = net._feed_forward_saver(X_val)
+            logs["val_loss"] = net._loss_value(zs[-1], output, Y_val, loss) + net._penalty(
+                self.l1, self.l2
+            )
+            if self.metric:
+                logs[f"val_{self.metric}"] = _METRIC_FUNCTIONS[self.metric](output, Y_val, loss)
+        return logs
+
+
+def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
+          optimizer: str | GradientTransformation = "sgd", learning_rate=None,
+          epochs: int = 100, batch_size: int | None = None, l1: float = 0.0, l2: float = 0.0,
+          validation_data=None, validation_fraction: float | None = None, metric="auto",
+          callbacks: Sequence[Callback] = (), early_stopping: bool = False, patience: int = 10,
+          min_delta: float = 0.0, restore_best: bool = True, seed=None, verbose: int = 1,
+          divergence_factor: float = 1000.0) -> History:
+    """Train ``network`` in place and return its :class:`History`.
+
+    The arguments are those of :class:`Trainer` and :meth:`Trainer.fit`, plus
+    ``early_stopping`` (adds :class:`EarlyStopping` with ``patience``, ``min_delta`` and
+    ``restore_best``).
+
+    Examples
+    --------
+    >>> X, targets = ffnn.datasets.load_iris()
+    >>> net = ffnn.Network(4, [8, 3], ["sigmoid", "softmax"], seed=0)
+    >>> history = ffnn.train(net, X, targets, "cross_entropy", learning_rate=0.01,
+    ...                      epochs=5000, verbose=0)
+    """
+    callbacks = list(callbacks)
+    if early_stopping:
+        callbacks.append(EarlyStopping(patience, min_delta, restore_best))
+    trainer = Trainer(network, loss, optimizer, learning_rate=learning_rate, l1=l1, l2=l2,
+                      batch_size=batch_size, metric=metric, callbacks=callbacks, seed=seed,
+                      verbose=verbose, divergence_factor=divergence_factor)
+    return trainer.fit(X, targets, epochs, validation_data=validation_data,
+                       validation_fraction=validation_fraction)

@@ -1,0 +1,396 @@
+"""Training: the notebook's study, real runs, early stopping, guards, seeds, callbacks."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import accuracy_score, r2_score
+
+import ffnn
+from ffnn.datasets import franke, load_dataset, split, standardize
+from ffnn.optimizers import SGD, Adam, AdamW
+from ffnn.schedules import ReduceOnPlateau
+from ffnn.training import Callback, Trainer, accuracy, r2, train
+
+IRIS_X, IRIS_T = ffnn.datasets.load_iris()
+
+
+def iris_net(seed=0, **kwargs):
+    return ffnn.Network(4, [8, 3], ["sigmoid", "softmax"], seed=seed, **kwargs)
+
+
+# -- the studies ------------------------------------------------------------------------------
+
+
+def test_the_notebooks_iris_study_reaches_its_accuracy_over_ten_seeds():
+    # Full-batch GD, mean cross-entropy at lr 0.01 (the notebook's 0.005 on 2 (p - y) / n).
+    accuracies = []
+    for seed in range(10):
+        net = iris_net(seed)
+        history = train(
+            net, IRIS_X, IRIS_T, "cross_entropy", learning_rate=0.01, epochs=5000, verbose=0
+        )
+        assert history.epochs == 5000 and history.stop_reason is None
+        accuracies.append(history["accuracy"][-1])
+        predicted = net.predict(IRIS_X).argmax(axis=1)
+        assert history["accuracy"][-1] == pytest.approx(
+            accuracy_score(IRIS_T.argmax(axis=1), predicted), abs=0.02
+        )
+    assert np.median(accuracies) >= 0.96, accuracies
+
+
+def test_minibatch_adam_on_breast_cancer_reaches_095_test_accuracy():
+    data = load_dataset("breast-cancer")
+    X_train, X_test, y_train, y_test = split(data.X, data.targets[:, 1:], 0.2, seed=0)
+    X_train, X_test, _ = standardize(X_train, X_test)
+    net = ffnn.Network(30, [16, 1], ["relu", "sigmoid"], seed=0)
+    train(
+        net,
+        X_train,
+        y_train,
+        "binary_cross_entropy",
+        optimizer=Adam(1e-3),
+        epochs=40,
+        batch_size=32,
+        seed=0,
+        verbose=0,
+    )
+    test_accuracy = accuracy_score(y_test[:, 0], net.predict(X_test)[:, 0] > 0.5)
+    assert test_accuracy >= 0.95
+
+
+def test_regression_on_the_franke_function_reaches_r2_09():
+    X, y = franke(400, noise=0.05, seed=0)
+    X_train, X_test, y_train, y_test = split(X, y, 0.2, stratify=False, seed=0)
+    net = ffnn.Network(2, [30, 30, 1], ["tanh", "tanh", "identity"], seed=0)
+    history = train(
+        net,
+        X_train,
+        y_train,
+        "mse",
+        optimizer=Adam(0.01),
+        epochs=300,
+        batch_size=32,
+        seed=0,
+        verbose=0,
+    )
+    assert r2_score(y_test, net.predict(X_test)) >= 0.9
+    assert history["r2"][-1] == pytest.approx(r2_score(y_train, net.predict(X_train)), abs=0.05)
+
+
+# -- metrics ----------------------------------------------------------------------------------
+
+
+def test_metrics_agree_with_scikit_learn():
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.ones(4), 50)
+    y = ffnn.datasets.one_hot(rng.integers(0, 4, 50), 4)
+    assert accuracy(p, y, ffnn.cross_entropy) == accuracy_score(y.argmax(1), p.argmax(1))
+    p1, y1 = rng.uniform(size=(50, 1)), rng.integers(0, 2, (50, 1)).astype(float)
+    assert accuracy(p1, y1, ffnn.binary_cross_entropy) == accuracy_score(y1, p1 > 0.5)
+    pm, ym = rng.uniform(size=(50, 3)), rng.integers(0, 2, (50, 3)).astype(float)
+    assert accuracy(pm, ym, ffnn.binary_cross_entropy) == accuracy_score(ym, pm > 0.5)
+    yr, pr = rng.normal(size=(50, 2)), rng.normal(size=(50, 2))
+    assert r2(pr, yr) == pytest.approx(r2_score(yr, pr))
+
+
+# -- history, validation, callbacks -----------------------------------------------------------
+
+
+def test_history_records_train_and_validation_curves():
+    net = iris_net()
+    history = train(
+        net,
+        IRIS_X,
+        IRIS_T,
+        "cross_entropy",
+        optimizer=Adam(0.01),
+        epochs=7,
+        batch_size=16,
+        validation_fraction=0.2,
+        seed=1,
+        verbose=0,
+    )
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(v) == 7 for v in history.history.values()) and history.epochs == 7
+    assert history["loss"][-1] < history["loss"][0]
+
+
+def test_validation_fraction_is_stratified_and_seeded():
+    seen = []
+
+    class Record(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            seen.append(logs["val_loss"])
+
+    for _ in range(2):
+        train(
+            iris_net(),
+            IRIS_X,
+            IRIS_T,
+            "cross_entropy",
+            epochs=1,
+            validation_fraction=0.2,
+            seed=3,
+            verbose=0,
+            callbacks=[Record()],
+        )
+    assert seen[0] == seen[1]
+    _, _, _, y_val = split(IRIS_X, IRIS_T, 0.2, seed=0)
+    np.testing.assert_array_equal(y_val.sum(axis=0), [10, 10, 10])
+
+
+def test_callbacks_are_called_at_each_hook():
+    calls = {"train_begin": 0, "epoch_begin": 0, "batch_end": 0, "epoch_end": 0, "train_end": 0}
+
+    class Count(Callback):
+        def on_train_begin(self, trainer):
+            calls["train_begin"] += 1
+
+        def on_epoch_begin(self, trainer, epoch):
+            calls["epoch_begin"] += 1
+
+        def on_batch_end(self, trainer, batch, logs):
+            calls["batch_end"] += 1
+            assert logs["size"] in (32, 150 - 4 * 32)
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            calls["epoch_end"] += 1
+
+        def on_train_end(self, trainer):
+            calls["train_end"] += 1
+
+    train(
+        iris_net(),
+        IRIS_X,
+        IRIS_T,
+        "cross_entropy",
+        epochs=3,
+        batch_size=32,
+        callbacks=[Count()],
+        verbose=0,
+    )
+    assert calls == {
+        "train_begin": 1,
+        "epoch_begin": 3,
+        "batch_end": 15,
+        "epoch_end": 3,
+        "train_end": 1,
+    }
+
+
+# -- early stopping, divergence, interruption -------------------------------------------------
+
+
+def test_early_stopping_stops_and_restores_the_best_weights():
+    # A wide network on 30 noisy samples overfits: the validation loss turns up.
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (60, 1))
+    y = np.sin(3 * X) + rng.normal(0, 0.3, (60, 1))
+    snapshots = []
+
+    class Snapshot(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            snapshots.append(trainer.network.params.copy())
+
+    net = ffnn.Network(1, [64, 64, 1], ["tanh", "tanh", "identity"], seed=0)
+    history = train(
+        net,
+        X[:30],
+        y[:30],
+        "mse",
+        optimizer=Adam(0.01),
+        epochs=2000,
+        validation_data=(X[30:], y[30:]),
+        early_stopping=True,
+        patience=20,
+        callbacks=[Snapshot()],
+        seed=0,
+        verbose=0,
+    )
+    assert history.stop_reason == "early_stopping" and history.epochs < 2000
+    best = int(np.argmin(history["val_loss"]))
+    assert history.best_epoch == best == history.epochs - 21
+    np.testing.assert_array_equal(net.params, snapshots[best])
+    assert "did not improve" in history.message
+
+
+def test_a_diverging_run_stops_with_finite_weights_and_says_so(capsys):
+    X, y = franke(100, noise=0.05, seed=1)
+    net = ffnn.Network(2, [10, 1], ["tanh", "identity"], seed=0)
+    history = train(
+        net, X, y, "mse", learning_rate=5.0, epochs=100, batch_size=10, seed=0, verbose=1
+    )
+    assert history.diverged and history.epochs < 100
+    assert "smaller learning rate" in history.message
+    assert "smaller learning rate" in capsys.readouterr().out
+    assert np.isfinite(net.params).all()
+    # The kept weights are those of the last epoch that passed the guard.
+    assert net.cost(X, y, "mse") < 1000 * history["loss"][0]
+
+
+def test_mse_divergence_to_inf_is_caught_too():
+    net = ffnn.Network(2, [4, 1], ["identity", "identity"], seed=0)
+    X = np.random.default_rng(0).normal(size=(20, 2)) * 10
+    history = train(net, X, X[:, :1] * 3, "mse", learning_rate=1.0, epochs=500, verbose=0)
+    assert history.diverged and np.isfinite(net.params).all()
+
+
+def test_ctrl_c_keeps_the_model_trained_so_far():
+    class Interrupt(Callback):
+        def on_batch_end(self, trainer, batch, logs):
+            if trainer_epochs[0] == 3:
+                raise KeyboardInterrupt
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            trainer_epochs[0] += 1
+
+    trainer_epochs = [0]
+    net = iris_net()
+    before = net.params.copy()
+    history = train(
+        net,
+        IRIS_X,
+        IRIS_T,
+        "cross_entropy",
+        epochs=50,
+        batch_size=50,
+        callbacks=[Interrupt()],
+        verbose=0,
+    )
+    assert history.stop_reason == "interrupted" and history.epochs == 3
+    assert not np.array_equal(net.params, before) and np.isfinite(net.params).all()
+
+
+# -- seeds and continuation -------------------------------------------------------------------
+
+
+def test_the_same_seeds_give_bit_identical_weights():
+    def run(init_seed, shuffle_seed):
+        net = iris_net(init_seed)
+        train(
+            net,
+            IRIS_X,
+            IRIS_T,
+            "cross_entropy",
+            optimizer=Adam(0.01),
+            epochs=5,
+            batch_size=16,
+            validation_fraction=0.1,
+            seed=shuffle_seed,
+            verbose=0,
+        )
+        return net.params
+
+    np.testing.assert_array_equal(run(0, 1), run(0, 1))
+    assert not np.array_equal(run(0, 1), run(0, 2))  # another shuffle, same start
+    assert not np.array_equal(run(1, 1), run(0, 1))
+
+
+def test_fitting_twice_continues_exactly():
+    one = Trainer(iris_net(), "cross_entropy", Adam(0.01), batch_size=16, seed=5, verbose=0)
+    one.fit(IRIS_X, IRIS_T, 4)
+    one.fit(IRIS_X, IRIS_T, 6)
+    other = Trainer(iris_net(), "cross_entropy", Adam(0.01), batch_size=16, seed=5, verbose=0)
+    other.fit(IRIS_X, IRIS_T, 10)
+    np.testing.assert_array_equal(one.network.params, other.network.params)
+    assert one.opt_state["step"] == other.opt_state["step"] == 10 * 10
+
+
+def test_full_batch_training_matches_the_notebooks_update_by_hand():
+    net = iris_net()
+    by_hand = net.copy()
+    train(net, IRIS_X, IRIS_T, "cross_entropy", optimizer=SGD(0.05), epochs=3, verbose=0)
+    for _ in range(3):
+        grads = by_hand.backprop(IRIS_X, IRIS_T, "cross_entropy")
+        for (W, b), (dC_dW, dC_db) in zip(by_hand.layers, grads):
+            W -= 0.05 * dC_dW
+            b -= 0.05 * dC_db
+    np.testing.assert_allclose(net.params, by_hand.params, rtol=1e-14, atol=1e-15)
+
+
+# -- optimizers and schedules inside the loop -------------------------------------------------
+
+
+def test_adamw_gets_the_networks_weight_mask():
+    trainer = Trainer(iris_net(), "cross_entropy", AdamW(0.01), verbose=0)
+    np.testing.assert_array_equal(
+        trainer.opt_state["decay_mask"], trainer.network.weight_mask().astype(float)
+    )
+
+
+def test_reduce_on_plateau_hears_the_epoch_loss():
+    schedule = ReduceOnPlateau(0.5, factor=0.5, patience=2)
+    net = ffnn.Network(1, [1], "identity", seed=0)
+    X = np.ones((4, 1))
+    # lr 0.5 on this problem oscillates without improving: the rate must come down.
+    train(net, X, 3 * X, "mse", optimizer=SGD(schedule), epochs=30, verbose=0)
+    assert schedule(0) < 0.5
+
+
+def test_float32_training_stays_float32():
+    net = iris_net(dtype="float32")
+    history = train(
+        net,
+        IRIS_X,
+        IRIS_T,
+        "cross_entropy",
+        optimizer=Adam(0.01),
+        epochs=20,
+        batch_size=32,
+        verbose=0,
+    )
+    assert net.params.dtype == np.float32 and history["accuracy"][-1] > 0.6
+
+
+def test_progress_bar_only_when_verbose(capsys):
+    train(iris_net(), IRIS_X, IRIS_T, "cross_entropy", epochs=3, verbose=0)
+    assert capsys.readouterr().err == ""
+    train(iris_net(), IRIS_X, IRIS_T, "cross_entropy", epochs=3, verbose=1)
+    assert "training" in capsys.readouterr().err
+
+
+def test_history_plot_writes_a_png(tmp_path):
+    history = train(
+        iris_net(), IRIS_X, IRIS_T, "cross_entropy", epochs=5, validation_fraction=0.2, verbose=0
+    )
+    figure = history.plot(tmp_path / "curves.png")
+    assert len(figure.axes) == 2
+    assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- bad input --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        ({"epochs": -1}, ValueError, r"epochs must be an integer >= 0, got -1"),
+        ({"batch_size": 0}, ValueError, r"batch_size must be a positive integer or None, got 0"),
+        ({"optimizer": "adamm"}, ValueError, r"unknown name 'adamm'; valid names are sgd"),
+        ({"optimizer": Adam(), "learning_rate": 0.1}, TypeError, r"learning_rate goes with"),
+        ({"learning_rate": -0.1}, ValueError, r"lr must be a positive number"),
+        ({"validation_fraction": 1.5}, ValueError, r"validation_fraction must be in \(0, 1\)"),
+        (
+            {"validation_fraction": 0.2, "validation_data": (IRIS_X, IRIS_T)},
+            ValueError,
+            r"not both",
+        ),
+        ({"metric": "f1"}, ValueError, r"metric must be one of"),
+        ({"l2": -1.0}, ValueError, r"l2 must be a finite number >= 0"),
+        ({"patience": 0, "early_stopping": True}, ValueError, r"patience must be a positive"),
+    ],
+)
+def test_bad_arguments_are_refused_clearly(kwargs, error, pattern):
+    with pytest.raises(error, match=pattern):
+        train(iris_net(), IRIS_X, IRIS_T, "cross_entropy", **{"epochs": 1, "verbose": 0, **kwargs})
+
+
+def test_bad_data_is_refused_before_training():
+    net = iris_net()
+    before = net.params.copy()
+    with pytest.raises(ValueError, match="X has 3 features"):
+        train(net, IRIS_X[:, :3], IRIS_T, "cross_entropy", epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="must be 2-D"):
+        train(net, IRIS_X[0], IRIS_T[0], "cross_entropy", epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="needs predictions in"):
+        train(ffnn.Network(4, [3], "relu"), IRIS_X, IRIS_T, "cross_entropy", verbose=0)
+    np.testing.assert_array_equal(net.params, before)
