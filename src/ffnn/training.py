@@ -212,7 +212,8 @@ class Trainer:
         A name (``"sgd"``, ``"adam"``, ...; see :data:`ffnn.optimizers.OPTIMIZER_NAMES`) or an
         optimizer object (``Adam(1e-3)``, ``chain(ClipGradNorm(1), Adam())``).
     learning_rate : float or Schedule, optional
-        With an optimizer name: its learning rate (default 0.01 for every name).
+        With an optimizer name: its learning rate (by default the optimizer's own: 0.01, or
+        0.001 for ``"adam"`` and ``"adamw"``).
     l1, l2 : float, default 0
         Penalties in the cost (weights only, independent of the batch size).
     batch_size : int or None, default None
