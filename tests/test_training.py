@@ -394,3 +394,74 @@ def test_bad_data_is_refused_before_training():
     with pytest.raises(ValueError, match="needs predictions in"):
         train(ffnn.Network(4, [3], "relu"), IRIS_X, IRIS_T, "cross_entropy", verbose=0)
     np.testing.assert_array_equal(net.params, before)
+
+
+# -- sample weights ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("output", "loss"),
+    [
+        ("softmax", "cross_entropy"),
+        ("sigmoid", "binary_cross_entropy"),
+        ("identity", "mse"),
+        ("softmax", "mse"),
+    ],
+)
+def test_integer_sample_weights_equal_repeated_samples(output, loss):
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(12, 4))
+    targets = ffnn.datasets.one_hot(rng.integers(0, 3, 12), 3)
+    weights = rng.integers(0, 4, 12)
+    weights[0] = 2
+    repeated = np.repeat(np.arange(12), weights)
+    nets = [ffnn.Network(4, [5, 3], ["tanh", output], seed=1) for _ in range(2)]
+    weighted = train(
+        nets[0], X, targets, loss, optimizer=SGD(0.1), epochs=5, sample_weight=weights, verbose=0
+    )
+    plain = train(
+        nets[1], X[repeated], targets[repeated], loss, optimizer=SGD(0.1), epochs=5, verbose=0
+    )
+    np.testing.assert_allclose(nets[0].params, nets[1].params, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(weighted["loss"], plain["loss"], rtol=1e-12)
+
+
+def test_unit_sample_weights_change_nothing():
+    nets = [iris_net() for _ in range(2)]
+    train(
+        nets[0],
+        IRIS_X,
+        IRIS_T,
+        "cross_entropy",
+        optimizer=Adam(0.01),
+        epochs=3,
+        batch_size=32,
+        seed=0,
+        sample_weight=np.ones(150),
+        verbose=0,
+    )
+    train(
+        nets[1],
+        IRIS_X,
+        IRIS_T,
+        "cross_entropy",
+        optimizer=Adam(0.01),
+        epochs=3,
+        batch_size=32,
+        seed=0,
+        verbose=0,
+    )
+    np.testing.assert_array_equal(nets[0].params, nets[1].params)
+
+
+@pytest.mark.parametrize(
+    ("weights", "pattern"),
+    [
+        (np.ones(3), r"sample_weight must have shape \(150,\)"),
+        (-np.ones(150), "finite and >= 0"),
+        (np.zeros(150), "not be all zero"),
+    ],
+)
+def test_bad_sample_weights_are_refused(weights, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        train(iris_net(), IRIS_X, IRIS_T, "cross_entropy", sample_weight=weights, verbose=0)

@@ -440,11 +440,15 @@ class Network:
         _, zs, output = self._feed_forward_saver(X)
         return self._loss_value(zs[-1], output, Y, loss) + self._penalty(l1, l2)
 
-    def _loss_value(self, z_last, output, Y, loss: Loss) -> float:
-        """The loss from the logits on the fused path, from the output otherwise."""
-        if loss.fuses_with(self.activation_funcs[-1]):
-            return loss.logits_value(z_last, Y)
-        return loss.value(output, Y)
+    def _loss_value(self, z_last, output, Y, loss: Loss,
+                    sample_weight: np.ndarray | None = None) -> float:
+        """The loss from the logits on the fused path, from the output otherwise; with
+        ``sample_weight`` the weighted mean ``Σ wᵢ Cᵢ / Σ wᵢ`` of the per-sample costs."""
+        fused = loss.fuses_with(self.activation_funcs[-1])
+        if sample_weight is None:
+            return loss.logits_value(z_last, Y) if fused else loss.value(output, Y)
+        costs = loss.logits_per_sample(z_last, Y) if fused else loss.per_sample(output, Y)
+        return float(np.dot(sample_weight, costs) / sample_weight.sum())
 
     def _penalty(self, l1: float, l2: float) -> float:
         total = 0.0
@@ -506,9 +510,14 @@ class Network:
         return BackpropTrace(layers=layers, output=own(output), cost=cost, fused=fused)
 
     def _backprop_into(self, X, Y, loss: Loss, l1: float, l2: float, out: np.ndarray,
-                       records: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+                       records: list | None = None, sample_weight: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
         """Write the flat gradient into ``out``; return the output layer's ``z`` and ``a``
-        (for the loss value, see :meth:`_loss_value`). Inputs must already be checked."""
+        (for the loss value, see :meth:`_loss_value`). Inputs must already be checked.
+
+        With ``sample_weight`` the cost is ``Σ wᵢ Cᵢ / Σ wᵢ``: every loss here is a mean of
+        per-sample terms, so the output layer's ``dC_dz`` rows are scaled by ``n wᵢ / Σ w``.
+        """
         layer_inputs, zs, output = self._feed_forward_saver(X)
         grads = self.unflatten(out)
         last = self.n_layers - 1
@@ -524,6 +533,9 @@ class Network:
                 else:
                     dC_da = loss.gradient(a, Y)
                     dC_dz = f.backward(z, a, dC_da)
+                if sample_weight is not None:
+                    scale = sample_weight * (len(sample_weight) / sample_weight.sum())
+                    dC_dz = dC_dz * scale[:, None].astype(dC_dz.dtype, copy=False)
             else:
                 W_next = self._layers[i + 1][0]
                 dC_da = dC_dz @ W_next.T

@@ -7,6 +7,7 @@ rate goes, a number or a schedule is accepted.
 ==================  =================================================================
 ``Constant(lr)``     ``lr``
 ``InverseTime``      ``t0 / (step + t1)`` (the course's SGD schedule)
+``InverseScaling``   ``lr / (step + 1)^power`` (scikit-learn's ``'invscaling'``, per step)
 ``Exponential``      ``lr · gamma^step``
 ``StepDecay``        ``lr · gamma^(step // step_size)``
 ``Cosine``           ``lr_min + (lr - lr_min) (1 + cos(π min(step, T) / T)) / 2``
@@ -24,6 +25,7 @@ __all__ = [
     "Schedule",
     "Constant",
     "InverseTime",
+    "InverseScaling",
     "Exponential",
     "StepDecay",
     "Cosine",
@@ -100,6 +102,20 @@ class InverseTime(Schedule):
 
     def __call__(self, step):
         return self.t0 / (step + self.t1)
+
+
+class InverseScaling(Schedule):
+    """``lr / (step + 1)^power``: scikit-learn's ``learning_rate='invscaling'``.
+
+    scikit-learn counts samples seen; this counts optimizer steps, like every schedule here.
+    """
+
+    def __init__(self, lr: float, power: float = 0.5):
+        self.lr = _positive(lr, "lr")
+        self.power = _positive(power, "power", allow_zero=True)
+
+    def __call__(self, step):
+        return self.lr / (step + 1) ** self.power
 
 
 class Exponential(Schedule):

@@ -281,20 +281,37 @@ class Trainer:
                              "for training, got one sample")
         return X2, Y
 
-    def _split_validation(self, X, Y, fraction):
+    def _split_validation(self, X, Y, weights, fraction):
         from .datasets import split
 
         if not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
             raise ValueError(f"validation_fraction must be in (0, 1), got {fraction!r}")
         stratify = self.metric == "accuracy"
-        X_train, X_val, Y_train, Y_val = split(X, Y, fraction, stratify=stratify, seed=self.rng)
-        return X_train, Y_train, (X_val, Y_val)
+        train, val, _, _ = split(np.arange(len(X))[:, None], Y, fraction, stratify=stratify,
+                                 seed=self.rng)
+        train, val = train[:, 0], val[:, 0]
+        weights = None if weights is None else weights[train]
+        return X[train], Y[train], weights, (X[val], Y[val])
+
+    @staticmethod
+    def _check_weights(sample_weight, n: int) -> np.ndarray | None:
+        if sample_weight is None:
+            return None
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        if weights.shape != (n,):
+            raise ValueError(f"sample_weight must have shape ({n},), got {weights.shape}")
+        if not np.isfinite(weights).all() or (weights < 0).any():
+            raise ValueError("sample_weight must be finite and >= 0")
+        if weights.sum() <= 0:
+            raise ValueError("sample_weight must not be all zero")
+        return weights
 
     # -- the loop ----------------------------------------------------------------------------
 
     def fit(self, X: ArrayLike, targets: ArrayLike, epochs: int = 100, *,
             validation_data: tuple[ArrayLike, ArrayLike] | None = None,
-            validation_fraction: float | None = None) -> History:
+            validation_fraction: float | None = None,
+            sample_weight: ArrayLike | None = None) -> History:
         """Train for ``epochs`` epochs (continuing from the current weights and state).
 
         Parameters
@@ -305,6 +322,9 @@ class Trainer:
         validation_data : (X_val, targets_val), optional
         validation_fraction : float in (0, 1), optional
             Hold out this share of ``X`` for validation (stratified for classification).
+        sample_weight : array-like, shape (n_samples,), optional
+            Weights of the training samples: the cost is ``Σ wᵢ Cᵢ / Σ wᵢ``. The loss needs
+            per-sample costs (every built-in has them). Validation is unweighted.
 
         Returns
         -------
@@ -313,10 +333,13 @@ class Trainer:
         if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
             raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
         X, Y = self._check_data(X, targets)
+        weights = self._check_weights(sample_weight, len(X))
         if validation_data is not None and validation_fraction is not None:
             raise ValueError("give validation_data or validation_fraction, not both")
         if validation_fraction is not None:
-            X, Y, validation_data = self._split_validation(X, Y, validation_fraction)
+            X, Y, weights, validation_data = self._split_validation(
+                X, Y, weights, validation_fraction
+            )
         elif validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
                 raise TypeError("validation_data must be a pair (X_val, targets_val)")
@@ -340,7 +363,7 @@ class Trainer:
                     for cb in self.callbacks:
                         cb.on_epoch_begin(self, epoch)
                     start_params = self.network.params.copy()
-                    logs = self._epoch(X, Y, validation_data)
+                    logs = self._epoch(X, Y, weights, validation_data)
                     if self._diverged(logs["loss"]):
                         self.network.params[...] = good_params
                         self.stop_reason = "diverged"
@@ -398,7 +421,7 @@ class Trainer:
             return False
         return loss > self.divergence_factor * self.first_loss
 
-    def _epoch(self, X, Y, validation_data) -> dict[str, float]:
+    def _epoch(self, X, Y, weights, validation_data) -> dict[str, float]:
         net, loss, optimizer = self.network, self.loss, self.optimizer
         n = X.shape[0]
         batch_size = n if self.batch_size is None else min(self.batch_size, n)
@@ -409,9 +432,13 @@ class Trainer:
         for batch, start in enumerate(range(0, n, batch_size)):
             index = order[start:start + batch_size]
             Xb, Yb = (X, Y) if batch_size == n else (X[index], Y[index])
-            z_last, output = net._backprop_into(Xb, Yb, loss, self.l1, self.l2, grads)
-            batch_loss = net._loss_value(z_last, output, Yb, loss) + net._penalty(self.l1, self.l2)
-            total += batch_loss * len(index)
+            wb = None if weights is None else weights[index]
+            z_last, output = net._backprop_into(Xb, Yb, loss, self.l1, self.l2, grads,
+                                                sample_weight=wb)
+            batch_loss = net._loss_value(z_last, output, Yb, loss, wb) + net._penalty(
+                self.l1, self.l2
+            )
+            total += batch_loss * (len(index) if wb is None else wb.sum())
             if outputs is not None:
                 outputs[index] = output
             updates, self.opt_state = optimizer.update(grads, self.opt_state, net.params)
@@ -419,7 +446,7 @@ class Trainer:
             if self.callbacks:
                 for cb in self.callbacks:
                     cb.on_batch_end(self, batch, {"loss": batch_loss, "size": len(index)})
-        logs = {"loss": total / n}
+        logs = {"loss": total / (n if weights is None else weights.sum())}
         if self.metric:
             logs[self.metric] = _METRIC_FUNCTIONS[self.metric](outputs, Y, loss)
         if validation_data is not None:
@@ -439,7 +466,7 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
           validation_data=None, validation_fraction: float | None = None, metric="auto",
           callbacks: Sequence[Callback] = (), early_stopping: bool = False, patience: int = 10,
           min_delta: float = 0.0, restore_best: bool = True, seed=None, verbose: int = 1,
-          divergence_factor: float = 1000.0) -> History:
+          divergence_factor: float = 1000.0, sample_weight=None) -> History:
     """Train ``network`` in place and return its :class:`History`.
 
     The arguments are those of :class:`Trainer` and :meth:`Trainer.fit`, plus
@@ -460,4 +487,4 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
                       batch_size=batch_size, metric=metric, callbacks=callbacks, seed=seed,
                       verbose=verbose, divergence_factor=divergence_factor)
     return trainer.fit(X, targets, epochs, validation_data=validation_data,
-                       validation_fraction=validation_fraction)
+                       validation_fraction=validation_fraction, sample_weight=sample_weight)

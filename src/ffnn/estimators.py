@@ -1,0 +1,502 @@
+"""scikit-learn estimators: :class:`FFNNClassifier` and :class:`FFNNRegressor`.
+
+They take scikit-learn's ``MLPClassifier``/``MLPRegressor`` parameter names and value names,
+and add what its users have asked for: per-layer and custom activations (``leaky_relu``,
+``elu``, pairs, objects), custom losses, the L1 penalty ``l1``, more solvers, a validation
+loss history, early stopping on the (validation) loss, and optimizer state kept across
+``warm_start`` and ``partial_fit``.
+
+**Penalties.** ``alpha`` is the core's ``l2``: the cost gets ``(alpha / 2) Σ‖W‖²`` (weights
+only), whatever the batch size. scikit-learn's MLP divides its penalty by the batch's number
+of samples, so its ``alpha`` corresponds to ours as ``alpha_ffnn = alpha_sklearn / batch_size``
+(for full-batch training, ``/ n_samples``).
+
+**Logistic regression** is the network with no hidden layer: ``hidden_layer_sizes=()``. With
+two classes that is one sigmoid output and binary cross-entropy; with more, softmax
+(multinomial) regression. scikit-learn's ``LogisticRegression(C=C)`` minimises
+``Σ log-loss + ‖w‖² / (2C)``; divided by ``n_samples`` that is ours with
+``alpha = 1 / (C · n_samples)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from .activations import Activation, get_activation
+from .losses import get_loss
+from .network import Network
+from .optimizers import (
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    GradientTransformation,
+    Momentum,
+    Nesterov,
+    RMSprop,
+)
+from .schedules import InverseScaling, ReduceOnPlateau, Schedule
+from .training import EarlyStopping, Trainer
+
+__all__ = ["FFNNClassifier", "FFNNRegressor", "SOLVERS"]
+
+SOLVERS = ("sgd", "adam", "gd", "momentum", "nesterov", "adagrad", "rmsprop", "adamw")
+LEARNING_RATES = ("constant", "invscaling", "adaptive")
+
+_SKLEARN_ACTIVATIONS = {"logistic": "sigmoid"}
+
+
+class _BaseFFNN(BaseEstimator):
+    """What the classifier and the regressor share: parameters, fitting, attributes."""
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        l1=0.0,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        initializer="glorot",
+        loss=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.l1 = l1
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.initializer = initializer
+        self.loss = loss
+
+    # -- parameters to library objects -------------------------------------------------------
+
+    def _hidden_sizes(self) -> list[int]:
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+            sizes = [sizes]
+        try:
+            sizes = [int(s) for s in sizes]
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"hidden_layer_sizes must be a tuple of positive integers (or () for none), "
+                f"got {self.hidden_layer_sizes!r}"
+            ) from None
+        if any(s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {list(sizes)}")
+        return sizes
+
+    def _hidden_activations(self, n_hidden: int) -> list[Activation]:
+        spec = self.activation
+        if isinstance(spec, (str, Activation)) or (
+            isinstance(spec, tuple) and len(spec) == 2 and all(callable(f) for f in spec)
+        ):
+            spec = [spec] * n_hidden
+        if not isinstance(spec, (list, tuple)) or len(spec) != n_hidden:
+            raise ValueError(
+                f"activation must be one activation or one per hidden layer ({n_hidden}), "
+                f"got {self.activation!r}"
+            )
+        return [
+            get_activation(_SKLEARN_ACTIVATIONS.get(a, a) if isinstance(a, str) else a,
+                           f"activation[{i}]")
+            for i, a in enumerate(spec)
+        ]
+
+    def _schedule(self):
+        lr = self.learning_rate_init
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
+            raise ValueError(f"learning_rate_init must be a number > 0, got {lr!r}")
+        if isinstance(self.learning_rate, Schedule):
+            return copy.deepcopy(self.learning_rate)
+        if self.learning_rate == "constant":
+            return float(lr)
+        if self.learning_rate == "invscaling":
+            return InverseScaling(lr, self.power_t)
+        if self.learning_rate == "adaptive":
+            # scikit-learn divides by 5 after 2 epochs without improvement by tol.
+            return ReduceOnPlateau(lr, factor=0.2, patience=2, threshold=0.0)
+        raise ValueError(
+            f"learning_rate must be one of {LEARNING_RATES} or a Schedule, "
+            f"got {self.learning_rate!r}"
+        )
+
+    def _optimizer(self) -> GradientTransformation:
+        solver = self.solver
+        if isinstance(solver, GradientTransformation):
+            return copy.deepcopy(solver)
+        if solver == "lbfgs":
+            raise ValueError(
+                "solver='lbfgs' is not supported: ffnn trains by gradient steps; use one of "
+                f"{', '.join(SOLVERS)} or an ffnn optimizer object"
+            )
+        lr = self._schedule()
+        betas = (self.beta_1, self.beta_2)
+        if solver == "sgd":
+            if self.momentum == 0:
+                return SGD(lr)
+            return (Nesterov if self.nesterovs_momentum else Momentum)(lr, self.momentum)
+        factories = {
+            "adam": lambda: Adam(lr, betas, self.epsilon),
+            "adamw": lambda: AdamW(lr, betas, self.epsilon),
+            "gd": lambda: SGD(lr),
+            "momentum": lambda: Momentum(lr, self.momentum),
+            "nesterov": lambda: Nesterov(lr, self.momentum),
+            "adagrad": lambda: Adagrad(lr),
+            "rmsprop": lambda: RMSprop(lr),
+        }
+        if solver not in factories:
+            raise ValueError(
+                f"solver must be one of {', '.join(SOLVERS)} or an ffnn optimizer object, "
+                f"got {solver!r}"
+            )
+        return factories[solver]()
+
+    def _batch_size(self, n_samples: int) -> int:
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        size = self.batch_size
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+            raise ValueError(f"batch_size must be 'auto' or a positive integer, got {size!r}")
+        return min(int(size), n_samples)
+
+    def _check_scalars(self) -> None:
+        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, numbers.Integral) \
+                or self.max_iter < 1:
+            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+        for name in ("alpha", "l1", "tol"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
+                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+        if not (isinstance(self.validation_fraction, numbers.Real)
+                and 0 < self.validation_fraction < 1):
+            raise ValueError(
+                f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}"
+            )
+
+    # -- fitting -----------------------------------------------------------------------------
+
+    def _seeds(self):
+        """Generators for initialisation and shuffling from ``random_state`` (one seed)."""
+        seed = check_random_state(self.random_state).randint(0, 2**32 - 1)
+        init, shuffle = np.random.default_rng(seed).spawn(2)
+        return init, shuffle
+
+    def _build(self, n_features: int, n_outputs: int, dtype) -> None:
+        hidden = self._hidden_sizes()
+        activations = self._hidden_activations(len(hidden))
+        init_rng, shuffle_rng = self._seeds()
+        network = Network(n_features, [*hidden, n_outputs], [*activations, self._output()],
+                          initializer=self.initializer, dtype=dtype, seed=init_rng)
+        loss = get_loss(self.loss if self.loss is not None else self._default_loss(), "loss")
+        if isinstance(self.n_iter_no_change, bool) or not isinstance(
+            self.n_iter_no_change, numbers.Integral
+        ) or self.n_iter_no_change < 1:
+            raise ValueError(
+                f"n_iter_no_change must be a positive integer, got {self.n_iter_no_change!r}"
+            )
+        # Stop when the (validation) loss has not improved by tol for n_iter_no_change epochs.
+        callbacks = [EarlyStopping(
+            patience=self.n_iter_no_change, min_delta=self.tol,
+            restore_best=bool(self.early_stopping),
+            monitor="val_loss" if self.early_stopping else "loss",
+        )]
+        self._trainer = Trainer(
+            network, loss, self._optimizer(), l1=self.l1, l2=self.alpha,
+            batch_size=None, metric="auto", callbacks=callbacks, seed=shuffle_rng,
+            verbose=int(bool(self.verbose)),
+        )
+        self.network_ = network
+        self.loss_curve_ = []
+        self.validation_loss_curve_ = []
+        self.validation_scores_ = []
+        self.n_iter_ = 0
+        self.best_loss_ = np.inf
+
+    def _run(self, X, Y, sample_weight, epochs: int, incremental: bool) -> None:
+        trainer = self._trainer
+        trainer.batch_size = self._batch_size(len(X))
+        trainer.verbose = int(bool(self.verbose))
+        use_validation = self.early_stopping and not incremental
+        history = trainer.fit(
+            X, Y, epochs,
+            validation_fraction=self.validation_fraction if use_validation else None,
+            sample_weight=sample_weight,
+        )
+        self.history_ = history
+        self.loss_curve_ += history["loss"] if history.epochs else []
+        if "val_loss" in history:
+            self.validation_loss_curve_ += history["val_loss"]
+            self.validation_scores_ += history[f"val_{trainer.metric}"]
+        self.n_iter_ += history.epochs
+        curve = self.validation_loss_curve_ if use_validation else self.loss_curve_
+        if curve:
+            self.best_loss_ = float(min(curve))
+        if history.diverged:
+            warnings.warn(history.message, RuntimeWarning, stacklevel=3)
+        elif not incremental and history.stop_reason is None and epochs == self.max_iter:
+            warnings.warn(
+                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and the "
+                "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3,
+            )
+
+    def _fit(self, X, y, sample_weight, incremental: bool, classes=None):
+        self._check_scalars()
+        first = not hasattr(self, "network_") or (not self.warm_start and not incremental)
+        X, Y = self._validate_xy(X, y, reset=first, incremental=incremental, classes=classes)
+        if first:
+            self._build(X.shape[1], Y.shape[1], X.dtype)
+        elif X.dtype != self.network_.dtype:
+            X = X.astype(self.network_.dtype)
+        self._run(X, Y, sample_weight, 1 if incremental else self.max_iter, incremental)
+        return self
+
+    def fit(self, X, y, sample_weight=None):
+        """Train on ``X``, ``y`` for up to ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    # -- prediction --------------------------------------------------------------------------
+
+    def _forward(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        return self.network_.predict(X)
+
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """Weight matrices ``W`` of shape ``(n_in, n_out)``, one per layer (copies)."""
+        check_is_fitted(self)
+        return [W.copy() for W, _ in self.network_.layers]
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """Bias vectors, one per layer (copies)."""
+        check_is_fitted(self)
+        return [b.copy() for _, b in self.network_.layers]
+
+    @property
+    def n_layers_(self) -> int:
+        check_is_fitted(self)
+        return self.network_.n_layers + 1
+
+    @property
+    def n_outputs_(self) -> int:
+        check_is_fitted(self)
+        return self.network_.n_outputs
+
+    @property
+    def out_activation_(self) -> str:
+        check_is_fitted(self)
+        return self.network_.activation_funcs[-1].name
+
+    def save(self, path) -> None:
+        """Write the fitted estimator to a model file (see :mod:`ffnn.io`)."""
+        from .io import save_estimator
+
+        save_estimator(self, path)
+
+    @classmethod
+    def load(cls, path, *, custom_objects=None):
+        """Read an estimator written by :meth:`save`."""
+        from .io import load_estimator
+
+        estimator = load_estimator(path, custom_objects=custom_objects)
+        if not isinstance(estimator, cls):
+            raise TypeError(f"{path} holds a {type(estimator).__name__}, not a {cls.__name__}")
+        return estimator
+
+
+class FFNNClassifier(ClassifierMixin, _BaseFFNN):
+    """Feed-forward network classifier with backpropagation by hand.
+
+    Two classes: one sigmoid output and binary cross-entropy; more: softmax and
+    cross-entropy; multilabel indicator targets: one sigmoid per label. Parameters follow
+    scikit-learn's ``MLPClassifier`` (see the module docstring for ``alpha``), plus ``l1``,
+    ``initializer``, ``loss``, more ``solver`` names (``'gd'``, ``'momentum'``,
+    ``'nesterov'``, ``'adagrad'``, ``'rmsprop'``, ``'adamw'`` or an ffnn optimizer object),
+    ``activation`` per hidden layer (a list) and any ffnn activation. ``hidden_layer_sizes=()``
+    is logistic regression.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    network_ : Network
+    coefs_, intercepts_ : lists of ndarray
+    loss_curve_ : list of float
+        Training loss per epoch (penalties included).
+    validation_loss_curve_, validation_scores_ : list of float
+        Per epoch, with ``early_stopping=True``: validation loss and accuracy.
+    best_loss_ : float
+    n_iter_ : int
+        Epochs run.
+    n_features_in_ : int
+    history_ : History
+        Of the last call to ``fit`` or ``partial_fit``.
+    """
+
+    def _output(self):
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "sigmoid"
+
+    def _default_loss(self):
+        return ("cross_entropy" if self._label_binarizer.y_type_ == "multiclass"
+                else "binary_cross_entropy")
+
+    def _validate_xy(self, X, y, *, reset, incremental, classes):
+        X, y = validate_data(self, X, y, multi_output=True, dtype=(np.float64, np.float32),
+                             reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if reset:
+            binarizer = LabelBinarizer()
+            if incremental:
+                binarizer.fit(y if type_of_target(y).startswith("multilabel") else classes)
+            else:
+                binarizer.fit(y)
+            if len(binarizer.classes_) < 2:
+                raise ValueError(
+                    "The number of classes has to be greater than one; got 1 class "
+                    f"({binarizer.classes_[0]!r})"
+                )
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+        else:
+            unknown = np.setdiff1d(np.unique(y) if y.ndim == 1 else [], self.classes_)
+            if len(unknown):
+                raise ValueError(f"y has classes {unknown.tolist()} not seen in the first fit "
+                                 f"(classes_ is {self.classes_.tolist()})")
+        Y = self._label_binarizer.transform(y).astype(X.dtype)
+        return X, Y
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over ``X``, ``y``, continuing the weights and the optimizer state.
+
+        ``classes`` (all the labels to expect) is required on the first call.
+        """
+        if not hasattr(self, "network_") and classes is None \
+                and not type_of_target(y).startswith("multilabel"):
+            raise ValueError("classes must be passed on the first call to partial_fit")
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def decision_function(self, X):
+        """The output layer's logits ``z``: shape (n_samples,) for two classes."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        _, zs, _ = self.network_._feed_forward_saver(
+            X.astype(self.network_.dtype, copy=False)
+        )
+        return zs[-1].ravel() if zs[-1].shape[1] == 1 else zs[-1]
+
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``."""
+        p = self._forward(X)
+        if p.shape[1] == 1 and self._label_binarizer.y_type_ == "binary":
+            return np.hstack([1 - p, p])
+        return p
+
+    def predict_log_proba(self, X):
+        """``log(predict_proba(X))``."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predicted class labels (indicator rows for multilabel targets)."""
+        p = self._forward(X)
+        if p.shape[1] == 1:
+            p = p.ravel()
+        return self._label_binarizer.inverse_transform(p)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class FFNNRegressor(RegressorMixin, _BaseFFNN):
+    """Feed-forward network regressor (identity outputs, mean squared error by default).
+
+    Parameters follow scikit-learn's ``MLPRegressor``; see :class:`FFNNClassifier` for the
+    additions. Multi-output targets give one output per column.
+    """
+
+    def _output(self):
+        return "identity"
+
+    def _default_loss(self):
+        return "mse"
+
+    def _validate_xy(self, X, y, *, reset, incremental, classes):
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        self._y_1d = y.ndim == 1 if reset else self._y_1d
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        return X, Y.astype(X.dtype, copy=False)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over ``X``, ``y``, continuing the weights and the optimizer state."""
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
+        y = self._forward(X)
+        return y.ravel() if self._y_1d else y
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags

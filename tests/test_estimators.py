@@ -1,0 +1,281 @@
+"""The scikit-learn estimators: the estimator contract, pipelines, warm starts, logistic
+regression against scikit-learn's, and clear errors."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer, load_iris, make_multilabel_classification
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import ffnn
+from ffnn.estimators import FFNNClassifier, FFNNRegressor
+
+# Most fits here are short on purpose (QUIET: 30 epochs), where stopping at max_iter with a
+# ConvergenceWarning is expected; tests about that warning catch it with pytest.warns.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+X_IRIS, Y_IRIS = load_iris(return_X_y=True)
+X_BC, Y_BC = load_breast_cancer(return_X_y=True)
+QUIET = {"max_iter": 30, "n_iter_no_change": 1000, "random_state": 0}
+
+
+@parametrize_with_checks([FFNNClassifier(random_state=0), FFNNRegressor(random_state=0)])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_scikit_learn_estimator_checks(estimator, check):
+    # ConvergenceWarning: the checks fit with the default max_iter on small problems, where
+    # stopping at max_iter is expected; it is not a failure of the contract.
+    check(estimator)
+
+
+# -- in scikit-learn's tools ------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_grid_search_in_a_pipeline_on_breast_cancer():
+    X_train, X_test, y_train, y_test = train_test_split(
+        X_BC, Y_BC, test_size=0.2, stratify=Y_BC, random_state=0
+    )
+    pipeline = make_pipeline(StandardScaler(), FFNNClassifier(random_state=0))
+    grid = GridSearchCV(
+        pipeline,
+        {
+            "ffnnclassifier__hidden_layer_sizes": [(16,), (32,)],
+            "ffnnclassifier__alpha": [1e-2, 1e-1],
+        },
+        cv=3,
+    )
+    grid.fit(X_train, y_train)
+    assert grid.score(X_test, y_test) >= 0.96
+    scores = cross_val_score(grid.best_estimator_, X_train, y_train, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.9
+
+
+def test_clone_and_pickle():
+    est = FFNNClassifier(hidden_layer_sizes=(5,), **QUIET).fit(X_IRIS, Y_IRIS)
+    twin = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(twin.predict_proba(X_IRIS), est.predict_proba(X_IRIS))
+    fresh = clone(est)
+    assert fresh.get_params() == est.get_params() and not hasattr(fresh, "network_")
+
+
+# -- warm starts ------------------------------------------------------------------------------
+
+
+def test_warm_start_continues_with_the_optimizer_state():
+    params = {
+        "hidden_layer_sizes": (6,),
+        "batch_size": 32,
+        "n_iter_no_change": 1000,
+        "tol": 0.0,
+        "random_state": 1,
+    }
+    with pytest.warns(ConvergenceWarning):
+        once = FFNNClassifier(max_iter=20, **params).fit(X_IRIS, Y_IRIS)
+    twice = FFNNClassifier(max_iter=10, warm_start=True, **params)
+    with pytest.warns(ConvergenceWarning):
+        twice.fit(X_IRIS, Y_IRIS)
+    moments = twice._trainer.opt_state["m"].copy()
+    assert np.abs(moments).sum() > 0
+    with pytest.warns(ConvergenceWarning):
+        twice.fit(X_IRIS, Y_IRIS)
+    np.testing.assert_array_equal(twice.network_.params, once.network_.params)
+    assert twice.n_iter_ == 20 and len(twice.loss_curve_) == 20
+    assert twice._trainer.opt_state["step"] == once._trainer.opt_state["step"]
+
+
+def test_partial_fit_continues_with_the_optimizer_state():
+    params = {
+        "hidden_layer_sizes": (6,),
+        "batch_size": 50,
+        "random_state": 2,
+        "n_iter_no_change": 1000,
+        "tol": 0.0,
+    }
+    incremental = FFNNClassifier(**params)
+    for _ in range(5):
+        incremental.partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
+    with pytest.warns(ConvergenceWarning):
+        whole = FFNNClassifier(max_iter=5, **params).fit(X_IRIS, Y_IRIS)
+    np.testing.assert_array_equal(incremental.network_.params, whole.network_.params)
+    assert incremental._trainer.opt_state["step"] == 5 * 3
+    with pytest.raises(ValueError, match="classes must be passed"):
+        FFNNClassifier().partial_fit(X_IRIS, Y_IRIS)
+    regressor = FFNNRegressor(hidden_layer_sizes=(4,), random_state=0)
+    regressor.partial_fit(X_IRIS[:, :3], X_IRIS[:, 3])
+    regressor.partial_fit(X_IRIS[:, :3], X_IRIS[:, 3])
+    assert regressor.n_iter_ == 2
+
+
+# -- logistic regression ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loader", [load_breast_cancer, load_iris], ids=["binary", "multinomial"])
+def test_no_hidden_layer_is_scikit_learns_logistic_regression(loader):
+    X, y = loader(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    n, C = len(X), 1.0
+    reference = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(X, y)
+    ours = FFNNClassifier(
+        hidden_layer_sizes=(),
+        alpha=1 / (C * n),
+        solver="gd",
+        learning_rate_init=0.5,
+        max_iter=5000,
+        batch_size=n,
+        tol=0.0,
+        n_iter_no_change=10**6,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning):
+        ours.fit(X, y)
+    ours_d, ref_d = ours.decision_function(X), reference.decision_function(X)
+    assert np.linalg.norm(ours_d - ref_d) / np.linalg.norm(ref_d) <= 1e-3
+    assert ours.network_.n_layers == 1
+    np.testing.assert_allclose(ours.predict_proba(X), reference.predict_proba(X), atol=1e-3)
+
+
+# -- targets and dtypes -----------------------------------------------------------------------
+
+
+def test_binary_multiclass_and_multilabel_outputs():
+    binary = FFNNClassifier(hidden_layer_sizes=(4,), **QUIET).fit(X_BC[:, :5], Y_BC)
+    assert binary.network_.layer_output_sizes[-1] == 1 and binary.out_activation_ == "sigmoid"
+    assert binary.predict_proba(X_BC[:3, :5]).shape == (3, 2)
+    assert binary.decision_function(X_BC[:3, :5]).shape == (3,)
+    multi = FFNNClassifier(hidden_layer_sizes=(4,), **QUIET).fit(X_IRIS, Y_IRIS)
+    assert multi.out_activation_ == "softmax" and multi.predict_proba(X_IRIS).shape == (150, 3)
+    np.testing.assert_allclose(multi.predict_log_proba(X_IRIS), np.log(multi.predict_proba(X_IRIS)))
+    X, Y = make_multilabel_classification(n_samples=60, n_classes=3, random_state=0)
+    labels = FFNNClassifier(hidden_layer_sizes=(4,), **QUIET).fit(X, Y)
+    assert labels.out_activation_ == "sigmoid" and labels.predict(X).shape == (60, 3)
+    named = FFNNClassifier(hidden_layer_sizes=(4,), **QUIET).fit(
+        X_IRIS, np.array(["setosa", "versicolor", "virginica"])[Y_IRIS]
+    )
+    assert set(named.predict(X_IRIS)) <= {"setosa", "versicolor", "virginica"}
+
+
+def test_multi_output_regression_and_float32():
+    X = X_IRIS[:, :2].astype(np.float32)
+    Y = X_IRIS[:, 2:].astype(np.float32)
+    est = FFNNRegressor(hidden_layer_sizes=(8,), **QUIET).fit(X, Y)
+    prediction = est.predict(X)
+    assert prediction.shape == (150, 2) and prediction.dtype == np.float32
+    assert est.network_.params.dtype == np.float32 and est.coefs_[0].dtype == np.float32
+    single = FFNNRegressor(hidden_layer_sizes=(8,), **QUIET).fit(X, Y[:, 0])
+    assert single.predict(X).shape == (150,)
+
+
+def test_per_layer_and_custom_activations_and_losses():
+    est = FFNNRegressor(
+        hidden_layer_sizes=(6, 5), activation=["leaky_relu", ffnn.ELU(0.5)], loss="mse", **QUIET
+    ).fit(X_IRIS[:, :3], X_IRIS[:, 3])
+    assert [f.name for f in est.network_.activation_funcs] == ["leaky_relu", "elu", "identity"]
+    logistic = FFNNClassifier(hidden_layer_sizes=(3,), activation="logistic", **QUIET)
+    assert logistic.fit(X_IRIS, Y_IRIS).network_.activation_funcs[0].name == "sigmoid"
+
+
+def test_early_stopping_records_validation_curves_and_stops():
+    est = FFNNClassifier(
+        hidden_layer_sizes=(16,),
+        early_stopping=True,
+        n_iter_no_change=5,
+        max_iter=500,
+        random_state=0,
+    )
+    est.fit(StandardScaler().fit_transform(X_BC), Y_BC)
+    assert est.n_iter_ < 500
+    assert len(est.validation_loss_curve_) == len(est.validation_scores_) == est.n_iter_
+    assert est.best_loss_ == min(est.validation_loss_curve_)
+
+
+def test_reaching_max_iter_warns():
+    with pytest.warns(ConvergenceWarning, match=r"maximum iterations \(3\)"):
+        FFNNClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0).fit(X_IRIS, Y_IRIS)
+
+
+@pytest.mark.parametrize(
+    ("solver", "learning_rate"),
+    [
+        ("sgd", "constant"),
+        ("sgd", "invscaling"),
+        ("sgd", "adaptive"),
+        ("rmsprop", "constant"),
+        ("adagrad", "constant"),
+        ("adamw", "constant"),
+        ("nesterov", "constant"),
+        (ffnn.Adam(0.01), "constant"),
+    ],
+)
+def test_every_solver_trains(solver, learning_rate):
+    est = FFNNClassifier(
+        hidden_layer_sizes=(8,),
+        solver=solver,
+        learning_rate=learning_rate,
+        learning_rate_init=0.01,
+        **QUIET,
+    )
+    est.fit(StandardScaler().fit_transform(X_IRIS), Y_IRIS)
+    assert est.loss_curve_[-1] < est.loss_curve_[0]
+
+
+# -- bad input --------------------------------------------------------------------------------
+
+
+def test_lbfgs_is_refused_with_the_alternatives():
+    with pytest.raises(ValueError, match=r"lbfgs.*not supported.*adam"):
+        FFNNClassifier(solver="lbfgs").fit(X_IRIS, Y_IRIS)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "error", "pattern"),
+    [
+        (X_IRIS, np.zeros(150), ValueError, "greater than one; got 1 class"),
+        (np.empty((0, 4)), np.empty(0), ValueError, "0 sample"),
+        (np.where(X_IRIS > 7, np.nan, X_IRIS), Y_IRIS, ValueError, "NaN"),
+        (np.full((3, 4), "a"), [0, 1, 0], ValueError, "could not convert"),
+        (X_IRIS, Y_IRIS + 0.5, ValueError, "Unknown label type"),
+    ],
+    ids=["one-class", "empty", "nan", "strings", "continuous"],
+)
+def test_bad_training_data_gets_scikit_learn_style_errors(X, y, error, pattern):
+    with pytest.raises(error, match=pattern):
+        FFNNClassifier(**QUIET).fit(X, y)
+
+
+def test_bad_prediction_input_gets_clear_errors():
+    est = FFNNClassifier(hidden_layer_sizes=(3,), **QUIET)
+    with pytest.raises(NotFittedError):
+        est.predict(X_IRIS)
+    est.fit(X_IRIS, Y_IRIS)
+    with pytest.raises(ValueError, match="X has 3 features, but FFNNClassifier is expecting 4"):
+        est.predict(X_IRIS[:, :3])
+    with pytest.raises(ValueError, match="NaN"):
+        est.predict(np.full((2, 4), np.nan))
+
+
+@pytest.mark.parametrize(
+    ("params", "pattern"),
+    [
+        ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes must be > 0"),
+        ({"activation": "swish"}, "unknown activation 'swish'"),
+        ({"activation": ["relu", "tanh"]}, "one per hidden layer"),
+        ({"solver": "newton"}, "solver must be one of"),
+        ({"learning_rate": "cyclic"}, "learning_rate must be one of"),
+        ({"learning_rate_init": 0}, "learning_rate_init must be a number > 0"),
+        ({"alpha": -1}, "alpha must be a number >= 0"),
+        ({"max_iter": 0}, "max_iter must be a positive integer"),
+        ({"batch_size": 0}, "batch_size must be 'auto' or a positive integer"),
+        ({"validation_fraction": 1.0}, "validation_fraction must be in"),
+    ],
+)
+def test_bad_parameters_are_refused_at_fit(params, pattern):
+    est = FFNNClassifier(**params)  # no checks in __init__, as scikit-learn requires
+    with pytest.raises(ValueError, match=pattern):
+        est.fit(X_IRIS, Y_IRIS)
