@@ -279,3 +279,52 @@ def test_bad_parameters_are_refused_at_fit(params, pattern):
     est = FFNNClassifier(**params)  # no checks in __init__, as scikit-learn requires
     with pytest.raises(ValueError, match=pattern):
         est.fit(X_IRIS, Y_IRIS)
+
+
+# -- model files ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "X", "y"),
+    [
+        (
+            lambda: FFNNClassifier(
+                hidden_layer_sizes=(5,), activation=ffnn.LeakyReLU(0.2), **QUIET
+            ),
+            X_IRIS,
+            np.array(["a", "b", "c"])[Y_IRIS],
+        ),
+        (lambda: FFNNClassifier(hidden_layer_sizes=(), **QUIET), X_BC[:, :4], Y_BC),
+        (
+            lambda: FFNNRegressor(hidden_layer_sizes=(6, 3), batch_size=16, **QUIET),
+            X_IRIS[:, :3],
+            X_IRIS[:, 3],
+        ),
+    ],
+    ids=["multiclass-strings", "binary-logistic", "regressor"],
+)
+def test_saved_estimators_predict_identically_and_continue_training(tmp_path, make, X, y):
+    est = make().fit(X, y)
+    est.save(tmp_path / "model.npz")
+    loaded = type(est).load(tmp_path / "model.npz")
+    assert loaded.get_params() == est.get_params()
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    if hasattr(est, "predict_proba"):
+        np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+        np.testing.assert_array_equal(loaded.classes_, est.classes_)
+    assert loaded.loss_curve_ == est.loss_curve_ and loaded.n_iter_ == est.n_iter_
+    # Both continue the same way: optimizer state and shuffling generator came along.
+    est.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    np.testing.assert_array_equal(loaded.network_.params, est.network_.params)
+
+
+def test_estimator_files_refuse_what_they_cannot_hold(tmp_path):
+    est = FFNNClassifier(solver=ffnn.Adam(0.01), **QUIET).fit(X_IRIS, Y_IRIS)
+    with pytest.raises(TypeError, match="cannot save parameter solver"):
+        est.save(tmp_path / "m.npz")
+    FFNNRegressor(**QUIET).fit(X_IRIS[:, :3], X_IRIS[:, 3]).save(tmp_path / "r.npz")
+    with pytest.raises(ffnn.io.ModelFileError, match="holds FFNNRegressor, not a FFNNClassifier"):
+        FFNNClassifier.load(tmp_path / "r.npz")
+    with pytest.raises(NotFittedError):
+        FFNNClassifier().save(tmp_path / "unfitted.npz")

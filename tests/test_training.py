@@ -465,3 +465,47 @@ def test_unit_sample_weights_change_nothing():
 def test_bad_sample_weights_are_refused(weights, pattern):
     with pytest.raises(ValueError, match=pattern):
         train(iris_net(), IRIS_X, IRIS_T, "cross_entropy", sample_weight=weights, verbose=0)
+
+
+# -- checkpoints ------------------------------------------------------------------------------
+
+
+def test_resuming_from_a_checkpoint_is_bit_identical(tmp_path):
+    from ffnn.schedules import Cosine
+
+    def run(**kwargs):
+        net = iris_net(seed=3)
+        optimizer = ffnn.chain(ffnn.ClipGradNorm(5.0), Adam(Cosine(0.02, 200)))
+        history = train(
+            net,
+            IRIS_X,
+            IRIS_T,
+            "cross_entropy",
+            optimizer=optimizer,
+            epochs=12,
+            batch_size=16,
+            validation_fraction=0.2,
+            seed=7,
+            verbose=0,
+            **kwargs,
+        )
+        return net, history
+
+    path = tmp_path / "checkpoint.npz"
+    straight, _ = run()
+    checkpointed, _ = run(checkpoint_path=path, checkpoint_every=5)  # last written at epoch 10
+    np.testing.assert_array_equal(checkpointed.params, straight.params)
+    resumed, history = run(resume_from=path)
+    assert history.epochs == 2
+    np.testing.assert_array_equal(resumed.params, straight.params)
+
+
+def test_a_checkpoint_of_another_network_is_refused(tmp_path):
+    trainer = Trainer(iris_net(), "cross_entropy", Adam(0.01), verbose=0)
+    trainer.save_checkpoint(tmp_path / "c.npz")
+    other = Trainer(ffnn.Network(4, [5, 3], ["tanh", "softmax"]), "cross_entropy", Adam(0.01))
+    with pytest.raises(ValueError, match="holds Network\\(4 -> 8 sigmoid"):
+        other.load_checkpoint(tmp_path / "c.npz")
+    ffnn.io.save(iris_net(), tmp_path / "plain.npz")
+    with pytest.raises(ffnn.io.ModelFileError, match="not a training checkpoint"):
+        trainer.load_checkpoint(tmp_path / "plain.npz")

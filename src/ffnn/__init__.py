@@ -8,7 +8,7 @@
 True
 """
 
-from . import activations, datasets, losses, optimizers, schedules
+from . import activations, datasets, io, losses, optimizers, schedules
 from .activations import (
     ELU,
     Activation,
@@ -29,6 +29,7 @@ from .activations import (
     tanh,
 )
 from .gradcheck import GradcheckResult, gradcheck
+from .io import load, save
 from .losses import (
     MSE,
     BinaryCrossEntropy,
@@ -89,6 +90,10 @@ __all__ = [
     "binary_cross_entropy",
     "cross_entropy",
     "get_loss",
+    "FFNNClassifier",
+    "FFNNRegressor",
+    "save",
+    "load",
     "train",
     "Trainer",
     "History",
@@ -109,4 +114,20 @@ __all__ = [
     "datasets",
     "optimizers",
     "schedules",
+    "io",
+    "interop",
+    "estimators",
 ]
+
+# The scikit-learn estimators and the interop helpers import scikit-learn (~1 s): on demand.
+_LAZY = {"FFNNClassifier": "estimators", "FFNNRegressor": "estimators",
+         "estimators": None, "interop": None}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'ffnn' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(f".{_LAZY[name] or name}", __name__)
+    return module if _LAZY[name] is None else getattr(module, name)

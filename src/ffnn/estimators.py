@@ -231,6 +231,14 @@ class _BaseFFNN(BaseEstimator):
         init_rng, shuffle_rng = self._seeds()
         network = Network(n_features, [*hidden, n_outputs], [*activations, self._output()],
                           initializer=self.initializer, dtype=dtype, seed=init_rng)
+        self._make_trainer(network, shuffle_rng)
+        self.loss_curve_ = []
+        self.validation_loss_curve_ = []
+        self.validation_scores_ = []
+        self.n_iter_ = 0
+        self.best_loss_ = np.inf
+
+    def _make_trainer(self, network: Network, shuffle_rng) -> None:
         loss = get_loss(self.loss if self.loss is not None else self._default_loss(), "loss")
         if isinstance(self.n_iter_no_change, bool) or not isinstance(
             self.n_iter_no_change, numbers.Integral
@@ -250,11 +258,6 @@ class _BaseFFNN(BaseEstimator):
             verbose=int(bool(self.verbose)),
         )
         self.network_ = network
-        self.loss_curve_ = []
-        self.validation_loss_curve_ = []
-        self.validation_scores_ = []
-        self.n_iter_ = 0
-        self.best_loss_ = np.inf
 
     def _run(self, X, Y, sample_weight, epochs: int, incremental: bool) -> None:
         trainer = self._trainer
@@ -343,21 +346,92 @@ class _BaseFFNN(BaseEstimator):
         check_is_fitted(self)
         return self.network_.activation_funcs[-1].name
 
-    def save(self, path) -> None:
-        """Write the fitted estimator to a model file (see :mod:`ffnn.io`)."""
-        from .io import save_estimator
+    # -- model files -------------------------------------------------------------------------
 
-        save_estimator(self, path)
+    def save(self, path) -> None:
+        """Write the fitted estimator to one model file (see :mod:`ffnn.io`), atomically.
+
+        The file holds the network, the optimizer state, the shuffling generator, the
+        parameters and the fitted attributes, so :meth:`load` gives back an estimator that
+        predicts bit-identically and continues ``partial_fit``/``warm_start`` where it was.
+        Parameters must be JSON values or built-in activations (not optimizer, schedule or
+        loss objects, nor custom activations).
+        """
+        from .io import save
+
+        check_is_fitted(self)
+        info = {
+            "class": type(self).__name__,
+            "params": {k: _param_to_json(k, v) for k, v in self.get_params().items()},
+            "n_features_in": int(self.n_features_in_),
+            "n_iter": self.n_iter_,
+            "best_loss": None if not np.isfinite(self.best_loss_) else self.best_loss_,
+            "loss_curve": self.loss_curve_,
+            "validation_loss_curve": self.validation_loss_curve_,
+            "validation_scores": self.validation_scores_,
+            "target": self._target_info(),
+            "trainer": self._trainer.training_state(),
+        }
+        save(self.network_, path, opt_state=self._trainer.opt_state,
+             metadata={"estimator": info})
 
     @classmethod
     def load(cls, path, *, custom_objects=None):
         """Read an estimator written by :meth:`save`."""
-        from .io import load_estimator
+        from .io import ModelFileError, load_with_state
 
-        estimator = load_estimator(path, custom_objects=custom_objects)
-        if not isinstance(estimator, cls):
-            raise TypeError(f"{path} holds a {type(estimator).__name__}, not a {cls.__name__}")
+        network, opt_state, extra = load_with_state(path, custom_objects=custom_objects)
+        info = extra.get("estimator")
+        if not isinstance(info, dict) or info.get("class") != cls.__name__:
+            found = info.get("class") if isinstance(info, dict) else "no estimator"
+            raise ModelFileError(f"holds {found}, not a {cls.__name__}", str(path))
+        try:
+            estimator = cls(**{k: _param_from_json(v) for k, v in info["params"].items()})
+            estimator.network_ = network
+            estimator.n_features_in_ = int(info["n_features_in"])
+            estimator.n_iter_ = int(info["n_iter"])
+            best = info["best_loss"]
+            estimator.best_loss_ = np.inf if best is None else float(best)
+            estimator.loss_curve_ = list(info["loss_curve"])
+            estimator.validation_loss_curve_ = list(info["validation_loss_curve"])
+            estimator.validation_scores_ = list(info["validation_scores"])
+            estimator._restore_target(info["target"])
+            estimator._make_trainer(network, np.random.default_rng())
+            estimator._trainer.set_training_state(info["trainer"], opt_state)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"the estimator cannot be rebuilt: {exc}", str(path)) from exc
         return estimator
+
+
+def _param_to_json(name: str, value):
+    """A parameter as JSON: numbers, strings, None, lists, and built-in activations."""
+    from .io import activation_to_config
+
+    if value is None or isinstance(value, (bool, str, numbers.Integral, numbers.Real)):
+        return value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, (list, tuple)):
+        items = [_param_to_json(name, v) for v in value]
+        return {"tuple": items} if isinstance(value, tuple) else items
+    if isinstance(value, Activation):
+        config = activation_to_config(value)
+        if "custom" not in config:
+            return {"activation": config}
+    raise TypeError(
+        f"cannot save parameter {name}={value!r} in a model file: use names and numbers "
+        "(a solver name instead of an optimizer object, a built-in activation, ...)"
+    )
+
+
+def _param_from_json(value):
+    from .io import activation_from_config
+
+    if isinstance(value, list):
+        return [_param_from_json(v) for v in value]
+    if isinstance(value, dict):
+        if "tuple" in value:
+            return tuple(_param_from_json(v) for v in value["tuple"])
+        return activation_from_config(value["activation"])
+    return value
 
 
 class FFNNClassifier(ClassifierMixin, _BaseFFNN):
@@ -422,6 +496,21 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
         Y = self._label_binarizer.transform(y).astype(X.dtype)
         return X, Y
 
+    def _target_info(self) -> dict:
+        return {"y_type": self._label_binarizer.y_type_, "classes": self.classes_.tolist()}
+
+    def _restore_target(self, info: dict) -> None:
+        classes = np.array(info["classes"])
+        binarizer = LabelBinarizer()
+        if info["y_type"].startswith("multilabel"):
+            binarizer.fit(np.eye(len(classes), dtype=int))
+        else:
+            binarizer.fit(classes)
+        if binarizer.y_type_ != info["y_type"]:
+            raise ValueError(f"classes {info['classes']} do not make a {info['y_type']} target")
+        self._label_binarizer = binarizer
+        self.classes_ = binarizer.classes_
+
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``X``, ``y``, continuing the weights and the optimizer state.
 
@@ -485,6 +574,12 @@ class FFNNRegressor(RegressorMixin, _BaseFFNN):
         self._y_1d = y.ndim == 1 if reset else self._y_1d
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         return X, Y.astype(X.dtype, copy=False)
+
+    def _target_info(self) -> dict:
+        return {"y_1d": bool(self._y_1d)}
+
+    def _restore_target(self, info: dict) -> None:
+        self._y_1d = bool(info["y_1d"])
 
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``X``, ``y``, continuing the weights and the optimizer state."""

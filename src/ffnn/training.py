@@ -30,7 +30,7 @@ from .losses import BinaryCrossEntropy, CrossEntropy, Loss, LossLike, get_loss
 from .network import Network
 from .optimizers import GradientTransformation, get_optimizer
 
-__all__ = ["train", "Trainer", "History", "Callback", "EarlyStopping", "METRICS"]
+__all__ = ["train", "Trainer", "History", "Callback", "EarlyStopping", "Checkpoint", "METRICS"]
 
 METRICS = ("auto", "accuracy", "r2", None)
 
@@ -188,6 +188,26 @@ class EarlyStopping(Callback):
             trainer.best_epoch = self.best_epoch
 
 
+class Checkpoint(Callback):
+    """Save the training state every ``every`` epochs to ``path`` (atomically, one file).
+
+    The file holds the weights, the optimizer state, the epoch count, the shuffling generator
+    and the validation split, so :meth:`Trainer.load_checkpoint` (or ``train(resume_from=)``)
+    continues bit-identically. Callbacks' own state (early stopping's patience count) is not
+    saved.
+    """
+
+    def __init__(self, path, every: int = 1):
+        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
+            raise ValueError(f"every must be a positive integer, got {every!r}")
+        self.path = path
+        self.every = int(every)
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if trainer.epoch % self.every == 0:
+            trainer.save_checkpoint(self.path)
+
+
 # -- the trainer ------------------------------------------------------------------------------
 
 def _check_batch_size(batch_size) -> int | None:
@@ -270,6 +290,56 @@ class Trainer:
         self.divergence_factor = float(divergence_factor)
         self.opt_state = self.optimizer.init(network.params, network.weight_mask())
         self.first_loss: float | None = None
+        self.epoch = 0  # epochs completed over all fits
+        self._split_seed: int | None = None  # this fit's validation split, for checkpoints
+        self._resumed_split_seed: int | None = None
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    def training_state(self) -> dict:
+        """What besides the weights and ``opt_state`` a resumed run needs (JSON types)."""
+        return {
+            "epoch": self.epoch,
+            "rng": self.rng.bit_generator.state,
+            "first_loss": self.first_loss,
+            "split_seed": self._split_seed,
+            "schedules": [schedule.state_dict() for schedule in self.optimizer.schedules],
+        }
+
+    def set_training_state(self, state: dict, opt_state) -> None:
+        """Restore what :meth:`training_state` gave, with the optimizer state."""
+        self.opt_state = opt_state
+        self.epoch = int(state["epoch"])
+        self.rng.bit_generator.state = state["rng"]
+        self.first_loss = state["first_loss"]
+        self._resumed_split_seed = state["split_seed"]
+        for schedule, schedule_state in zip(self.optimizer.schedules, state["schedules"]):
+            schedule.load_state_dict(schedule_state)
+
+    def save_checkpoint(self, path) -> None:
+        """Write weights, optimizer state, epoch count, shuffling generator and validation
+        split to one model file (see :mod:`ffnn.io`), atomically."""
+        from .io import save
+
+        save(self.network, path, opt_state=self.opt_state,
+             metadata={"trainer": self.training_state()})
+
+    def load_checkpoint(self, path, *, custom_objects=None) -> None:
+        """Continue from a checkpoint written by :meth:`save_checkpoint` with the same
+        network architecture, loss and optimizer (their hyperparameters are not stored)."""
+        from .io import ModelFileError, load_with_state
+
+        network, opt_state, extra = load_with_state(path, custom_objects=custom_objects)
+        state = extra.get("trainer") if isinstance(extra, dict) else None
+        if state is None or opt_state is None:
+            raise ModelFileError("not a training checkpoint (no trainer state)", str(path))
+        if (network.layer_output_sizes != self.network.layer_output_sizes
+                or network.network_input_size != self.network.network_input_size
+                or network.dtype != self.network.dtype):
+            raise ValueError(f"checkpoint {path} holds {network}, but this trainer trains "
+                             f"{self.network}")
+        self.network.params[...] = network.params
+        self.set_training_state(state, opt_state)
 
     # -- data --------------------------------------------------------------------------------
 
@@ -287,8 +357,13 @@ class Trainer:
         if not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
             raise ValueError(f"validation_fraction must be in (0, 1), got {fraction!r}")
         stratify = self.metric == "accuracy"
+        # One draw seeds the split; a resumed run reuses its checkpoint's seed.
+        if self._resumed_split_seed is not None:
+            self._split_seed, self._resumed_split_seed = self._resumed_split_seed, None
+        else:
+            self._split_seed = int(self.rng.integers(2**32))
         train, val, _, _ = split(np.arange(len(X))[:, None], Y, fraction, stratify=stratify,
-                                 seed=self.rng)
+                                 seed=self._split_seed)
         train, val = train[:, 0], val[:, 0]
         weights = None if weights is None else weights[train]
         return X[train], Y[train], weights, (X[val], Y[val])
@@ -378,6 +453,7 @@ class Trainer:
                     for key, value in logs.items():
                         history.history.setdefault(key, []).append(value)
                     history.epochs += 1
+                    self.epoch += 1
                     monitored = logs.get("val_loss", logs["loss"])
                     for schedule in self.optimizer.schedules:
                         schedule.report(monitored)
@@ -466,12 +542,15 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
           validation_data=None, validation_fraction: float | None = None, metric="auto",
           callbacks: Sequence[Callback] = (), early_stopping: bool = False, patience: int = 10,
           min_delta: float = 0.0, restore_best: bool = True, seed=None, verbose: int = 1,
-          divergence_factor: float = 1000.0, sample_weight=None) -> History:
+          divergence_factor: float = 1000.0, sample_weight=None, checkpoint_path=None,
+          checkpoint_every: int = 1, resume_from=None) -> History:
     """Train ``network`` in place and return its :class:`History`.
 
     The arguments are those of :class:`Trainer` and :meth:`Trainer.fit`, plus
     ``early_stopping`` (adds :class:`EarlyStopping` with ``patience``, ``min_delta`` and
-    ``restore_best``).
+    ``restore_best``), ``checkpoint_path`` (adds :class:`Checkpoint` every
+    ``checkpoint_every`` epochs) and ``resume_from`` (a checkpoint: the run continues from it
+    and stops after ``epochs`` epochs in all, as if it had never stopped).
 
     Examples
     --------
@@ -483,8 +562,13 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
     callbacks = list(callbacks)
     if early_stopping:
         callbacks.append(EarlyStopping(patience, min_delta, restore_best))
+    if checkpoint_path is not None:
+        callbacks.append(Checkpoint(checkpoint_path, checkpoint_every))
     trainer = Trainer(network, loss, optimizer, learning_rate=learning_rate, l1=l1, l2=l2,
                       batch_size=batch_size, metric=metric, callbacks=callbacks, seed=seed,
                       verbose=verbose, divergence_factor=divergence_factor)
+    if resume_from is not None:
+        trainer.load_checkpoint(resume_from)
+        epochs = max(0, epochs - trainer.epoch)
     return trainer.fit(X, targets, epochs, validation_data=validation_data,
                        validation_fraction=validation_fraction, sample_weight=sample_weight)
