@@ -92,6 +92,20 @@ class Activation:
         """The same function, traceable by autograd (defaults to ``forward``)."""
         return self.forward(z)
 
+    # The training engine's in-place forms: the same operations in the same order as
+    # ``forward``/``backward`` (so the same bits), written into ``out``. The defaults copy.
+
+    def forward_into(self, z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``forward(z)`` written into ``out`` (which may be ``z`` for identity)."""
+        out[...] = self.forward(z)
+        return out
+
+    def backward_into(self, z: np.ndarray, a: np.ndarray, dC_da: np.ndarray,
+                      out: np.ndarray) -> np.ndarray:
+        """``backward(z, a, dC_da)`` written into ``out``."""
+        out[...] = self.backward(z, a, dC_da)
+        return out
+
     def __call__(self, z: np.ndarray) -> np.ndarray:
         return self.forward(z)
 
@@ -125,6 +139,16 @@ class Identity(Activation):
     def backward(self, z, a, dC_da):
         return dC_da
 
+    def forward_into(self, z, out):
+        if out is not z:
+            np.copyto(out, z)
+        return out
+
+    def backward_into(self, z, a, dC_da, out):
+        if out is not dC_da:
+            np.copyto(out, dC_da)
+        return out
+
     def reference(self, z):
         return z
 
@@ -144,6 +168,15 @@ class Sigmoid(Activation):
     def derivative(self, z, a):
         return a * (1 - a)
 
+    def forward_into(self, z, out):
+        return expit(z, out=out)
+
+    def backward_into(self, z, a, dC_da, out):
+        np.subtract(1, a, out=out)
+        out *= a
+        out *= dC_da
+        return out
+
     def reference(self, z):
         return asp.expit(z)
 
@@ -158,6 +191,15 @@ class Tanh(Activation):
 
     def derivative(self, z, a):
         return 1 - a * a
+
+    def forward_into(self, z, out):
+        return np.tanh(z, out=out)
+
+    def backward_into(self, z, a, dC_da, out):
+        np.multiply(a, a, out=out)
+        np.subtract(1, out, out=out)
+        out *= dC_da
+        return out
 
     def reference(self, z):
         return anp.tanh(z)
@@ -177,6 +219,14 @@ class ReLU(Activation):
 
     def backward(self, z, a, dC_da):
         return np.where(z > 0, dC_da, 0)
+
+    def forward_into(self, z, out):
+        return np.maximum(z, 0, out=out)
+
+    def backward_into(self, z, a, dC_da, out):
+        out.fill(0)
+        np.copyto(out, dC_da, where=z > 0)
+        return out
 
     def reference(self, z):
         return anp.where(z > 0, z, 0.0)
@@ -211,6 +261,16 @@ class LeakyReLU(Activation):
     def derivative(self, z, a):
         return np.where(z > 0, _one(z), z.dtype.type(self.alpha))
 
+    def forward_into(self, z, out):
+        np.multiply(z, self.alpha, out=out)
+        np.copyto(out, z, where=z > 0)
+        return out
+
+    def backward_into(self, z, a, dC_da, out):
+        np.multiply(dC_da, z.dtype.type(self.alpha), out=out)
+        np.copyto(out, dC_da, where=z > 0)
+        return out
+
     def reference(self, z):
         return anp.where(z > 0, z, self.alpha * z)
 
@@ -238,6 +298,19 @@ class ELU(Activation):
     def derivative(self, z, a):
         return np.where(z > 0, _one(z), a + z.dtype.type(self.alpha))
 
+    def forward_into(self, z, out):
+        np.minimum(z, 0, out=out)
+        np.expm1(out, out=out)
+        np.multiply(self.alpha, out, out=out)
+        np.copyto(out, z, where=z > 0)
+        return out
+
+    def backward_into(self, z, a, dC_da, out):
+        np.add(a, z.dtype.type(self.alpha), out=out)
+        np.copyto(out, 1, where=z > 0)
+        out *= dC_da
+        return out
+
     def reference(self, z):
         return anp.where(z > 0, z, self.alpha * anp.expm1(anp.minimum(z, 0.0)))
 
@@ -261,6 +334,19 @@ class Softmax(Activation):
 
     def backward(self, z, a, dC_da):
         return a * (dC_da - np.sum(dC_da * a, axis=-1, keepdims=True))
+
+    def forward_into(self, z, out):
+        np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+        np.exp(out, out=out)
+        out /= out.sum(axis=-1, keepdims=True)
+        return out
+
+    def backward_into(self, z, a, dC_da, out):
+        np.multiply(dC_da, a, out=out)
+        row_sums = np.sum(out, axis=-1, keepdims=True)
+        np.subtract(dC_da, row_sums, out=out)
+        out *= a
+        return out
 
     def jacobian(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """Per-row Jacobians ``da_k/dz_j = a_k (δ_kj - a_j)``, shape ``z.shape + (k,)``."""

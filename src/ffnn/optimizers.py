@@ -91,6 +91,18 @@ class GradientTransformation:
         """Transform ``grads`` into updates (or into the next piece's input, in a chain)."""
         raise NotImplementedError
 
+    def step(self, params: np.ndarray, grads: np.ndarray, state: State,
+             scratch: np.ndarray) -> State:
+        """``update`` and ``params += updates`` in place: the training engine's form.
+
+        The same operations in the same order as :meth:`update` (so the same bits), but the
+        state's arrays, ``grads`` and ``scratch`` (an array like ``params``) are overwritten
+        instead of new ones being made. Returns the state (the same object, advanced).
+        """
+        updates, state = self.update(grads, state, params)
+        params += updates
+        return state
+
     @property
     def schedules(self) -> list[Schedule]:
         """The learning-rate schedules inside (the training loop reports losses to them)."""
@@ -116,6 +128,12 @@ class SGD(GradientTransformation):
     def update(self, grads, state, params):
         step = state["step"]
         return -self.lr(step) * grads, {"step": step + 1}
+
+    def step(self, params, grads, state, scratch):
+        grads *= -self.lr(state["step"])
+        params += grads
+        state["step"] += 1
+        return state
 
 
 GD = SGD
@@ -146,6 +164,21 @@ class Momentum(GradientTransformation):
         velocity = self.momentum * state["velocity"] + grads
         direction = grads + self.momentum * velocity if self.nesterov else velocity
         return -self.lr(step) * direction, {"step": step + 1, "velocity": velocity}
+
+    def step(self, params, grads, state, scratch):
+        lr, velocity = self.lr(state["step"]), state["velocity"]
+        velocity *= self.momentum
+        velocity += grads
+        if self.nesterov:
+            np.multiply(self.momentum, velocity, out=scratch)
+            grads += scratch
+            grads *= -lr
+            params += grads
+        else:
+            np.multiply(-lr, velocity, out=scratch)
+            params += scratch
+        state["step"] += 1
+        return state
 
 
 class Nesterov(Momentum):
@@ -188,6 +221,25 @@ class Adagrad(GradientTransformation):
             new_state["velocity"] = direction
         return -self.lr(step) * direction, new_state
 
+    def step(self, params, grads, state, scratch):
+        lr, sum_squares = self.lr(state["step"]), state["sum_squares"]
+        np.multiply(grads, grads, out=scratch)
+        sum_squares += scratch
+        np.sqrt(sum_squares, out=scratch)
+        scratch += self.eps
+        grads /= scratch  # the direction g / (√G + ε)
+        if self.momentum:
+            velocity = state["velocity"]
+            velocity *= self.momentum
+            velocity += grads
+            np.multiply(-lr, velocity, out=scratch)
+            params += scratch
+        else:
+            grads *= -lr
+            params += grads
+        state["step"] += 1
+        return state
+
 
 class RMSprop(GradientTransformation):
     """RMSprop: ``v ← α v + (1 - α) g²``, ``θ ← θ - lr g / (√v + ε)`` (PyTorch's).
@@ -213,6 +265,20 @@ class RMSprop(GradientTransformation):
         mean_square = self.alpha * state["mean_square"] + (1 - self.alpha) * grads * grads
         direction = grads / (np.sqrt(mean_square) + self.eps)
         return -self.lr(step) * direction, {"step": step + 1, "mean_square": mean_square}
+
+    def step(self, params, grads, state, scratch):
+        lr, mean_square = self.lr(state["step"]), state["mean_square"]
+        mean_square *= self.alpha
+        np.multiply(1 - self.alpha, grads, out=scratch)
+        scratch *= grads
+        mean_square += scratch
+        np.sqrt(mean_square, out=scratch)
+        scratch += self.eps
+        grads /= scratch
+        grads *= -lr
+        params += grads
+        state["step"] += 1
+        return state
 
 
 def _check_betas(betas) -> tuple[float, float]:
@@ -259,6 +325,34 @@ class Adam(GradientTransformation):
         updates, _, new_state = self._adam(grads, state)
         return updates, new_state
 
+    def _adam_into(self, grads, state, scratch) -> float:
+        """``_adam`` in place: the updates into ``grads``; returns this step's ``lr``."""
+        beta_1, beta_2 = self.betas
+        step = state["step"]
+        t = step + 1
+        m, v = state["m"], state["v"]
+        m *= beta_1
+        np.multiply(1 - beta_1, grads, out=scratch)
+        m += scratch
+        v *= beta_2
+        np.multiply(1 - beta_2, grads, out=scratch)
+        scratch *= grads
+        v += scratch
+        lr = self.lr(step)
+        np.divide(m, 1 - beta_1**t, out=grads)  # m̂
+        grads *= -lr
+        np.divide(v, 1 - beta_2**t, out=scratch)  # v̂
+        np.sqrt(scratch, out=scratch)
+        scratch += self.eps
+        grads /= scratch
+        state["step"] = t
+        return lr
+
+    def step(self, params, grads, state, scratch):
+        self._adam_into(grads, state, scratch)
+        params += grads
+        return state
+
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter; PyTorch's AdamW).
@@ -293,6 +387,14 @@ class AdamW(Adam):
         updates, lr, new_state = self._adam(grads, state)
         updates -= (lr * self.weight_decay) * state["decay_mask"] * params
         return updates, new_state
+
+    def step(self, params, grads, state, scratch):
+        lr = self._adam_into(grads, state, scratch)
+        np.multiply(lr * self.weight_decay, state["decay_mask"], out=scratch)
+        scratch *= params
+        grads -= scratch
+        params += grads
+        return state
 
 
 class ClipGradNorm(GradientTransformation):
@@ -340,6 +442,14 @@ class Chain(GradientTransformation):
             grads, s = t.update(grads, s, params)
             new_states.append(s)
         return grads, tuple(new_states)
+
+    def step(self, params, grads, state, scratch):
+        new_states = []
+        for t, s in zip(self.transforms[:-1], state[:-1]):
+            grads, s = t.update(grads, s, params)
+            new_states.append(s)
+        new_states.append(self.transforms[-1].step(params, grads, state[-1], scratch))
+        return tuple(new_states)
 
     @property
     def schedules(self):

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import engine
 from ._validation import check_penalty
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss, LossLike, get_loss
 from .network import Network
@@ -482,6 +483,25 @@ class Trainer:
             print(self.stop_message)
         return history
 
+    def _workspace(self, n: int, gather: bool) -> engine.Workspace:
+        """The buffers for batches of ``n`` rows, made on first use and then reused."""
+        workspaces = self.__dict__.setdefault("_workspaces", {})
+        if (n, gather) not in workspaces:
+            workspaces[n, gather] = engine.Workspace(self.network, n, gather)
+        return workspaces[n, gather]
+
+    def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        """The flat gradient and the optimizer's scratch array, reused every step."""
+        if "_grads" not in self.__dict__:
+            self._grads = np.empty_like(self.network.params)
+            self._scratch = np.empty_like(self.network.params)
+        return self._grads, self._scratch
+
+    def __getstate__(self) -> dict:
+        # Buffers are caches: not pickled, remade on first use.
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_workspaces", "_grads", "_scratch")}
+
     def _progress(self, epochs: int):
         if not self.verbose:
             return None
@@ -502,23 +522,26 @@ class Trainer:
         n = X.shape[0]
         batch_size = n if self.batch_size is None else min(self.batch_size, n)
         order = np.arange(n) if batch_size == n else self.rng.permutation(n)
-        grads = np.empty_like(net.params)
+        grads, scratch = self._buffers()
         outputs = np.empty((n, net.n_outputs), dtype=net.dtype) if self.metric else None
         total = 0.0
         for batch, start in enumerate(range(0, n, batch_size)):
             index = order[start:start + batch_size]
-            Xb, Yb = (X, Y) if batch_size == n else (X[index], Y[index])
+            ws = self._workspace(len(index), gather=batch_size < n)
+            if batch_size == n:
+                Xb, Yb = X, Y
+            else:  # gather the batch's rows into the workspace (no new arrays)
+                Xb = np.take(X, index, axis=0, out=ws.X)
+                Yb = np.take(Y, index, axis=0, out=ws.Y)
             wb = None if weights is None else weights[index]
-            z_last, output = net._backprop_into(Xb, Yb, loss, self.l1, self.l2, grads,
-                                                sample_weight=wb)
+            z_last, output = engine.backprop(net, ws, Xb, Yb, loss, self.l1, self.l2, grads, wb)
             batch_loss = net._loss_value(z_last, output, Yb, loss, wb) + net._penalty(
                 self.l1, self.l2
             )
             total += batch_loss * (len(index) if wb is None else wb.sum())
             if outputs is not None:
                 outputs[index] = output
-            updates, self.opt_state = optimizer.update(grads, self.opt_state, net.params)
-            net.params += updates
+            self.opt_state = optimizer.step(net.params, grads, self.opt_state, scratch)
             if self.callbacks:
                 for cb in self.callbacks:
                     cb.on_batch_end(self, batch, {"loss": batch_loss, "size": len(index)})
