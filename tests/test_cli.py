@@ -3,9 +3,9 @@
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
+import ffnn
 from ffnn.cli import main
 
 
@@ -160,20 +160,18 @@ def test_train_writes_curves_and_parameters(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "test accuracy:" in out and "validation accuracy:" in out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    with np.load(saved, allow_pickle=False) as model:
-        assert model["params"].shape == (30 * 8 + 8 + 8 * 2 + 2,)
-        assert model["activations"].tolist() == ["relu", "softmax"]
-    assert not list(tmp_path.glob("*.tmp*"))  # the temporary file was renamed into place
+    model = ffnn.load(saved)
+    assert model.n_params == 30 * 8 + 8 + 8 * 2 + 2
+    assert [f.name for f in model.activation_funcs] == ["relu", "softmax"]
+    assert not list(tmp_path.glob(".*.tmp*"))  # the temporary file was renamed into place
 
 
-def test_train_binary_cross_entropy_uses_one_sigmoid_output(capsys):
+def test_train_binary_cross_entropy_defaults_to_one_sigmoid_output(capsys):
     argv = [
         "train",
         "--dataset",
         "breast-cancer",
         "--standardize",
-        "--output-activation",
-        "sigmoid",
         "--loss",
         "binary_cross_entropy",
         "--epochs",
@@ -233,6 +231,8 @@ def test_train_regression_with_a_schedule_and_warmup(capsys):
         (["--schedule", "linear"], "unknown name 'linear'"),
         (["--epochs", "ten"], "invalid int value"),
         (["--batch-size", "0", "--epochs", "1"], "batch_size must be a positive integer"),
+        (["--schedule", "step", "--step-size", "0"], "step_size must be a positive integer"),
+        (["--save", "/no/such/folder/m.npz"], "the folder of /no/such/folder/m.npz"),
         (["--loss", "cross_entropy", "--output-activation", "relu"], "needs predictions"),
     ],
 )

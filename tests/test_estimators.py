@@ -328,3 +328,44 @@ def test_estimator_files_refuse_what_they_cannot_hold(tmp_path):
         FFNNClassifier.load(tmp_path / "r.npz")
     with pytest.raises(NotFittedError):
         FFNNClassifier().save(tmp_path / "unfitted.npz")
+
+
+def test_warm_start_rereads_the_parameters_and_keeps_the_moments():
+    est = FFNNClassifier(
+        hidden_layer_sizes=(6,), warm_start=True, early_stopping=True, max_iter=20, random_state=0
+    )
+    est.fit(X_IRIS, Y_IRIS)
+    moments = est._trainer.opt_state["m"].copy()
+    est.set_params(learning_rate_init=0.01, alpha=0.5, early_stopping=False, max_iter=1)
+    est.fit(X_IRIS, Y_IRIS)
+    trainer = est._trainer
+    assert trainer.optimizer.lr(0) == 0.01 and trainer.l2 == 0.5
+    assert trainer.opt_state["step"] > 0 and not np.array_equal(trainer.opt_state["m"], moments)
+    est.set_params(solver="sgd", momentum=0.0)  # another optimizer: its own, fresh state
+    est.fit(X_IRIS, Y_IRIS)
+    assert set(est._trainer.opt_state) == {"step"}
+    est.set_params(hidden_layer_sizes=(7,))
+    with pytest.raises(ValueError, match="need the architecture of the previous fit"):
+        est.fit(X_IRIS, Y_IRIS)
+
+
+def test_partial_fit_refuses_early_stopping_like_scikit_learn():
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping=True"):
+        FFNNClassifier(early_stopping=True).partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
+
+
+def test_adaptive_learning_rate_drops_and_then_stops_training():
+    X = StandardScaler().fit_transform(X_IRIS)
+    est = FFNNClassifier(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        learning_rate="adaptive",
+        learning_rate_init=0.5,
+        n_iter_no_change=2,
+        tol=0.5,
+        max_iter=500,
+        random_state=0,
+    )
+    est.fit(X, Y_IRIS)
+    assert est._trainer.optimizer.lr(0) <= 1e-6 and est.n_iter_ < 500
+    assert "below 1e-6" in est.history_.message

@@ -6,9 +6,9 @@ from sklearn.metrics import accuracy_score, r2_score
 
 import ffnn
 from ffnn.datasets import franke, load_dataset, split, standardize
-from ffnn.optimizers import SGD, Adam, AdamW
+from ffnn.optimizers import SGD, Adam, AdamW, Momentum
 from ffnn.schedules import ReduceOnPlateau
-from ffnn.training import Callback, Trainer, accuracy, r2, train
+from ffnn.training import Callback, EarlyStopping, Trainer, accuracy, r2, train
 
 IRIS_X, IRIS_T = ffnn.datasets.load_iris()
 
@@ -322,8 +322,42 @@ def test_reduce_on_plateau_hears_the_epoch_loss():
     net = ffnn.Network(1, [1], "identity", seed=0)
     X = np.ones((4, 1))
     # lr 0.5 on this problem oscillates without improving: the rate must come down.
-    train(net, X, 3 * X, "mse", optimizer=SGD(schedule), epochs=30, verbose=0)
-    assert schedule(0) < 0.5
+    trainer = Trainer(net, "mse", SGD(schedule), verbose=0)
+    trainer.fit(X, 3 * X, 30)
+    assert trainer.optimizer.lr(0) < 0.5
+    # The trainer works on its own copy: the caller's schedule starts the next run afresh.
+    assert schedule(0) == 0.5
+
+
+def test_after_a_divergence_weights_and_optimizer_state_are_the_last_good_ones():
+    X, y = franke(100, noise=0.05, seed=1)
+    snapshots = []
+
+    class Snapshot(Callback):
+        def on_epoch_begin(self, trainer, epoch):
+            snapshots.append((trainer.network.params.copy(), trainer.opt_state["velocity"].copy()))
+
+    for early_stopping in (False, True):
+        snapshots.clear()
+        net = ffnn.Network(2, [10, 1], ["tanh", "identity"], seed=2)
+        trainer = Trainer(
+            net,
+            "mse",
+            Momentum(0.5, 0.9),
+            batch_size=10,
+            seed=0,
+            verbose=0,
+            callbacks=[Snapshot()] + ([EarlyStopping(5)] if early_stopping else []),
+        )
+        history = trainer.fit(X, y, 100)
+        assert history.diverged
+        # The start of the last epoch that passed the guard: the second-to-last snapshot.
+        params, velocity = snapshots[-2]
+        np.testing.assert_array_equal(net.params, params)
+        np.testing.assert_array_equal(trainer.opt_state["velocity"], velocity)
+        # Following the advice works: a smaller rate continues from finite state.
+        trainer.optimizer.lr = ffnn.schedules.as_schedule(1e-3)
+        assert not trainer.fit(X, y, 5).diverged
 
 
 def test_float32_training_stays_float32():
@@ -500,12 +534,52 @@ def test_resuming_from_a_checkpoint_is_bit_identical(tmp_path):
     np.testing.assert_array_equal(resumed.params, straight.params)
 
 
+def test_resuming_with_a_plateau_schedule_and_sample_weights_is_bit_identical(tmp_path):
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, 150)
+
+    def run(**kwargs):
+        net = iris_net(seed=4)
+        optimizer = ffnn.Momentum(ReduceOnPlateau(0.5, factor=0.5, patience=1), 0.9)
+        train(
+            net,
+            IRIS_X,
+            IRIS_T,
+            "cross_entropy",
+            optimizer=optimizer,
+            epochs=9,
+            batch_size=25,
+            sample_weight=weights,
+            seed=3,
+            verbose=0,
+            **kwargs,
+        )
+        return net.params
+
+    path = tmp_path / "plateau.npz"
+    straight = run()
+    np.testing.assert_array_equal(run(checkpoint_path=path, checkpoint_every=4), straight)
+    np.testing.assert_array_equal(run(resume_from=path), straight)
+
+
+def test_a_checkpoint_before_any_epoch_is_valid_json(tmp_path):
+    trainer = Trainer(iris_net(), "cross_entropy", SGD(ReduceOnPlateau(0.1)), verbose=0)
+    trainer.save_checkpoint(tmp_path / "fresh.npz")  # best loss still infinite
+    trainer.load_checkpoint(tmp_path / "fresh.npz")
+    assert trainer.epoch == 0
+
+
 def test_a_checkpoint_of_another_network_is_refused(tmp_path):
     trainer = Trainer(iris_net(), "cross_entropy", Adam(0.01), verbose=0)
     trainer.save_checkpoint(tmp_path / "c.npz")
     other = Trainer(ffnn.Network(4, [5, 3], ["tanh", "softmax"]), "cross_entropy", Adam(0.01))
     with pytest.raises(ValueError, match="holds Network\\(4 -> 8 sigmoid"):
         other.load_checkpoint(tmp_path / "c.npz")
+    tanh = Trainer(ffnn.Network(4, [8, 3], ["tanh", "softmax"]), "cross_entropy", Adam(0.01))
+    with pytest.raises(ValueError, match="holds Network"):
+        tanh.load_checkpoint(tmp_path / "c.npz")
+    sgd = Trainer(iris_net(), "cross_entropy", SGD(0.1))
+    with pytest.raises(ValueError, match="does not fit SGD"):
+        sgd.load_checkpoint(tmp_path / "c.npz")
     ffnn.io.save(iris_net(), tmp_path / "plain.npz")
     with pytest.raises(ffnn.io.ModelFileError, match="not a training checkpoint"):
         trainer.load_checkpoint(tmp_path / "plain.npz")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +25,7 @@ from . import schedules
 from .activations import ACTIVATION_NAMES
 from .datasets import DATASET_NAMES, load_dataset, load_iris, one_hot, split, standardize
 from .gradcheck import gradcheck
+from .io import save
 from .losses import LOSS_NAMES, BinaryCrossEntropy, CrossEntropy, get_loss
 from .network import INITIALIZERS, Network
 from .optimizers import OPTIMIZER_NAMES, ClipGradNorm, chain, get_optimizer
@@ -173,7 +173,7 @@ def _add_train_parser(commands) -> None:
     out.add_argument("--plot", metavar="FILE", default=None,
                      help="write loss and metric curves as an image (PNG)")
     out.add_argument("--save", metavar="FILE", default=None,
-                     help="write the trained parameters (.npz)")
+                     help="write the trained model (an ffnn model file, .npz; ffnn.load)")
 
 
 def _int_list_or_none(text: str) -> list[int]:
@@ -266,7 +266,8 @@ def _schedule(args, steps_per_epoch: int):
     elif name == "exponential":
         schedule = schedules.Exponential(lr, 0.999 if args.gamma is None else args.gamma)
     elif name == "step":
-        schedule = schedules.StepDecay(lr, args.step_size or 100 * steps_per_epoch,
+        step_size = 100 * steps_per_epoch if args.step_size is None else args.step_size
+        schedule = schedules.StepDecay(lr, step_size,
                                        0.1 if args.gamma is None else args.gamma)
     elif name == "cosine":
         schedule = schedules.Cosine(lr, max(1, args.epochs * steps_per_epoch))
@@ -287,8 +288,12 @@ def _run_train(args: argparse.Namespace) -> int:
         options["seed"] = args.seed
     data = load_dataset(args.dataset, **options)
     classification = data.task == "classification"
-    output = args.output_activation or ("softmax" if classification else "identity")
     loss = get_loss(args.loss or ("cross_entropy" if classification else "mse"), "--loss")
+    default_output = ("sigmoid" if isinstance(loss, BinaryCrossEntropy) else "softmax") \
+        if classification else "identity"
+    output = args.output_activation or default_output
+    if args.save and not os.path.isdir(os.path.dirname(os.path.abspath(args.save))):
+        raise ValueError(f"--save: the folder of {args.save} does not exist")
     X, targets = data.X, data.targets
     if isinstance(loss, BinaryCrossEntropy) and targets.shape[1] == 2:
         targets = targets[:, 1:]  # two classes: one sigmoid output for the second
@@ -344,25 +349,9 @@ def _run_train(args: argparse.Namespace) -> int:
         history.plot(args.plot)
         print(f"curves written to {args.plot}")
     if args.save:
-        _save_npz(network, args.save)
-        print(f"parameters written to {args.save}")
+        save(network, args.save, metadata={"loss": loss.name, "dataset": data.name})
+        print(f"model written to {args.save} (ffnn.load reads it)")
     return 1 if history.diverged else 0
-
-
-def _save_npz(network: Network, path: str) -> None:
-    """Write the parameters and the architecture atomically (a temp file, then a rename)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    with tempfile.NamedTemporaryFile(dir=folder, suffix=".npz", delete=False) as tmp:
-        np.savez(
-            tmp,
-            params=network.params,
-            network_input_size=network.network_input_size,
-            layer_output_sizes=np.array(network.layer_output_sizes),
-            activations=np.array([f.name for f in network.activation_funcs]),
-        )
-        tmp.flush()
-        os.fsync(tmp.fileno())
-    os.replace(tmp.name, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -372,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runners = {"iris": _run_iris, "gradcheck": _run_gradcheck, "train": _run_train}
     try:
         return runners[args.command](args)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OSError) as exc:
         print(f"ffnn {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

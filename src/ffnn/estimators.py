@@ -44,9 +44,10 @@ from .optimizers import (
     Momentum,
     Nesterov,
     RMSprop,
+    state_to_arrays,
 )
 from .schedules import InverseScaling, ReduceOnPlateau, Schedule
-from .training import EarlyStopping, Trainer
+from .training import Callback, EarlyStopping, Trainer
 
 __all__ = ["FFNNClassifier", "FFNNRegressor", "SOLVERS"]
 
@@ -157,8 +158,10 @@ class _BaseFFNN(BaseEstimator):
         if self.learning_rate == "invscaling":
             return InverseScaling(lr, self.power_t)
         if self.learning_rate == "adaptive":
-            # scikit-learn divides by 5 after 2 epochs without improvement by tol.
-            return ReduceOnPlateau(lr, factor=0.2, patience=2, threshold=0.0)
+            # scikit-learn divides the rate by 5 once more than n_iter_no_change epochs have
+            # not improved the training loss by tol (here: by a relative tol).
+            return ReduceOnPlateau(lr, factor=0.2, patience=self.n_iter_no_change + 1,
+                                   threshold=min(self.tol, 0.5))
         raise ValueError(
             f"learning_rate must be one of {LEARNING_RATES} or a Schedule, "
             f"got {self.learning_rate!r}"
@@ -238,26 +241,51 @@ class _BaseFFNN(BaseEstimator):
         self.n_iter_ = 0
         self.best_loss_ = np.inf
 
+    def _callbacks(self) -> list:
+        """How training stops, from ``n_iter_no_change``, ``tol``, ``early_stopping``."""
+        if self.early_stopping:
+            # More than n_iter_no_change epochs without the validation loss improving by
+            # tol (scikit-learn's count), then the best weights come back.
+            return [EarlyStopping(self.n_iter_no_change + 1, self.tol, restore_best=True,
+                                  monitor="val_loss")]
+        if self.learning_rate == "adaptive":
+            return [_StopWhenRateVanishes()]  # the schedule lowers the rate instead
+        return [EarlyStopping(self.n_iter_no_change + 1, self.tol, restore_best=False,
+                              monitor="loss")]
+
     def _make_trainer(self, network: Network, shuffle_rng) -> None:
         loss = get_loss(self.loss if self.loss is not None else self._default_loss(), "loss")
-        if isinstance(self.n_iter_no_change, bool) or not isinstance(
-            self.n_iter_no_change, numbers.Integral
-        ) or self.n_iter_no_change < 1:
-            raise ValueError(
-                f"n_iter_no_change must be a positive integer, got {self.n_iter_no_change!r}"
-            )
-        # Stop when the (validation) loss has not improved by tol for n_iter_no_change epochs.
-        callbacks = [EarlyStopping(
-            patience=self.n_iter_no_change, min_delta=self.tol,
-            restore_best=bool(self.early_stopping),
-            monitor="val_loss" if self.early_stopping else "loss",
-        )]
         self._trainer = Trainer(
             network, loss, self._optimizer(), l1=self.l1, l2=self.alpha,
-            batch_size=None, metric="auto", callbacks=callbacks, seed=shuffle_rng,
+            batch_size=None, metric="auto", callbacks=self._callbacks(), seed=shuffle_rng,
             verbose=int(bool(self.verbose)),
         )
         self.network_ = network
+
+    def _refresh_trainer(self) -> None:
+        """A warm start or partial_fit: continue, but with the parameters as they are now
+        (scikit-learn re-reads them on every fit). The optimizer's state is kept when the
+        optimizer still has the same state (same kind of optimizer), else started afresh."""
+        network, trainer = self.network_, self._trainer
+        hidden = self._hidden_sizes()
+        activations = self._hidden_activations(len(hidden))
+        if (list(network.layer_output_sizes[:-1]) != hidden
+                or list(network.activation_funcs[:-1]) != activations):
+            raise ValueError(
+                "warm_start and partial_fit need the architecture of the previous fit "
+                f"({network}); hidden_layer_sizes or activation changed"
+            )
+        trainer.l1, trainer.l2 = self.l1, self.alpha
+        trainer.callbacks = self._callbacks()
+        optimizer = self._optimizer()
+        if repr(optimizer) != repr(trainer.optimizer):
+            fresh = optimizer.init(network.params, network.weight_mask())
+            same = {k: v.shape for k, v in state_to_arrays(fresh).items()} == {
+                k: v.shape for k, v in state_to_arrays(trainer.opt_state).items()
+            }
+            trainer.optimizer = optimizer
+            if not same:
+                trainer.opt_state = fresh
 
     def _run(self, X, Y, sample_weight, epochs: int, incremental: bool) -> None:
         trainer = self._trainer
@@ -288,12 +316,21 @@ class _BaseFFNN(BaseEstimator):
 
     def _fit(self, X, y, sample_weight, incremental: bool, classes=None):
         self._check_scalars()
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if isinstance(self.n_iter_no_change, bool) or not isinstance(
+            self.n_iter_no_change, numbers.Integral
+        ) or self.n_iter_no_change < 1:
+            raise ValueError(
+                f"n_iter_no_change must be a positive integer, got {self.n_iter_no_change!r}"
+            )
         first = not hasattr(self, "network_") or (not self.warm_start and not incremental)
         X, Y = self._validate_xy(X, y, reset=first, incremental=incremental, classes=classes)
         if first:
             self._build(X.shape[1], Y.shape[1], X.dtype)
-        elif X.dtype != self.network_.dtype:
-            X = X.astype(self.network_.dtype)
+        else:
+            self._refresh_trainer()
+            X = X.astype(self.network_.dtype, copy=False)
         self._run(X, Y, sample_weight, 1 if incremental else self.max_iter, incremental)
         return self
 
@@ -397,10 +434,21 @@ class _BaseFFNN(BaseEstimator):
             estimator.validation_scores_ = list(info["validation_scores"])
             estimator._restore_target(info["target"])
             estimator._make_trainer(network, np.random.default_rng())
-            estimator._trainer.set_training_state(info["trainer"], opt_state)
+            estimator._trainer.set_training_state(info["trainer"], opt_state,
+                                                  resume_split=False)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"the estimator cannot be rebuilt: {exc}", str(path)) from exc
         return estimator
+
+
+class _StopWhenRateVanishes(Callback):
+    """learning_rate='adaptive': stop once the plateau schedule's rate is below 1e-6."""
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if any(schedule(0) <= 1e-6 for schedule in trainer.optimizer.schedules):
+            trainer.stop_training = True
+            trainer.stop_reason = "early_stopping"
+            trainer.stop_message = "the adaptive learning rate fell below 1e-6"
 
 
 def _param_to_json(name: str, value):

@@ -54,6 +54,7 @@ __all__ = [
     "Chain",
     "chain",
     "apply_updates",
+    "copy_state",
     "state_to_arrays",
     "state_from_arrays",
     "get_optimizer",
@@ -103,6 +104,10 @@ class GradientTransformation:
         params += updates
         return state
 
+    def _rate(self, step: int) -> float:
+        """The learning rate at ``step`` as a Python float (so float32 stays float32)."""
+        return float(self.lr(step))
+
     @property
     def schedules(self) -> list[Schedule]:
         """The learning-rate schedules inside (the training loop reports losses to them)."""
@@ -127,10 +132,10 @@ class SGD(GradientTransformation):
 
     def update(self, grads, state, params):
         step = state["step"]
-        return -self.lr(step) * grads, {"step": step + 1}
+        return -self._rate(step) * grads, {"step": step + 1}
 
     def step(self, params, grads, state, scratch):
-        grads *= -self.lr(state["step"])
+        grads *= -self._rate(state["step"])
         params += grads
         state["step"] += 1
         return state
@@ -163,10 +168,10 @@ class Momentum(GradientTransformation):
         step = state["step"]
         velocity = self.momentum * state["velocity"] + grads
         direction = grads + self.momentum * velocity if self.nesterov else velocity
-        return -self.lr(step) * direction, {"step": step + 1, "velocity": velocity}
+        return -self._rate(step) * direction, {"step": step + 1, "velocity": velocity}
 
     def step(self, params, grads, state, scratch):
-        lr, velocity = self.lr(state["step"]), state["velocity"]
+        lr, velocity = self._rate(state["step"]), state["velocity"]
         velocity *= self.momentum
         velocity += grads
         if self.nesterov:
@@ -219,10 +224,10 @@ class Adagrad(GradientTransformation):
         if self.momentum:
             direction = self.momentum * state["velocity"] + direction
             new_state["velocity"] = direction
-        return -self.lr(step) * direction, new_state
+        return -self._rate(step) * direction, new_state
 
     def step(self, params, grads, state, scratch):
-        lr, sum_squares = self.lr(state["step"]), state["sum_squares"]
+        lr, sum_squares = self._rate(state["step"]), state["sum_squares"]
         np.multiply(grads, grads, out=scratch)
         sum_squares += scratch
         np.sqrt(sum_squares, out=scratch)
@@ -264,10 +269,10 @@ class RMSprop(GradientTransformation):
         step = state["step"]
         mean_square = self.alpha * state["mean_square"] + (1 - self.alpha) * grads * grads
         direction = grads / (np.sqrt(mean_square) + self.eps)
-        return -self.lr(step) * direction, {"step": step + 1, "mean_square": mean_square}
+        return -self._rate(step) * direction, {"step": step + 1, "mean_square": mean_square}
 
     def step(self, params, grads, state, scratch):
-        lr, mean_square = self.lr(state["step"]), state["mean_square"]
+        lr, mean_square = self._rate(state["step"]), state["mean_square"]
         mean_square *= self.alpha
         np.multiply(1 - self.alpha, grads, out=scratch)
         scratch *= grads
@@ -318,7 +323,7 @@ class Adam(GradientTransformation):
         v = beta_2 * state["v"] + (1 - beta_2) * grads * grads
         m_hat = m / (1 - beta_1**t)
         v_hat = v / (1 - beta_2**t)
-        lr = self.lr(step)
+        lr = self._rate(step)
         return -lr * m_hat / (np.sqrt(v_hat) + self.eps), lr, {**state, "step": t, "m": m, "v": v}
 
     def update(self, grads, state, params):
@@ -338,7 +343,7 @@ class Adam(GradientTransformation):
         np.multiply(1 - beta_2, grads, out=scratch)
         scratch *= grads
         v += scratch
-        lr = self.lr(step)
+        lr = self._rate(step)
         np.divide(m, 1 - beta_1**t, out=grads)  # m̂
         grads *= -lr
         np.divide(v, 1 - beta_2**t, out=scratch)  # v̂
@@ -467,6 +472,13 @@ def apply_updates(params: np.ndarray, updates: np.ndarray) -> None:
 
 
 # -- saving and restoring state ---------------------------------------------------------------
+
+def copy_state(state: State) -> State:
+    """An independent copy of a state (its arrays copied)."""
+    if isinstance(state, tuple):
+        return tuple(copy_state(part) for part in state)
+    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in state.items()}
+
 
 def state_to_arrays(state: State) -> dict[str, np.ndarray]:
     """Flatten a state (a dict, or a chain's tuple of dicts) into named arrays for ``np.savez``."""

@@ -204,6 +204,8 @@ class ReduceOnPlateau(Schedule):
             raise ValueError("factor must be < 1, got 1")
         self.patience = _count(patience, "patience")
         self.threshold = _positive(threshold, "threshold", allow_zero=True)
+        if self.threshold >= 1:
+            raise ValueError(f"threshold must be a fraction in [0, 1), got {self.threshold}")
         self.min_lr = _positive(min_lr, "min_lr", allow_zero=True)
         if self.min_lr > self.lr:
             raise ValueError(f"min_lr must be <= lr ({self.lr}), got {self.min_lr}")
@@ -224,11 +226,12 @@ class ReduceOnPlateau(Schedule):
             self._bad_epochs = 0
 
     def state_dict(self):
-        return {"current": self._current, "best": self._best, "bad_epochs": self._bad_epochs}
+        best = None if math.isinf(self._best) else self._best  # JSON has no infinity
+        return {"current": self._current, "best": best, "bad_epochs": self._bad_epochs}
 
     def load_state_dict(self, state):
         self._current = float(state["current"])
-        self._best = float(state["best"])
+        self._best = math.inf if state["best"] is None else float(state["best"])
         self._bad_epochs = int(state["bad_epochs"])
 
 

@@ -17,6 +17,7 @@ training data, and the same after the epoch on validation data when there is som
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from . import engine
 from ._validation import check_penalty
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss, LossLike, get_loss
 from .network import Network
-from .optimizers import GradientTransformation, get_optimizer
+from .optimizers import GradientTransformation, copy_state, get_optimizer, state_to_arrays
 
 __all__ = ["train", "Trainer", "History", "Callback", "EarlyStopping", "Checkpoint", "METRICS"]
 
@@ -184,6 +185,9 @@ class EarlyStopping(Callback):
             )
 
     def on_train_end(self, trainer):
+        # After a divergence the trainer has already put back the last weights known good.
+        if trainer.stop_reason == "diverged":
+            return
         if self.restore_best and self.best_params is not None:
             trainer.network.params[...] = self.best_params
             trainer.best_epoch = self.best_epoch
@@ -271,7 +275,9 @@ class Trainer:
             if learning_rate is not None:
                 raise TypeError("learning_rate goes with an optimizer name; an optimizer object "
                                 "carries its own lr")
-            self.optimizer = get_optimizer(optimizer)
+            # A private copy: schedules such as ReduceOnPlateau change as they hear losses,
+            # and the caller's object must start the next run afresh.
+            self.optimizer = copy.deepcopy(get_optimizer(optimizer))
         self.l1 = check_penalty(l1, "l1")
         self.l2 = check_penalty(l2, "l2")
         self.batch_size = _check_batch_size(batch_size)
@@ -307,14 +313,30 @@ class Trainer:
             "schedules": [schedule.state_dict() for schedule in self.optimizer.schedules],
         }
 
-    def set_training_state(self, state: dict, opt_state) -> None:
-        """Restore what :meth:`training_state` gave, with the optimizer state."""
+    def set_training_state(self, state: dict, opt_state, *, resume_split: bool = True) -> None:
+        """Restore what :meth:`training_state` gave, with the optimizer state.
+
+        With ``resume_split`` the next fit reuses the saved validation split (a checkpoint's
+        run continues); without, it draws a new one as any later fit does.
+        """
+        expected = state_to_arrays(self.optimizer.init(self.network.params,
+                                                       self.network.weight_mask()))
+        given = state_to_arrays(opt_state)
+        if {k: v.shape for k, v in expected.items()} != {k: v.shape for k, v in given.items()}:
+            raise ValueError(
+                f"the saved optimizer state (arrays {sorted(given)}) does not fit "
+                f"{self.optimizer!r} (arrays {sorted(expected)})"
+            )
+        schedules = self.optimizer.schedules
+        if len(schedules) != len(state["schedules"]):
+            raise ValueError(f"the saved state has {len(state['schedules'])} schedule(s), "
+                             f"the optimizer {len(schedules)}")
         self.opt_state = opt_state
         self.epoch = int(state["epoch"])
         self.rng.bit_generator.state = state["rng"]
         self.first_loss = state["first_loss"]
-        self._resumed_split_seed = state["split_seed"]
-        for schedule, schedule_state in zip(self.optimizer.schedules, state["schedules"]):
+        self._resumed_split_seed = state["split_seed"] if resume_split else None
+        for schedule, schedule_state in zip(schedules, state["schedules"]):
             schedule.load_state_dict(schedule_state)
 
     def save_checkpoint(self, path) -> None:
@@ -336,6 +358,7 @@ class Trainer:
             raise ModelFileError("not a training checkpoint (no trainer state)", str(path))
         if (network.layer_output_sizes != self.network.layer_output_sizes
                 or network.network_input_size != self.network.network_input_size
+                or network.activation_funcs != self.network.activation_funcs
                 or network.dtype != self.network.dtype):
             raise ValueError(f"checkpoint {path} holds {network}, but this trainer trains "
                              f"{self.network}")
@@ -433,15 +456,18 @@ class Trainer:
         # The last good weights: the start of the last epoch whose loss passed the guard (an
         # epoch's loss is measured along the way from its starting weights).
         good_params = self.network.params.copy()
+        good_state = copy_state(self.opt_state)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 for epoch in range(epochs):
                     for cb in self.callbacks:
                         cb.on_epoch_begin(self, epoch)
                     start_params = self.network.params.copy()
+                    start_state = copy_state(self.opt_state)
                     logs = self._epoch(X, Y, weights, validation_data)
                     if self._diverged(logs["loss"]):
                         self.network.params[...] = good_params
+                        self.opt_state = good_state  # the moments would be poisoned too
                         self.stop_reason = "diverged"
                         self.stop_message = (
                             f"training diverged at epoch {epoch} (loss {logs['loss']:.4g}"
@@ -450,7 +476,7 @@ class Trainer:
                             "learning rate"
                         )
                         break
-                    good_params = start_params
+                    good_params, good_state = start_params, start_state
                     for key, value in logs.items():
                         history.history.setdefault(key, []).append(value)
                     history.epochs += 1
@@ -515,7 +541,8 @@ class Trainer:
         if self.first_loss is None:
             self.first_loss = loss
             return False
-        return loss > self.divergence_factor * self.first_loss
+        # A first loss of 0 (a perfect start) leaves only non-finite losses as divergence.
+        return self.first_loss > 0 and loss > self.divergence_factor * self.first_loss
 
     def _epoch(self, X, Y, weights, validation_data) -> dict[str, float]:
         net, loss, optimizer = self.network, self.loss, self.optimizer
@@ -573,7 +600,8 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
     ``early_stopping`` (adds :class:`EarlyStopping` with ``patience``, ``min_delta`` and
     ``restore_best``), ``checkpoint_path`` (adds :class:`Checkpoint` every
     ``checkpoint_every`` epochs) and ``resume_from`` (a checkpoint: the run continues from it
-    and stops after ``epochs`` epochs in all, as if it had never stopped).
+    and stops after ``epochs`` epochs in all, bit for bit as if it had never stopped; only
+    callbacks' own state, such as early stopping's patience count, starts afresh).
 
     Examples
     --------
