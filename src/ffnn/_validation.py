@@ -53,9 +53,11 @@ def as_float_array(data, name: str, dtype: np.dtype) -> np.ndarray:
     array = np.asarray(data)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got an array of dtype {array.dtype}")
-    finite = np.isfinite(array)
-    if not finite.all():
-        bad = int(array.size - np.count_nonzero(finite))
+    # min and max carry any NaN and show any inf without a boolean copy of a large array.
+    if array.size and array.dtype.kind == "f" and not (
+        np.isfinite(array.min()) and np.isfinite(array.max())
+    ):
+        bad = int(array.size - np.count_nonzero(np.isfinite(array)))
         raise ValueError(f"{name} must be finite, got {bad} NaN or inf value(s) of {array.size}")
     with np.errstate(over="ignore"):
         cast = np.asarray(array, dtype=dtype)
