@@ -57,6 +57,14 @@ class Workspace:
         self.dC_dz = [np.empty((n, k), dtype) for k in sizes]
         self.dC_da = [np.empty((n, k), dtype) for k in sizes[:-1]]
         self.scratch = [np.empty_like(W) for W, _ in network.layers]
+        self._network = network
+        self._grads: tuple[np.ndarray, list] | None = None  # (flat buffer, its layer views)
+
+    def grad_views(self, out: np.ndarray) -> list:
+        """``network.unflatten(out)``, kept while the same ``out`` buffer comes back."""
+        if self._grads is None or self._grads[0] is not out:
+            self._grads = (out, self._network.unflatten(out))
+        return self._grads[1]
 
 
 def backprop(network: Network, ws: Workspace, X: np.ndarray, Y: np.ndarray, loss: Loss,
@@ -74,7 +82,7 @@ def backprop(network: Network, ws: Workspace, X: np.ndarray, Y: np.ndarray, loss
         np.matmul(a, W, out=z)
         z += b
         a = f.forward_into(z, a_next)
-    grads = network.unflatten(out)
+    grads = ws.grad_views(out)
     for i in range(last, -1, -1):
         f, z, a, dC_dz = funcs[i], ws.z[i], ws.a[i], ws.dC_dz[i]
         if i == last:
