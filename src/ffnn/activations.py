@@ -336,14 +336,15 @@ class Softmax(Activation):
         return a * (dC_da - np.sum(dC_da * a, axis=-1, keepdims=True))
 
     def forward_into(self, z, out):
-        np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+        # The ufuncs' reduce methods directly: np.max/np.sum without their Python wrappers.
+        np.subtract(z, np.maximum.reduce(z, axis=-1, keepdims=True), out=out)
         np.exp(out, out=out)
-        out /= out.sum(axis=-1, keepdims=True)
+        out /= np.add.reduce(out, axis=-1, keepdims=True)
         return out
 
     def backward_into(self, z, a, dC_da, out):
         np.multiply(dC_da, a, out=out)
-        row_sums = np.sum(out, axis=-1, keepdims=True)
+        row_sums = np.add.reduce(out, axis=-1, keepdims=True)
         np.subtract(dC_da, row_sums, out=out)
         out *= a
         return out

@@ -101,7 +101,7 @@ def backprop(network: Network, ws: Workspace, X: np.ndarray, Y: np.ndarray, loss
         layer_input = X if i == 0 else ws.a[i - 1]
         dC_dW, dC_db = grads[i]
         np.matmul(layer_input.T, dC_dz, out=dC_dW)
-        np.sum(dC_dz, axis=0, out=dC_db)
+        np.add.reduce(dC_dz, axis=0, out=dC_db)  # np.sum without its Python wrapper
         if l2 or l1:
             W, scratch = layers[i][0], ws.scratch[i]
             if l2:

@@ -251,10 +251,11 @@ class CrossEntropy(Loss):
         return -np.sum(y * np.log(_clip(y_pred)), axis=-1)
 
     def logits_per_sample(self, z, y):
-        # log Σ exp(z) with the row max taken out (scipy's logsumexp costs ~100 µs a call).
-        z_max = z.max(axis=-1, keepdims=True)
-        lse = z_max + np.log(np.exp(z - z_max).sum(axis=-1, keepdims=True))
-        return np.sum(y * (lse - z), axis=-1)
+        # log Σ exp(z) with the row max taken out (scipy's logsumexp costs ~100 µs a call;
+        # the ufuncs' reduce methods skip np.max's and np.sum's Python wrappers).
+        z_max = np.maximum.reduce(z, axis=-1, keepdims=True)
+        lse = z_max + np.log(np.add.reduce(np.exp(z - z_max), axis=-1, keepdims=True))
+        return np.add.reduce(y * (lse - z), axis=-1)
 
     def check_targets(self, y, name="targets"):
         _check_unit_interval(y, name, self.name)

@@ -48,7 +48,7 @@ def accuracy(output: np.ndarray, Y: np.ndarray, loss: Loss) -> float:
     """
     if isinstance(loss, BinaryCrossEntropy) or output.shape[1] == 1:
         return float(np.mean(np.all((output > 0.5) == (Y > 0.5), axis=1)))
-    return float(np.mean(output.argmax(axis=1) == Y.argmax(axis=1)))
+    return np.count_nonzero(output.argmax(axis=1) == Y.argmax(axis=1)) / len(Y)
 
 
 def r2(output: np.ndarray, Y: np.ndarray, loss: Loss | None = None) -> float:
