@@ -550,8 +550,12 @@ class Trainer:
         batch_size = n if self.batch_size is None else min(self.batch_size, n)
         order = np.arange(n) if batch_size == n else self.rng.permutation(n)
         grads, scratch = self._buffers()
-        outputs = np.empty((n, net.n_outputs), dtype=net.dtype) if self.metric else None
-        total = 0.0
+        # Each batch's outputs (and logits, for a fused loss) are kept, before its update, so
+        # the epoch's loss and metric are computed once over all of them, not per batch.
+        fused = loss.fuses_with(net.activation_funcs[-1])
+        outputs = np.empty((n, net.n_outputs), dtype=net.dtype)
+        logits = np.empty_like(outputs) if fused else None
+        penalties = 0.0
         for batch, start in enumerate(range(0, n, batch_size)):
             index = order[start:start + batch_size]
             ws = self._workspace(len(index), gather=batch_size < n)
@@ -562,17 +566,24 @@ class Trainer:
                 Yb = np.take(Y, index, axis=0, out=ws.Y)
             wb = None if weights is None else weights[index]
             z_last, output = engine.backprop(net, ws, Xb, Yb, loss, self.l1, self.l2, grads, wb)
-            batch_loss = net._loss_value(z_last, output, Yb, loss, wb) + net._penalty(
-                self.l1, self.l2
-            )
-            total += batch_loss * (len(index) if wb is None else wb.sum())
-            if outputs is not None:
-                outputs[index] = output
+            outputs[index] = output
+            if fused:
+                logits[index] = z_last
+            if self.l1 or self.l2:  # the penalty at this batch's weights, before its update
+                penalties += net._penalty(self.l1, self.l2) * (
+                    len(index) if wb is None else wb.sum()
+                )
+            if self.callbacks:
+                batch_loss = net._loss_value(z_last, output, Yb, loss, wb) + net._penalty(
+                    self.l1, self.l2
+                )
             self.opt_state = optimizer.step(net.params, grads, self.opt_state, scratch)
             if self.callbacks:
                 for cb in self.callbacks:
                     cb.on_batch_end(self, batch, {"loss": batch_loss, "size": len(index)})
-        logs = {"loss": total / (n if weights is None else weights.sum())}
+        total_weight = n if weights is None else weights.sum()
+        logs = {"loss": net._loss_value(logits, outputs, Y, loss, weights)
+                + penalties / total_weight}
         if self.metric:
             logs[self.metric] = _METRIC_FUNCTIONS[self.metric](outputs, Y, loss)
         if validation_data is not None:
