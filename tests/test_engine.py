@@ -125,3 +125,112 @@ def test_training_through_the_engine_equals_training_through_the_reference():
             updates, state = optimizer.update(grads, state, by_hand.params)
             by_hand.params += updates
     np.testing.assert_array_equal(net.params, by_hand.params)
+
+
+# -- subclasses and pieces the engine must not shortcut ---------------------------------------
+
+
+class ShiftedSigmoid(ffnn.Sigmoid):
+    """Overrides forward and derivative only: Sigmoid's in-place forms must not be used."""
+
+    def forward(self, z):
+        return super().forward(z + 0.5)
+
+    def derivative(self, z, a):
+        return a * (1 - a)
+
+    def reference(self, z):
+        return super().reference(z + 0.5)
+
+
+class HalfCrossEntropy(ffnn.CrossEntropy):
+    """Overrides the fused gradient (and its value to match)."""
+
+    def logits_gradient(self, a, y):
+        return 0.5 * super().logits_gradient(a, y)
+
+    def logits_value(self, z, y):
+        return 0.5 * super().logits_value(z, y)
+
+
+def test_subclasses_overriding_the_readable_forms_are_not_shortcut():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 3)), ffnn.datasets.one_hot(rng.integers(0, 2, 6), 2)
+    net = ffnn.Network(3, [4, 2], [ShiftedSigmoid(), "softmax"], seed=0)
+    for loss in (ffnn.cross_entropy, HalfCrossEntropy()):
+        reference, fast = np.empty_like(net.params), np.empty_like(net.params)
+        net._backprop_into(X, y, loss, 0.0, 0.0, reference)
+        engine.backprop(net, engine.Workspace(net, 6), X, y, loss, 0.0, 0.0, fast)
+        np.testing.assert_array_equal(fast, reference)
+
+
+class ClippedSGD(SGD):
+    """Overrides update only: SGD's in-place step must not be used."""
+
+    def update(self, grads, state, params):
+        return super().update(np.clip(grads, -0.01, 0.01), state, params)
+
+
+class Trace(ffnn.optimizers.GradientTransformation):
+    """An optax-style trace: hands on its own state array as the update."""
+
+    def init(self, params, mask=None):
+        return {"trace": np.zeros_like(params)}
+
+    def update(self, grads, state, params):
+        trace = 0.5 * state["trace"] + grads
+        return trace, {"trace": trace}
+
+
+@pytest.mark.parametrize(
+    "optimizer", [ClippedSGD(0.1), chain(Trace(), SGD(0.1)), chain(Trace(), Adam(0.01))], ids=repr
+)
+def test_training_with_custom_pieces_equals_their_functional_updates(optimizer):
+    X, targets = ffnn.datasets.load_iris()
+    net = ffnn.Network(4, [5, 3], ["tanh", "softmax"], seed=1)
+    by_hand = net.copy()
+    ffnn.train(net, X, targets, "cross_entropy", optimizer=optimizer, epochs=3, verbose=0)
+    state = optimizer.init(by_hand.params, by_hand.weight_mask())
+    for _ in range(3):
+        grads = by_hand.gradient(X, targets, "cross_entropy")
+        updates, state = optimizer.update(grads, state, by_hand.params)
+        by_hand.params += updates
+    np.testing.assert_array_equal(net.params, by_hand.params)
+
+
+def test_a_batch_of_weightless_samples_moves_nothing():
+    X, targets = ffnn.datasets.load_iris()
+    weights = np.ones(10)
+    weights[0] = 0.0
+    net = ffnn.Network(4, [5, 3], ["tanh", "softmax"], seed=1)
+    # seed 11 puts the weightless sample alone in the last batch of one.
+    history = ffnn.train(
+        net,
+        X[:10],
+        targets[:10],
+        "cross_entropy",
+        epochs=3,
+        batch_size=9,
+        sample_weight=weights,
+        seed=11,
+        verbose=0,
+    )
+    assert not history.diverged and np.isfinite(net.params).all()
+    reference = np.empty_like(net.params)
+    net._backprop_into(
+        X[:1], targets[:1], ffnn.cross_entropy, 0.0, 0.0, reference, sample_weight=np.zeros(1)
+    )
+    np.testing.assert_array_equal(reference, 0.0)
+
+
+def test_workspaces_of_earlier_fits_are_released():
+    X, targets = ffnn.datasets.load_iris()
+    trainer = ffnn.Trainer(
+        ffnn.Network(4, [5, 3], ["tanh", "softmax"], seed=1),
+        "cross_entropy",
+        batch_size=32,
+        verbose=0,
+    )
+    for n in (150, 140, 130, 120):
+        trainer.fit(X[:n], targets[:n], 1)
+    assert len(trainer._workspaces) <= 2  # this fit's full batches and its last one

@@ -369,3 +369,25 @@ def test_adaptive_learning_rate_drops_and_then_stops_training():
     est.fit(X, Y_IRIS)
     assert est._trainer.optimizer.lr(0) <= 1e-6 and est.n_iter_ < 500
     assert "below 1e-6" in est.history_.message
+
+
+def test_a_warm_fit_restarts_the_adaptive_rate_but_partial_fit_continues_it():
+    X = StandardScaler().fit_transform(X_IRIS)
+    est = FFNNClassifier(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        learning_rate="adaptive",
+        learning_rate_init=0.5,
+        n_iter_no_change=2,
+        tol=0.5,
+        max_iter=500,
+        warm_start=True,
+        random_state=0,
+    )
+    est.fit(X, Y_IRIS)
+    assert est._trainer.optimizer.lr(0) <= 1e-6
+    est.partial_fit(X, Y_IRIS)
+    assert est._trainer.optimizer.lr(0) <= 1e-6
+    est.set_params(max_iter=1)
+    est.fit(X, Y_IRIS)
+    assert est._trainer.optimizer.lr(0) == 0.5

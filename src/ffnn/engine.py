@@ -17,13 +17,41 @@ only); its arrays are overwritten by the next step.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from .activations import Identity
+from .activations import Activation, Identity
 from .losses import Loss
-from .network import Network
+from .network import Network, weight_scale
 
-__all__ = ["Workspace", "backprop"]
+__all__ = ["Workspace", "backprop", "fast_form"]
+
+
+@functools.cache
+def _owner(cls: type, name: str) -> type:
+    return next(klass for klass in cls.__mro__ if name in vars(klass))
+
+
+def fast_form(obj, fast: str, *readable: str) -> bool:
+    """Whether ``obj``'s in-place method ``fast`` may stand for its ``readable`` ones: true
+    unless a subclass below the class that wrote ``fast`` overrides one of them (a subclass
+    of Sigmoid with its own ``forward`` must not run Sigmoid's ``forward_into``)."""
+    cls = type(obj)
+    return all(issubclass(_owner(cls, fast), _owner(cls, name)) for name in readable)
+
+
+def _forward_into(f: Activation, z, out):
+    if fast_form(f, "forward_into", "forward"):
+        return f.forward_into(z, out)
+    return Activation.forward_into(f, z, out)
+
+
+def _backward_into(f: Activation, z, a, dC_da, out):
+    if fast_form(f, "backward_into", "backward", "derivative"):
+        return f.backward_into(z, a, dC_da, out)
+    return Activation.backward_into(f, z, a, dC_da, out)
+
 
 
 class Workspace:
@@ -81,23 +109,25 @@ def backprop(network: Network, ws: Workspace, X: np.ndarray, Y: np.ndarray, loss
     for (W, b), f, z, a_next in zip(layers, funcs, ws.z, ws.a):
         np.matmul(a, W, out=z)
         z += b
-        a = f.forward_into(z, a_next)
+        a = _forward_into(f, z, a_next)
     grads = ws.grad_views(out)
     for i in range(last, -1, -1):
         f, z, a, dC_dz = funcs[i], ws.z[i], ws.a[i], ws.dC_dz[i]
         if i == last:
             if loss.fuses_with(f):
-                np.subtract(a, Y, out=dC_dz)
-                dC_dz /= a.shape[0]
+                if _owner(type(loss), "logits_gradient") is Loss:  # the base's (p - y) / n
+                    np.subtract(a, Y, out=dC_dz)
+                    dC_dz /= a.shape[0]
+                else:
+                    dC_dz[...] = loss.logits_gradient(a, Y)
             else:
-                f.backward_into(z, a, loss.gradient(a, Y), dC_dz)
+                _backward_into(f, z, a, loss.gradient(a, Y), dC_dz)
             if sample_weight is not None:
-                scale = sample_weight * (len(sample_weight) / sample_weight.sum())
-                dC_dz *= scale[:, None].astype(dC_dz.dtype, copy=False)
+                dC_dz *= weight_scale(sample_weight)[:, None].astype(dC_dz.dtype, copy=False)
         else:
             dC_da = ws.dC_da[i]
             np.matmul(ws.dC_dz[i + 1], layers[i + 1][0].T, out=dC_da)
-            f.backward_into(z, a, dC_da, dC_dz)
+            _backward_into(f, z, a, dC_da, dC_dz)
         layer_input = X if i == 0 else ws.a[i - 1]
         dC_dW, dC_db = grads[i]
         np.matmul(layer_input.T, dC_dz, out=dC_dW)

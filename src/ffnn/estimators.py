@@ -32,6 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ._validation import check_penalty
 from .activations import Activation, get_activation
 from .losses import get_loss
 from .network import Network
@@ -262,7 +263,7 @@ class _BaseFFNN(BaseEstimator):
         )
         self.network_ = network
 
-    def _refresh_trainer(self) -> None:
+    def _refresh_trainer(self, incremental: bool) -> None:
         """A warm start or partial_fit: continue, but with the parameters as they are now
         (scikit-learn re-reads them on every fit). The optimizer's state is kept when the
         optimizer still has the same state (same kind of optimizer), else started afresh."""
@@ -275,17 +276,21 @@ class _BaseFFNN(BaseEstimator):
                 "warm_start and partial_fit need the architecture of the previous fit "
                 f"({network}); hidden_layer_sizes or activation changed"
             )
-        trainer.l1, trainer.l2 = self.l1, self.alpha
+        trainer.l1 = check_penalty(self.l1, "l1")
+        trainer.l2 = check_penalty(self.alpha, "alpha")
         trainer.callbacks = self._callbacks()
+        if incremental and repr(self._optimizer()) == repr(trainer.optimizer):
+            return  # partial_fit goes on with the same optimizer (its schedule's state too)
+        # A new fit (or new settings): a fresh optimizer object, so schedules start again,
+        # keeping the moments where the state still has the same arrays.
         optimizer = self._optimizer()
-        if repr(optimizer) != repr(trainer.optimizer):
-            fresh = optimizer.init(network.params, network.weight_mask())
-            same = {k: v.shape for k, v in state_to_arrays(fresh).items()} == {
-                k: v.shape for k, v in state_to_arrays(trainer.opt_state).items()
-            }
-            trainer.optimizer = optimizer
-            if not same:
-                trainer.opt_state = fresh
+        fresh = optimizer.init(network.params, network.weight_mask())
+        same = {k: v.shape for k, v in state_to_arrays(fresh).items()} == {
+            k: v.shape for k, v in state_to_arrays(trainer.opt_state).items()
+        }
+        trainer.optimizer = optimizer
+        if not same:
+            trainer.opt_state = fresh
 
     def _run(self, X, Y, sample_weight, epochs: int, incremental: bool) -> None:
         trainer = self._trainer
@@ -329,7 +334,7 @@ class _BaseFFNN(BaseEstimator):
         if first:
             self._build(X.shape[1], Y.shape[1], X.dtype)
         else:
-            self._refresh_trainer()
+            self._refresh_trainer(incremental)
             X = X.astype(self.network_.dtype, copy=False)
         self._run(X, Y, sample_weight, 1 if incremental else self.max_iter, incremental)
         return self

@@ -447,8 +447,11 @@ class Network:
         fused = loss.fuses_with(self.activation_funcs[-1])
         if sample_weight is None:
             return loss.logits_value(z_last, Y) if fused else loss.value(output, Y)
+        total = sample_weight.sum()
+        if total == 0:  # weightless samples cost nothing
+            return 0.0
         costs = loss.logits_per_sample(z_last, Y) if fused else loss.per_sample(output, Y)
-        return float(np.dot(sample_weight, costs) / sample_weight.sum())
+        return float(np.dot(sample_weight, costs) / total)
 
     def _penalty(self, l1: float, l2: float) -> float:
         total = 0.0
@@ -534,7 +537,7 @@ class Network:
                     dC_da = loss.gradient(a, Y)
                     dC_dz = f.backward(z, a, dC_da)
                 if sample_weight is not None:
-                    scale = sample_weight * (len(sample_weight) / sample_weight.sum())
+                    scale = weight_scale(sample_weight)
                     dC_dz = dC_dz * scale[:, None].astype(dC_dz.dtype, copy=False)
             else:
                 W_next = self._layers[i + 1][0]
@@ -555,6 +558,15 @@ class Network:
                     da_dz=_da_dz(f, z, a), dC_dz=dC_dz,
                 )
         return zs[-1], output
+
+
+def weight_scale(sample_weight: np.ndarray) -> np.ndarray:
+    """``n wᵢ / Σ w``: each row's factor in the weighted mean of per-sample costs; zeros
+    when ``Σ w = 0`` (a batch of weightless samples then moves nothing but the penalties)."""
+    total = sample_weight.sum()
+    if total == 0:
+        return np.zeros_like(sample_weight)
+    return sample_weight * (len(sample_weight) / total)
 
 
 def _da_dz(f: Activation, z: np.ndarray, a: np.ndarray) -> np.ndarray | None:

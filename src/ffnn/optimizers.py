@@ -453,6 +453,10 @@ class Chain(GradientTransformation):
         for t, s in zip(self.transforms[:-1], state[:-1]):
             grads, s = t.update(grads, s, params)
             new_states.append(s)
+        if not all(type(t) is ClipGradNorm for t in self.transforms[:-1]):
+            # Another piece may hand on an array it keeps (its state): the last piece's
+            # in-place step must not write into it.
+            grads = grads.copy()
         new_states.append(self.transforms[-1].step(params, grads, state[-1], scratch))
         return tuple(new_states)
 

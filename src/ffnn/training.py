@@ -18,6 +18,7 @@ training data, and the same after the epoch on validation data when there is som
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import numbers
 from collections.abc import Sequence
@@ -276,8 +277,13 @@ class Trainer:
                 raise TypeError("learning_rate goes with an optimizer name; an optimizer object "
                                 "carries its own lr")
             # A private copy: schedules such as ReduceOnPlateau change as they hear losses,
-            # and the caller's object must start the next run afresh.
-            self.optimizer = copy.deepcopy(get_optimizer(optimizer))
+            # and the caller's object must start the next run afresh. An object that cannot
+            # be copied (a user's schedule holding a lock, say) is used as it is.
+            optimizer = get_optimizer(optimizer)
+            try:
+                self.optimizer = copy.deepcopy(optimizer)
+            except Exception:
+                self.optimizer = optimizer
         self.l1 = check_penalty(l1, "l1")
         self.l2 = check_penalty(l2, "l2")
         self.batch_size = _check_batch_size(batch_size)
@@ -446,6 +452,7 @@ class Trainer:
                                                "validation_data[1]")
 
         history = History()
+        self.__dict__.pop("_workspaces", None)  # batch sizes of earlier fits: let them go
         self.stop_training = False
         self.stop_reason: str | None = None
         self.stop_message = ""
@@ -550,6 +557,9 @@ class Trainer:
         batch_size = n if self.batch_size is None else min(self.batch_size, n)
         order = np.arange(n) if batch_size == n else self.rng.permutation(n)
         grads, scratch = self._buffers()
+        # The in-place step, unless a subclass overrides update below the class that wrote it.
+        step = optimizer.step if engine.fast_form(optimizer, "step", "update") else \
+            functools.partial(GradientTransformation.step, optimizer)
         # Each batch's outputs (and logits, for a fused loss) are kept, before its update, so
         # the epoch's loss and metric are computed once over all of them, not per batch.
         fused = loss.fuses_with(net.activation_funcs[-1])
@@ -562,8 +572,9 @@ class Trainer:
             if batch_size == n:
                 Xb, Yb = X, Y
             else:  # gather the batch's rows into the workspace (no new arrays)
-                Xb = np.take(X, index, axis=0, out=ws.X)
-                Yb = np.take(Y, index, axis=0, out=ws.Y)
+                # mode="clip": the indices are valid, and "raise" would buffer a copy first
+                Xb = np.take(X, index, axis=0, out=ws.X, mode="clip")
+                Yb = np.take(Y, index, axis=0, out=ws.Y, mode="clip")
             wb = None if weights is None else weights[index]
             z_last, output = engine.backprop(net, ws, Xb, Yb, loss, self.l1, self.l2, grads, wb)
             outputs[index] = output
@@ -577,7 +588,7 @@ class Trainer:
                 batch_loss = net._loss_value(z_last, output, Yb, loss, wb) + net._penalty(
                     self.l1, self.l2
                 )
-            self.opt_state = optimizer.step(net.params, grads, self.opt_state, scratch)
+            self.opt_state = step(net.params, grads, self.opt_state, scratch)
             if self.callbacks:
                 for cb in self.callbacks:
                     cb.on_batch_end(self, batch, {"loss": batch_loss, "size": len(index)})
