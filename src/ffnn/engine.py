@@ -41,16 +41,14 @@ def fast_form(obj, fast: str, *readable: str) -> bool:
     return all(issubclass(_owner(cls, fast), _owner(cls, name)) for name in readable)
 
 
-def _forward_into(f: Activation, z, out):
-    if fast_form(f, "forward_into", "forward"):
-        return f.forward_into(z, out)
-    return Activation.forward_into(f, z, out)
-
-
-def _backward_into(f: Activation, z, a, dC_da, out):
-    if fast_form(f, "backward_into", "backward", "derivative"):
-        return f.backward_into(z, a, dC_da, out)
-    return Activation.backward_into(f, z, a, dC_da, out)
+def _in_place_forms(f: Activation):
+    """The activation's (forward_into, backward_into), or the base's copying forms where a
+    subclass overrides the readable ones."""
+    forward = f.forward_into if fast_form(f, "forward_into", "forward") else \
+        functools.partial(Activation.forward_into, f)
+    backward = f.backward_into if fast_form(f, "backward_into", "backward", "derivative") \
+        else functools.partial(Activation.backward_into, f)
+    return forward, backward
 
 
 
@@ -85,6 +83,7 @@ class Workspace:
         self.dC_dz = [np.empty((n, k), dtype) for k in sizes]
         self.dC_da = [np.empty((n, k), dtype) for k in sizes[:-1]]
         self.scratch = [np.empty_like(W) for W, _ in network.layers]
+        self.forms = [_in_place_forms(f) for f in network.activation_funcs]
         self._network = network
         self._grads: tuple[np.ndarray, list] | None = None  # (flat buffer, its layer views)
 
@@ -106,10 +105,10 @@ def backprop(network: Network, ws: Workspace, X: np.ndarray, Y: np.ndarray, loss
     layers, funcs = network._layers, network.activation_funcs
     last = len(layers) - 1
     a = X
-    for (W, b), f, z, a_next in zip(layers, funcs, ws.z, ws.a):
+    for (W, b), (forward_into, _), z, a_next in zip(layers, ws.forms, ws.z, ws.a):
         np.matmul(a, W, out=z)
         z += b
-        a = _forward_into(f, z, a_next)
+        a = forward_into(z, a_next)
     grads = ws.grad_views(out)
     for i in range(last, -1, -1):
         f, z, a, dC_dz = funcs[i], ws.z[i], ws.a[i], ws.dC_dz[i]
@@ -121,13 +120,13 @@ def backprop(network: Network, ws: Workspace, X: np.ndarray, Y: np.ndarray, loss
                 else:
                     dC_dz[...] = loss.logits_gradient(a, Y)
             else:
-                _backward_into(f, z, a, loss.gradient(a, Y), dC_dz)
+                ws.forms[i][1](z, a, loss.gradient(a, Y), dC_dz)
             if sample_weight is not None:
                 dC_dz *= weight_scale(sample_weight)[:, None].astype(dC_dz.dtype, copy=False)
         else:
             dC_da = ws.dC_da[i]
             np.matmul(ws.dC_dz[i + 1], layers[i + 1][0].T, out=dC_da)
-            _backward_into(f, z, a, dC_da, dC_dz)
+            ws.forms[i][1](z, a, dC_da, dC_dz)
         layer_input = X if i == 0 else ws.a[i - 1]
         dC_dW, dC_db = grads[i]
         np.matmul(layer_input.T, dC_dz, out=dC_dW)
