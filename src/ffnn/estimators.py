@@ -45,7 +45,7 @@ from .optimizers import (
     Momentum,
     Nesterov,
     RMSprop,
-    state_to_arrays,
+    state_layout,
 )
 from .schedules import InverseScaling, ReduceOnPlateau, Schedule
 from .training import Callback, EarlyStopping, Trainer
@@ -285,11 +285,8 @@ class _BaseFFNN(BaseEstimator):
         # keeping the moments where the state still has the same arrays.
         optimizer = self._optimizer()
         fresh = optimizer.init(network.params, network.weight_mask())
-        same = {k: v.shape for k, v in state_to_arrays(fresh).items()} == {
-            k: v.shape for k, v in state_to_arrays(trainer.opt_state).items()
-        }
         trainer.optimizer = optimizer
-        if not same:
+        if state_layout(fresh) != state_layout(trainer.opt_state):
             trainer.opt_state = fresh
 
     def _run(self, X, Y, sample_weight, epochs: int, incremental: bool) -> None:

@@ -55,6 +55,7 @@ __all__ = [
     "chain",
     "apply_updates",
     "copy_state",
+    "state_layout",
     "state_to_arrays",
     "state_from_arrays",
     "get_optimizer",
@@ -482,6 +483,12 @@ def copy_state(state: State) -> State:
     if isinstance(state, tuple):
         return tuple(copy_state(part) for part in state)
     return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in state.items()}
+
+
+def state_layout(state: State) -> dict[str, tuple[int, ...]]:
+    """The names and shapes of a state's arrays: two states fit the same optimizer and
+    parameters when their layouts are equal."""
+    return {k: v.shape for k, v in state_to_arrays(state).items()}
 
 
 def state_to_arrays(state: State) -> dict[str, np.ndarray]:

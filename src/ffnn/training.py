@@ -31,7 +31,7 @@ from . import engine
 from ._validation import check_penalty
 from .losses import BinaryCrossEntropy, CrossEntropy, Loss, LossLike, get_loss
 from .network import Network
-from .optimizers import GradientTransformation, copy_state, get_optimizer, state_to_arrays
+from .optimizers import GradientTransformation, copy_state, get_optimizer, state_layout
 
 __all__ = ["train", "Trainer", "History", "Callback", "EarlyStopping", "Checkpoint", "METRICS"]
 
@@ -325,10 +325,10 @@ class Trainer:
         With ``resume_split`` the next fit reuses the saved validation split (a checkpoint's
         run continues); without, it draws a new one as any later fit does.
         """
-        expected = state_to_arrays(self.optimizer.init(self.network.params,
-                                                       self.network.weight_mask()))
-        given = state_to_arrays(opt_state)
-        if {k: v.shape for k, v in expected.items()} != {k: v.shape for k, v in given.items()}:
+        expected = state_layout(self.optimizer.init(self.network.params,
+                                                    self.network.weight_mask()))
+        given = state_layout(opt_state)
+        if given != expected:
             raise ValueError(
                 f"the saved optimizer state (arrays {sorted(given)}) does not fit "
                 f"{self.optimizer!r} (arrays {sorted(expected)})"
@@ -580,14 +580,11 @@ class Trainer:
             outputs[index] = output
             if fused:
                 logits[index] = z_last
-            if self.l1 or self.l2:  # the penalty at this batch's weights, before its update
-                penalties += net._penalty(self.l1, self.l2) * (
-                    len(index) if wb is None else wb.sum()
-                )
+            # The penalty at this batch's weights, before its update (0 without l1 and l2).
+            penalty = net._penalty(self.l1, self.l2) if self.l1 or self.l2 else 0.0
+            penalties += penalty * (len(index) if wb is None else wb.sum())
             if self.callbacks:
-                batch_loss = net._loss_value(z_last, output, Yb, loss, wb) + net._penalty(
-                    self.l1, self.l2
-                )
+                batch_loss = net._loss_value(z_last, output, Yb, loss, wb) + penalty
             self.opt_state = step(net.params, grads, self.opt_state, scratch)
             if self.callbacks:
                 for cb in self.callbacks:
