@@ -243,7 +243,8 @@ def fmt(value, spec="", missing="–"):
 
 def render_table(rows) -> str:
     head = ["wl", "dtype", "contender", "epochs", "time s", "µs/step", "GFLOP/s", "%mm",
-            "ffnn/peer", "peak MB", "peak MB 3ep", "data MB", "train acc", "test acc"]
+            "ffnn/peer", "warm-up s", "peak MB", "peak MB 3ep", "data MB", "train acc",
+            "test acc"]
     lines = []
     for r in rows:
         if r.get("error") or r.get("skipped"):
@@ -255,7 +256,8 @@ def render_table(rows) -> str:
             fmt(r["seconds"], ".3f") + ("*" if r.get("busy") else ""),
             fmt(r["us_per_step"], ".1f"), fmt(r["gflops"], ".1f"),
             fmt(r["share_of_matmul"] * 100 if r["share_of_matmul"] is not None else None, ".0f"),
-            fmt(r.get("ffnn_over_peer"), ".2f"), fmt(r["peak_rss_mb"], ".0f"),
+            fmt(r.get("ffnn_over_peer"), ".2f"), fmt(r.get("warmup_seconds"), ".2f"),
+            fmt(r["peak_rss_mb"], ".0f"),
             fmt(r.get("peak_rss_mb_memory_run"), ".0f"), fmt(r["data_mb"], ".1f"),
             fmt(r.get("train_accuracy"), ".3f"), fmt(r.get("test_accuracy"), ".3f"),
         ])
@@ -300,6 +302,9 @@ def parse_args(argv=None):
     p.add_argument("--repeat", type=int, default=None,
                    help="time each row in this many processes and keep the best "
                         "(default 3; 1 with --quick)")
+    p.add_argument("--no-warmup", action="store_true",
+                   help="time each contender's first training call in its process (by default "
+                        "an untimed 1-epoch call on 256 rows comes first, for every contender)")
     p.add_argument("--timeout", type=float, default=900, help="seconds per contender process")
     args = p.parse_args(argv)
     args.workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
@@ -445,6 +450,7 @@ def main(argv=None) -> int:
                         "contender": contender, "workload": name, "dtype": dtype,
                         "threads": args.threads, "data": files[name][dtype],
                         "ffnn_src": args.ffnn_src, "init": files[name]["init"],
+                        "warmup": not args.no_warmup,
                         **{k: w[k] for k in ("sizes", "activations", "loss", "optimizer",
                                              "batch_size", "epochs")}}
                 # Rounds: every contender once per round, so that a slow spell of the machine
@@ -524,7 +530,8 @@ def main(argv=None) -> int:
         print("time: the training call only (ffnn.train / MLPClassifier.fit / the loop), each "
               "row in a process of its own" + (f", best of {args.repeat}" if args.repeat > 1
                                                else "")
-              + "; ffnn/peer: ffnn's time over the peer's (< 1: ffnn is faster); %mm: GFLOP/s "
+              + "; ffnn/peer: ffnn's time over the peer's (< 1: ffnn is faster); warm-up s: "
+              "the untimed first call (1 epoch, 256 rows) before it; %mm: GFLOP/s "
               "as a share of the 2048×2048 matmul rate of the same dtype; peak MB: ru_maxrss "
               "of the row's process, nothing subtracted (data MB: X_train alone)"
               + ("; peak MB 3ep: the same run for 3 epochs"

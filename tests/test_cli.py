@@ -128,6 +128,17 @@ def test_train_with_no_options_runs_the_notebooks_study(capsys):
     assert accuracy >= 0.9
 
 
+def test_both_engines_print_the_same_study(capsys):
+    outputs = []
+    for engine in ("numpy", "compiled"):
+        assert main(["train", "--quiet", "--epochs", "300", "--engine", engine]) == 0
+        outputs.append(capsys.readouterr().out)
+    accuracies = [out.split("train accuracy:")[1].split()[0] for out in outputs]
+    losses = [float(out.split("train loss:")[1].split()[0]) for out in outputs]
+    assert accuracies[0] == accuracies[1]
+    assert losses[0] == pytest.approx(losses[1], rel=1e-5)  # 6 digits printed
+
+
 def test_train_writes_curves_and_parameters(tmp_path, capsys):
     plot, saved = tmp_path / "out.png", tmp_path / "model.npz"
     argv = [
@@ -234,6 +245,8 @@ def test_train_regression_with_a_schedule_and_warmup(capsys):
         (["--schedule", "step", "--step-size", "0"], "step_size must be a positive integer"),
         (["--save", "/no/such/folder/m.npz"], "the folder of /no/such/folder/m.npz"),
         (["--loss", "cross_entropy", "--output-activation", "relu"], "needs predictions"),
+        (["--engine", "compiled", "--optimizer", "rmsprop", "--epochs", "1"],
+         "engine='compiled' cannot run this fit: optimizer RMSprop has no compiled form"),
     ],
 )
 def test_train_reports_bad_options_on_one_line(argv, message, capsys):

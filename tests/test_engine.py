@@ -107,12 +107,14 @@ def test_in_place_steps_equal_functional_updates_bit_for_bit(optimizer, dtype):
 
 
 def test_training_through_the_engine_equals_training_through_the_reference():
-    """A run of the trainer equals the same loop written with the public, reference calls."""
+    """A run of the NumPy engine equals the same loop written with the public, reference
+    calls, bit for bit (the compiled loop equals it to rounding: test_compiled.py)."""
     X, targets = ffnn.datasets.load_iris()
     net = ffnn.Network(4, [8, 3], ["relu", "softmax"], seed=2)
     by_hand = net.copy()
     trainer = ffnn.Trainer(
-        net, "cross_entropy", Adam(0.01), l2=1e-3, batch_size=32, seed=5, verbose=0
+        net, "cross_entropy", Adam(0.01), l2=1e-3, batch_size=32, seed=5, verbose=0,
+        engine="numpy",
     )
     trainer.fit(X, targets, 3)
     rng, optimizer = np.random.default_rng(5), Adam(0.01)
@@ -230,6 +232,7 @@ def test_workspaces_of_earlier_fits_are_released():
         "cross_entropy",
         batch_size=32,
         verbose=0,
+        engine="numpy",  # the compiled loop keeps no workspaces between calls
     )
     for n in (150, 140, 130, 120):
         trainer.fit(X[:n], targets[:n], 1)

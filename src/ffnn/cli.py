@@ -169,6 +169,9 @@ def _add_train_parser(commands) -> None:
     run.add_argument("--init-seed", type=int, default=None, help="initialisation seed only")
     run.add_argument("--shuffle-seed", type=int, default=None, help="shuffling seed only")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--engine", choices=("auto", "numpy", "compiled"), default="auto",
+                     help="the NumPy engine, the compiled loop for small networks (numba), "
+                          "or auto: compiled where it applies (default)")
     out = p.add_argument_group("output")
     out.add_argument("--plot", metavar="FILE", default=None,
                      help="write loss and metric curves as an image (PNG)")
@@ -331,7 +334,7 @@ def _run_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, l1=args.l1, l2=args.l2,
         validation_fraction=args.validation_fraction, early_stopping=args.early_stopping,
         patience=args.patience, min_delta=args.min_delta, seed=shuffle_seed,
-        verbose=0 if args.quiet or not sys.stderr.isatty() else 1,
+        verbose=0 if args.quiet or not sys.stderr.isatty() else 1, engine=args.engine,
     )
     metric = "accuracy" if classification else "r2"
     print(f"epochs run: {history.epochs}" + (f" ({history.message})" if history.message else ""))

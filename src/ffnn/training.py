@@ -36,6 +36,9 @@ from .optimizers import GradientTransformation, copy_state, get_optimizer, state
 __all__ = ["train", "Trainer", "History", "Callback", "EarlyStopping", "Checkpoint", "METRICS"]
 
 METRICS = ("auto", "accuracy", "r2", None)
+ENGINES = ("auto", "numpy", "compiled")
+#: "auto" compiles a fit when batch rows × parameters is at most this (measured crossover).
+COMPILED_MAX_WORK = 2**19
 
 
 # -- metrics ----------------------------------------------------------------------------------
@@ -253,6 +256,14 @@ class Trainer:
         1 shows a tqdm progress bar over epochs (``tqdm.auto``: works in notebooks); 0 none.
     divergence_factor : float, default 1000
         The run stops when the loss is not finite or exceeds this times the first epoch's.
+    engine : {"auto", "numpy", "compiled"}, default "auto"
+        ``"numpy"``: the NumPy engine (:mod:`ffnn.engine`), the reference. ``"compiled"``:
+        whole epochs in one numba call (:mod:`ffnn._compiled`), for small networks whose
+        NumPy calls cost more than their arithmetic; it trains the built-in activations,
+        losses and SGD/Momentum/Nesterov/Adam, without sample weights or validation, and
+        gives the NumPy engine's results to rounding. ``"auto"``: compiled where it
+        applies and the network is small (batch rows × parameters ≤
+        ``COMPILED_MAX_WORK``), NumPy otherwise.
 
     Attributes
     ----------
@@ -263,7 +274,7 @@ class Trainer:
                  learning_rate=None, l1: float = 0.0, l2: float = 0.0,
                  batch_size: int | None = None, metric="auto",
                  callbacks: Sequence[Callback] = (), seed=None, verbose: int = 1,
-                 divergence_factor: float = 1000.0):
+                 divergence_factor: float = 1000.0, engine: str = "auto"):
         if not isinstance(network, Network):
             raise TypeError(f"network must be an ffnn.Network, got {type(network).__name__}")
         self.network = network
@@ -301,6 +312,9 @@ class Trainer:
         if not (isinstance(divergence_factor, numbers.Real) and divergence_factor > 1):
             raise ValueError(f"divergence_factor must be a number > 1, got {divergence_factor!r}")
         self.divergence_factor = float(divergence_factor)
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        self.engine = engine
         self.opt_state = self.optimizer.init(network.params, network.weight_mask())
         self.first_loss: float | None = None
         self.epoch = 0  # epochs completed over all fits
@@ -460,6 +474,18 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_train_begin(self)
         bar = self._progress(epochs)
+        if self._compiled(X, weights, validation_data):
+            from . import _compiled
+
+            try:
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    _compiled.fit(self, X, Y, epochs, history, bar)
+            except KeyboardInterrupt:
+                self._interrupted(history)
+            finally:
+                if bar is not None:
+                    bar.close()
+            return self._finish(history)
         # The last good weights: the start of the last epoch whose loss passed the guard (an
         # epoch's loss is measured along the way from its starting weights).
         good_params = self.network.params.copy()
@@ -476,12 +502,8 @@ class Trainer:
                         self.network.params[...] = good_params
                         self.opt_state = good_state  # the moments would be poisoned too
                         self.stop_reason = "diverged"
-                        self.stop_message = (
-                            f"training diverged at epoch {epoch} (loss {logs['loss']:.4g}"
-                            f"{'' if self.first_loss is None else f', first {self.first_loss:.4g}'}"
-                            "): stopped and kept the last good weights; try a smaller "
-                            "learning rate"
-                        )
+                        self.stop_message = divergence_message(epoch, logs["loss"],
+                                                               self.first_loss)
                         break
                     good_params, good_state = start_params, start_state
                     for key, value in logs.items():
@@ -499,14 +521,20 @@ class Trainer:
                     if self.stop_training:
                         break
         except KeyboardInterrupt:
-            self.stop_reason = "interrupted"
-            self.stop_message = (
-                f"interrupted after {history.epochs} epochs; the network keeps the weights "
-                "trained so far"
-            )
+            self._interrupted(history)
         finally:
             if bar is not None:
                 bar.close()
+        return self._finish(history)
+
+    def _interrupted(self, history: History) -> None:
+        self.stop_reason = "interrupted"
+        self.stop_message = (
+            f"interrupted after {history.epochs} epochs; the network keeps the weights "
+            "trained so far"
+        )
+
+    def _finish(self, history: History) -> History:
         for cb in self.callbacks:
             cb.on_train_end(self)
         history.stop_reason = self.stop_reason
@@ -515,6 +543,21 @@ class Trainer:
         if self.stop_message and self.verbose:
             print(self.stop_message)
         return history
+
+    def _compiled(self, X, weights, validation_data) -> bool:
+        """Whether this fit runs on the compiled loop (see ``engine``)."""
+        if self.engine == "numpy":
+            return False
+        batch = len(X) if self.batch_size is None else min(self.batch_size, len(X))
+        if self.engine == "auto" and batch * self.network.n_params > COMPILED_MAX_WORK:
+            return False
+        from . import _compiled
+
+        reason = _compiled.unsupported(self, weights, validation_data)
+        if reason is not None and self.engine == "compiled":
+            raise ValueError(f"engine='compiled' cannot run this fit: {reason}; use "
+                             "engine='numpy' or 'auto'")
+        return reason is None
 
     def _workspace(self, n: int, gather: bool) -> engine.Workspace:
         """The buffers for batches of ``n`` rows, made on first use and then reused."""
@@ -605,6 +648,12 @@ class Trainer:
         return logs
 
 
+def divergence_message(epoch: int, loss: float, first_loss: float | None) -> str:
+    first = "" if first_loss is None else f", first {first_loss:.4g}"
+    return (f"training diverged at epoch {epoch} (loss {loss:.4g}{first}): stopped and kept "
+            "the last good weights; try a smaller learning rate")
+
+
 def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
           optimizer: str | GradientTransformation = "sgd", learning_rate=None,
           epochs: int = 100, batch_size: int | None = None, l1: float = 0.0, l2: float = 0.0,
@@ -612,7 +661,7 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
           callbacks: Sequence[Callback] = (), early_stopping: bool = False, patience: int = 10,
           min_delta: float = 0.0, restore_best: bool = True, seed=None, verbose: int = 1,
           divergence_factor: float = 1000.0, sample_weight=None, checkpoint_path=None,
-          checkpoint_every: int = 1, resume_from=None) -> History:
+          checkpoint_every: int = 1, resume_from=None, engine: str = "auto") -> History:
     """Train ``network`` in place and return its :class:`History`.
 
     The arguments are those of :class:`Trainer` and :meth:`Trainer.fit`, plus
@@ -636,7 +685,7 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
         callbacks.append(Checkpoint(checkpoint_path, checkpoint_every))
     trainer = Trainer(network, loss, optimizer, learning_rate=learning_rate, l1=l1, l2=l2,
                       batch_size=batch_size, metric=metric, callbacks=callbacks, seed=seed,
-                      verbose=verbose, divergence_factor=divergence_factor)
+                      verbose=verbose, divergence_factor=divergence_factor, engine=engine)
     if resume_from is not None:
         trainer.load_checkpoint(resume_from)
         epochs = max(0, epochs - trainer.epoch)
