@@ -244,3 +244,98 @@ def test_ctrl_c_during_a_kernel_call_waits_for_its_results_to_be_recorded():
         os.kill(os.getpid(), signal.SIGINT)
         recorded.append("after the signal")
     assert recorded == ["after the signal"]
+
+
+def test_a_zero_denominator_trips_the_guard_as_in_numpy():
+    """Adam with eps=0 and a feature that is always 0: 0/0 in the step. NumPy gives NaN and
+    the guard restores the weights; the kernels must not raise ZeroDivisionError."""
+    X, Y = ffnn.datasets.load_iris()
+    X = np.hstack([X, np.zeros((len(X), 1))])
+    runs = both((5, [6, 3], ["relu", "softmax"]), X, Y, "cross_entropy", 3,
+                optimizer=Adam(0.01, eps=0.0))
+    for net, history in runs:
+        assert history.stop_reason == "diverged" and np.isfinite(net.params).all()
+    assert_close(runs, 1e-12)
+
+
+def test_nan_from_infinite_inputs_is_not_hidden_by_relu():
+    X, Y = problem("identity", "mse")
+    results = []
+    for engine in ("numpy", "compiled"):
+        net = ffnn.Network(4, [3, 3], ["relu", "identity"], seed=0)
+        net.layers[0][0][:] = [[1.0, -1.0, 1.0]] * 4  # z = inf - inf = NaN for huge X
+        history = ffnn.train(net, np.full_like(X, 1e308), Y, "mse", epochs=3, verbose=0,
+                             engine=engine)
+        results.append((history.stop_reason, history.epochs, np.isfinite(net.params).all()))
+    assert results[0] == results[1] == ("diverged", 0, True)
+
+
+def test_callbacks_that_change_the_trainer_are_heard():
+    X, Y = problem("softmax", "cross_entropy")
+
+    class Change(ffnn.Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            if epoch == 2:
+                trainer.l2 = 0.1
+                trainer.opt_state = trainer.optimizer.init(trainer.network.params)
+            if epoch == 4:
+                trainer.batch_size = 7
+
+    runs = both((4, [6, 3], ["tanh", "softmax"]), X, Y, "cross_entropy", 8,
+                optimizer=Adam(0.05), batch_size=16, seed=0, callbacks=[Change()])
+    assert_close(runs, 1e-12)
+
+
+def test_a_stop_at_the_start_and_an_immediate_divergence_match_numpy():
+    X, Y = problem("softmax", "cross_entropy")
+
+    class StopAtOnce(ffnn.Callback):
+        def on_train_begin(self, trainer):
+            trainer.stop_training = True
+
+    runs = both((4, [6, 3], ["tanh", "softmax"]), X, Y, "cross_entropy", 5,
+                callbacks=[StopAtOnce()])
+    assert [h.epochs for _, h in runs] == [1, 1]
+    runs = both((4, [3], ["identity"]), X * 1e200, Y, "mse", 3, optimizer=SGD(1.0))
+    assert [dict(h.history) for _, h in runs] == [{}, {}]
+
+
+def test_an_engine_refusal_comes_before_anything_starts():
+    X, Y = problem("softmax", "cross_entropy")
+    began = []
+
+    class Began(ffnn.Callback):
+        def on_train_begin(self, trainer):
+            began.append(True)
+
+    trainer = ffnn.Trainer(ffnn.Network(4, [3], ["softmax"], seed=0), "cross_entropy",
+                           seed=0, verbose=0, engine="compiled", callbacks=[Began()])
+    state = trainer.rng.bit_generator.state
+    with pytest.raises(ValueError, match="validation is not compiled"):
+        trainer.fit(X, Y, 2, validation_fraction=0.2)
+    assert not began and trainer.rng.bit_generator.state == state
+
+
+def test_a_numba_that_does_not_import_leaves_auto_on_numpy(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ffnn._kernels", None)  # import raises ImportError
+    monkeypatch.delattr(ffnn, "_kernels", raising=False)
+    X, Y = problem("softmax", "cross_entropy")
+    net = ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=0)
+    reference = net.copy()
+    ffnn.train(net, X, Y, "cross_entropy", epochs=2, verbose=0)
+    ffnn.train(reference, X, Y, "cross_entropy", epochs=2, verbose=0, engine="numpy")
+    np.testing.assert_array_equal(net.params, reference.params)
+    with pytest.raises(ValueError, match="numba does not import"):
+        ffnn.train(net, X, Y, "cross_entropy", epochs=1, verbose=0, engine="compiled")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to itself")
+def test_an_ignored_ctrl_c_stays_ignored():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with _compiled._deferred_interrupt():
+            os.kill(os.getpid(), signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -34,7 +34,7 @@ METRIC_NONE, METRIC_ARGMAX, METRIC_THRESHOLD, METRIC_R2 = range(4)
 DIVERGED = 1
 
 
-def unsupported(trainer, weights, validation_data) -> str | None:
+def unsupported(trainer, weights, validation: bool) -> str | None:
     """Why the compiled loop cannot run this fit, or None when it can.
 
     Exact types only: a subclass may override the formulas that the kernels hard-code.
@@ -56,12 +56,16 @@ def unsupported(trainer, weights, validation_data) -> str | None:
         return f"optimizer {type(optimizer).__name__} has no compiled form"
     if weights is not None:
         return "sample weights are not compiled"
-    if validation_data is not None:
+    if validation:
         return "validation is not compiled"
     if any(type(cb).on_batch_end is not Callback.on_batch_end for cb in trainer.callbacks):
         return "a callback listens to batches (on_batch_end)"
     if find_spec("numba") is None:
         return "numba is not installed"
+    try:
+        from . import _kernels  # noqa: F401
+    except Exception as exc:  # numba present but broken (say, built for another NumPy)
+        return f"numba does not import ({type(exc).__name__}: {exc})"
     return None
 
 
@@ -78,10 +82,10 @@ def _deferred_interrupt():
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-    if caught:
+    if caught and previous is not signal.SIG_IGN:
         if callable(previous):
             previous(signal.SIGINT, caught[0])
-        else:
+        else:  # SIG_DFL
             raise KeyboardInterrupt
 
 
@@ -98,7 +102,7 @@ def _metric_code(metric, loss, Y) -> int:
 
 def _rates(optimizer, step: int, count: int, dtype) -> np.ndarray:
     """The learning rates of steps ``step … step + count - 1``."""
-    if isinstance(optimizer.lr, Constant):
+    if type(optimizer.lr) is Constant:  # a subclass may compute its own rate
         return np.full(count, optimizer.lr.lr, dtype)
     return np.array([optimizer._rate(step + s) for s in range(count)], dtype)
 
@@ -106,79 +110,81 @@ def _rates(optimizer, step: int, count: int, dtype) -> np.ndarray:
 def fit(trainer, X: np.ndarray, Y: np.ndarray, epochs: int, history, bar) -> None:
     """Train ``trainer.network`` for ``epochs`` epochs with the kernels, as the trainer's
     NumPy loop would: history, ``trainer.epoch``, ``first_loss``, ``opt_state`` and the stop
-    reason end up the same (to rounding)."""
+    reason end up the same (to rounding).
+
+    What a callback may change between epochs (``opt_state``, ``l1``/``l2``, the batch
+    size, the optimizer's hyperparameters) is read again before every call.
+    """
     from . import _kernels
     from .training import divergence_message
 
-    net, optimizer, state = trainer.network, trainer.optimizer, trainer.opt_state
+    net = trainer.network
     dtype = net.dtype
     n = len(X)
-    batch = n if trainer.batch_size is None else min(trainer.batch_size, n)
-    steps_per_epoch = -(-n // batch)
-    shuffle = batch < n
     X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
     acts = np.array([_ACTIVATIONS[type(f)] for f in net.activation_funcs], np.int64)
     alphas = np.array([getattr(f, "alpha", 0.0) for f in net.activation_funcs], dtype)
     metric_code = _metric_code(trainer.metric, trainer.loss, Y)
     ss_tot = (((Y - Y.mean(axis=0)) ** 2).sum(axis=0, dtype=np.float64)
               if metric_code == METRIC_R2 else np.empty(0))
-    # Scalars in the network's dtype, as NumPy casts Python floats; 1 - β in float64 first.
-    betas = np.array(getattr(optimizer, "betas", (0.0, 0.0)), np.float64)
-    hyper = np.array([getattr(optimizer, "momentum", 0.0), *betas, getattr(optimizer, "eps", 0.0),
-                      *(1 - betas), trainer.l1, trainer.l2], dtype)
     layout = np.array([(n_in, n_out, w.start, b.start)
                        for (n_in, n_out), (w, b) in zip(net._shapes, net._slices)], np.int64)
-
-    def state_array(key):  # the optimizer's own array, made writable and contiguous if needed
-        if key not in state:
-            return np.empty(0, dtype)
-        state[key] = np.require(state[key], dtype, ("C", "W"))
-        return state[key]
-
-    velocity, m, v = state_array("velocity"), state_array("m"), state_array("v")
-    good = [net.params.copy(), velocity.copy(), m.copy(), v.copy()]
-    good_step = state["step"]
     grads = trainer._buffers()[0]
+    # The start of the last epoch that passed the guard: where a divergence goes back to.
+    good = [net.params.copy(), *(a.copy() for a in _state_arrays(trainer.opt_state, dtype))]
+    good_step = int(trainer.opt_state["step"])
     # Callbacks, the progress bar and a schedule that hears losses see every epoch.
     per_epoch = (bool(trainer.callbacks) or bar is not None
-                 or any(type(s).report is not Schedule.report for s in optimizer.schedules))
+                 or any(type(s).report is not Schedule.report
+                        for s in trainer.optimizer.schedules))
     chunk = 1 if per_epoch else max(1, min(2**22 // n, 10**8 // (n * net.n_params)))
-    first = math.nan if trainer.first_loss is None else trainer.first_loss
     epoch = 0
-    while epoch < epochs and not trainer.stop_training:
+    while epoch < epochs:
         count = min(chunk, epochs - epoch)
         if per_epoch:
             for cb in trainer.callbacks:
                 cb.on_epoch_begin(trainer, epoch)
+        optimizer, state = trainer.optimizer, trainer.opt_state
+        velocity, m, v = _state_arrays(state, dtype)
+        batch = n if trainer.batch_size is None else min(trainer.batch_size, n)
+        shuffle = batch < n
+        # Scalars in the network's dtype, as NumPy casts Python floats; 1 - β in float64.
+        betas = np.array(getattr(optimizer, "betas", (0.0, 0.0)), np.float64)
+        hyper = np.array([getattr(optimizer, "momentum", 0.0), *betas,
+                          getattr(optimizer, "eps", 0.0), *(1 - betas), trainer.l1,
+                          trainer.l2], dtype)
         rng_state = trainer.rng.bit_generator.state
         orders = (np.stack([trainer.rng.permutation(n) for _ in range(count)]) if shuffle
                   else np.arange(n)[None])
-        lrs = _rates(optimizer, state["step"], count * steps_per_epoch, dtype)
+        lrs = _rates(optimizer, int(state["step"]), count * -(-n // batch), dtype)
         losses, metrics = np.empty(count), np.empty(count)
+        first = math.nan if trainer.first_loss is None else float(trainer.first_loss)
         with _deferred_interrupt():
             done, status, first, step, good_step = _kernels.train_epochs(
                 X, Y, orders, shuffle, batch, net.params, grads, layout, acts, alphas,
                 _LOSSES[type(trainer.loss)], metric_code, ss_tot,
-                _OPTIMIZERS[type(optimizer)], hyper, betas, lrs,
-                trainer.divergence_factor, first, state["step"], velocity, m, v, good_step,
-                *good, losses, metrics,
+                _OPTIMIZERS[type(optimizer)], hyper, betas, lrs, trainer.divergence_factor,
+                first, int(state["step"]), velocity, m, v, good_step, *good, losses, metrics,
             )
             state["step"] = step
             trainer.first_loss = None if math.isnan(first) else first
-            history.history.setdefault("loss", []).extend(losses[:done].tolist())
-            if trainer.metric:
-                history.history.setdefault(trainer.metric, []).extend(metrics[:done].tolist())
+            if done:
+                history.history.setdefault("loss", []).extend(losses[:done].tolist())
+                if trainer.metric:
+                    history.history.setdefault(trainer.metric, []).extend(
+                        metrics[:done].tolist())
             history.epochs += done
             trainer.epoch += done
             epoch += done
-        if status == DIVERGED:
-            if shuffle:  # the NumPy loop would have drawn the orders up to this epoch only
-                trainer.rng.bit_generator.state = rng_state
-                for _ in range(done + 1):
-                    trainer.rng.permutation(n)
-            trainer.stop_reason = "diverged"
-            trainer.stop_message = divergence_message(epoch, losses[done], trainer.first_loss)
-            return
+            if status == DIVERGED:
+                if shuffle:  # the NumPy loop would have drawn the orders up to this epoch
+                    trainer.rng.bit_generator.state = rng_state
+                    for _ in range(done + 1):
+                        trainer.rng.permutation(n)
+                trainer.stop_reason = "diverged"
+                trainer.stop_message = divergence_message(epoch, losses[done],
+                                                          trainer.first_loss)
+                return
         if per_epoch:
             logs = {"loss": history.history["loss"][-1]}
             if trainer.metric:
@@ -190,3 +196,18 @@ def fit(trainer, X: np.ndarray, Y: np.ndarray, epochs: int, history, bar) -> Non
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
+        if trainer.stop_training:
+            return
+
+
+def _state_arrays(state: dict, dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The optimizer's velocity, m and v (empty where it has none), made writable and
+    contiguous in place in ``state`` if they were not."""
+    arrays = []
+    for key in ("velocity", "m", "v"):
+        if key in state:
+            state[key] = np.require(state[key], dtype, ("C", "W"))
+            arrays.append(state[key])
+        else:
+            arrays.append(np.empty(0, dtype))
+    return tuple(arrays)

@@ -5,6 +5,8 @@ optimizers' steps written element by element, with the matrix products in BLAS (
 inside numba). Integer codes stand for the activations, losses, metrics and optimizers. The
 kernels compile on first use and are cached on disk (``cache=True``), so later processes load
 them (~0.3 s with numba's import) instead of compiling again (~10 s per dtype).
+``error_model="numpy"``: a division by zero gives inf or NaN, as in NumPy, for the divergence
+guard to see, instead of raising.
 """
 
 import numpy as np
@@ -17,7 +19,7 @@ OPT_SGD, OPT_MOMENTUM, OPT_NESTEROV, OPT_ADAM = range(4)
 DONE, DIVERGED = 0, 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _forward_into(code: int, alpha, z, a, lse):
     """``a = f(z)``; for softmax also each row's log-sum-exp into ``lse``."""
     n, k = z.shape
@@ -44,15 +46,15 @@ def _forward_into(code: int, alpha, z, a, lse):
                 a[i, j] = 1 / (1 + np.exp(-x))
             elif code == TANH:
                 a[i, j] = np.tanh(x)
-            elif code == RELU:
-                a[i, j] = x if x > 0 else 0
+            elif code == RELU:  # NaN stays NaN, as np.maximum keeps it
+                a[i, j] = x if not x <= 0 else 0
             elif code == LEAKY_RELU:
                 a[i, j] = x if x > 0 else alpha * x
             else:  # ELU
                 a[i, j] = x if x > 0 else alpha * np.expm1(x)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _backward_into(code: int, alpha, z, a, dC_da, out):
     """``dC_dz = f'(z) ⊙ dC_da`` for the elementwise activations (``out`` may be ``dC_da``)."""
     n, k = z.shape
@@ -73,7 +75,7 @@ def _backward_into(code: int, alpha, z, a, dC_da, out):
                 out[i, j] = g if z[i, j] > 0 else (a[i, j] + alpha) * g
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _costs_and_hits(loss_code: int, metric_code: int, z, a, lse, Y, rows, costs, hits):
     """Each sample's cost into ``costs[rows]`` and, for accuracy, whether it is right
     (``lse``: the softmax's log-sum-exp of each row of ``z``)."""
@@ -87,7 +89,7 @@ def _costs_and_hits(loss_code: int, metric_code: int, z, a, lse, Y, rows, costs,
         elif loss_code == LOSS_BCE:  # softplus(z) - y z
             for j in range(k):
                 x = z[i, j]
-                c += max(x, 0) + np.log1p(np.exp(-abs(x))) - Y[i, j] * x
+                c += (x if not x <= 0 else 0) + np.log1p(np.exp(-abs(x))) - Y[i, j] * x
         else:  # squared error, summed over outputs
             for j in range(k):
                 d = a[i, j] - Y[i, j]
@@ -113,12 +115,12 @@ def _costs_and_hits(loss_code: int, metric_code: int, z, a, lse, Y, rows, costs,
                 hits[r * k + j] = d * d  # squared residuals, per sample and output
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _view(buffer, offset, rows, cols):
     return buffer[offset:offset + rows * cols].reshape((rows, cols))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def train_epochs(X, Y, orders, shuffle, batch_size, params, grads, layout, acts, alphas,
                  loss_code, metric_code, ss_tot, opt_code, hyper, betas, lrs,
                  divergence_factor, first_loss, step, velocity, m, v,
@@ -246,9 +248,9 @@ def train_epochs(X, Y, orders, shuffle, batch_size, params, grads, layout, acts,
                             grads[p] += l2 * params[p]
                         if l1:
                             grads[p] += l1 * np.sign(params[p])
-                for j in range(k):  # a local sum: stores to grads would chain the adds
-                    total = dC_dz[0, j]
-                    for i in range(1, nb):
+                for j in range(k):  # summed in float64: long float32 batches stay exact
+                    total = 0.0
+                    for i in range(nb):
                         total += dC_dz[i, j]
                     grads[b0 + j] = total
                 if layer > 0:

@@ -453,6 +453,9 @@ class Trainer:
             raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
         X, Y = self._check_data(X, targets)
         weights = self._check_weights(sample_weight, len(X))
+        # Decided first: engine="compiled" refuses before anything has started or drawn.
+        compiled = self._compiled(X, weights, validation_data is not None
+                                  or validation_fraction is not None)
         if validation_data is not None and validation_fraction is not None:
             raise ValueError("give validation_data or validation_fraction, not both")
         if validation_fraction is not None:
@@ -474,7 +477,7 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_train_begin(self)
         bar = self._progress(epochs)
-        if self._compiled(X, weights, validation_data):
+        if compiled:
             from . import _compiled
 
             try:
@@ -544,7 +547,7 @@ class Trainer:
             print(self.stop_message)
         return history
 
-    def _compiled(self, X, weights, validation_data) -> bool:
+    def _compiled(self, X, weights, validation: bool) -> bool:
         """Whether this fit runs on the compiled loop (see ``engine``)."""
         if self.engine == "numpy":
             return False
@@ -553,7 +556,7 @@ class Trainer:
             return False
         from . import _compiled
 
-        reason = _compiled.unsupported(self, weights, validation_data)
+        reason = _compiled.unsupported(self, weights, validation)
         if reason is not None and self.engine == "compiled":
             raise ValueError(f"engine='compiled' cannot run this fit: {reason}; use "
                              "engine='numpy' or 'auto'")
