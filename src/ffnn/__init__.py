@@ -117,11 +117,16 @@ __all__ = [
     "io",
     "interop",
     "estimators",
+    "sweep",
+    "sweeps",
+    "SweepResult",
 ]
 
-# The scikit-learn estimators and the interop helpers import scikit-learn (~1 s): on demand.
+# The scikit-learn estimators and the interop helpers import scikit-learn (~1 s), sweeps
+# Dask when they run: on demand.
 _LAZY = {"FFNNClassifier": "estimators", "FFNNRegressor": "estimators",
-         "estimators": None, "interop": None}
+         "estimators": None, "interop": None, "sweep": "sweeps", "SweepResult": "sweeps",
+         "sweeps": None}
 
 
 def __getattr__(name):

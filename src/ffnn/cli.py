@@ -8,6 +8,9 @@
 ``ffnn train``
     Trains a network on one of the course's data sets; with no options, the notebook's study
     (iris, 4 → 8 sigmoid → 3 softmax, cross-entropy, full-batch GD, 5000 epochs, no split).
+``ffnn sweep``
+    Trains a grid of configurations (``--grid lr=0.001,0.01``), here or on a Dask cluster,
+    with ``ffnn train``'s options; results as JSON lines, a heatmap.
 
 Bad options end with one line on stderr and exit status 2, never a traceback.
 """
@@ -21,17 +24,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import schedules
+from . import recipe
 from .activations import ACTIVATION_NAMES
 from .datasets import DATASET_NAMES, load_dataset, load_iris, one_hot, split, standardize
 from .gradcheck import gradcheck
 from .io import save
 from .losses import LOSS_NAMES, BinaryCrossEntropy, CrossEntropy, get_loss
 from .network import INITIALIZERS, Network
-from .optimizers import OPTIMIZER_NAMES, ClipGradNorm, chain, get_optimizer
+from .optimizers import OPTIMIZER_NAMES
+from .recipe import SCHEDULE_NAMES
 from .training import train
-
-SCHEDULE_NAMES = ("constant", "inverse-time", "exponential", "step", "cosine", "plateau")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -94,7 +96,54 @@ def build_parser() -> argparse.ArgumentParser:
                             "1e-6, 1e-8 that keeps clear of kinks)")
     _add_network_options(check)
     _add_train_parser(commands)
+    _add_sweep_parser(commands)
     return parser
+
+
+def _add_sweep_parser(commands) -> None:
+    p = commands.add_parser(
+        "sweep", help="train a grid (or a random search) of configurations; heatmaps",
+        description="Train every configuration of a grid over ffnn train's options, on one "
+                    "machine or a Dask cluster, writing each finished run to --out at once. "
+                    "Every option of ffnn train sets what the runs share.",
+        epilog="Example: ffnn sweep --dataset breast-cancer --standardize --hidden 50 "
+               "--epochs 60 --batch-size 32 --grid lr=0.001,0.01,0.1 --grid l2=0,0.001,0.01 "
+               "--out runs.jsonl --plot heatmap.png",
+    )
+    _add_training_options(p, sweep=True)
+    s = p.add_argument_group("sweep")
+    s.add_argument("--grid", action="append", default=[], metavar="NAME=VALUES",
+                   help="an option and its values: lr=0.001,0.01 or lr=logspace:-5:1:7 "
+                        "(also linspace:START:STOP:NUM); list-valued options separate values "
+                        "with '/': hidden=50/50,50/none. Repeat for more options")
+    s.add_argument("--random", type=int, default=None, metavar="N",
+                   help="random search: N points, each option drawn from its --grid values "
+                        "(or loguniform:LOW:HIGH, uniform:LOW:HIGH)")
+    s.add_argument("--seeds", type=_int_list, default=None,
+                   help="run each configuration once per seed (default: --seed)")
+    s.add_argument("--folds", type=int, default=None,
+                   help="k-fold cross-validation instead of one --validation-fraction")
+    s.add_argument("--scoring", default=None,
+                   help="the validation metric that ranks configurations: accuracy, r2, mse, "
+                        "loss (default: accuracy or r2)")
+    s.add_argument("--n-jobs", type=int, default=None,
+                   help="local worker processes (default: all cores; 1: in this process)")
+    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a Dask cluster: the scheduler's address, tcp://host:8786")
+    s.add_argument("--timeout", type=float, default=10.0,
+                   help="seconds to wait for the scheduler (default: %(default)s)")
+    s.add_argument("--out", default=None, metavar="FILE",
+                   help="results file (JSON lines), one line per finished run")
+    s.add_argument("--resume", action="store_true",
+                   help="continue the sweep in --out: runs already there are skipped")
+    s.add_argument("--csv", default=None, metavar="FILE", help="also write the table as CSV")
+    s.add_argument("--plot", default=None, metavar="FILE",
+                   help="heatmap of two swept options against the scoring metric (PNG)")
+    s.add_argument("--plot-x", default=None, help="heatmap columns (default: the first "
+                   "--grid option)")
+    s.add_argument("--plot-y", default=None, help="heatmap rows (default: the second)")
+    s.add_argument("--plot-metric", default=None,
+                   help="heatmap metric (default: val_ of --scoring; test_accuracy, ...)")
 
 
 def _add_train_parser(commands) -> None:
@@ -104,14 +153,25 @@ def _add_train_parser(commands) -> None:
                     "4 -> 8 sigmoid -> 3 softmax, cross-entropy, full-batch GD at lr 0.01, "
                     "5000 epochs, no split, as the notebook.",
     )
+    _add_training_options(p)
+    out = p.add_argument_group("output")
+    out.add_argument("--plot", metavar="FILE", default=None,
+                     help="write loss and metric curves as an image (PNG)")
+    out.add_argument("--save", metavar="FILE", default=None,
+                     help="write the trained model (an ffnn model file, .npz; ffnn.load)")
+
+
+def _add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) -> None:
+    """The data, network, optimizer and training options of ``ffnn train`` (and sweep)."""
     data = p.add_argument_group("data")
     data.add_argument("--dataset", default="iris", help=f"{', '.join(DATASET_NAMES)} "
                       "(default: %(default)s)")
     data.add_argument("--test-fraction", type=float, default=0.0,
                       help="hold out this share for testing, stratified for classification "
                            "(default: 0, no split)")
-    data.add_argument("--validation-fraction", type=float, default=None,
-                      help="hold out this share of the training part for validation")
+    data.add_argument("--validation-fraction", type=float, default=0.2 if sweep else None,
+                      help="hold out this share of the training part for validation"
+                           + (" (default: 0.2; see --folds)" if sweep else ""))
     data.add_argument("--standardize", action="store_true",
                       help="scale features to mean 0 and std 1, fitted on the training part")
     data.add_argument("--samples", type=int, default=None,
@@ -172,11 +232,6 @@ def _add_train_parser(commands) -> None:
     run.add_argument("--engine", choices=("auto", "numpy", "compiled"), default="auto",
                      help="the NumPy engine, the compiled loop for small networks (numba), "
                           "or auto: compiled where it applies (default)")
-    out = p.add_argument_group("output")
-    out.add_argument("--plot", metavar="FILE", default=None,
-                     help="write loss and metric curves as an image (PNG)")
-    out.add_argument("--save", metavar="FILE", default=None,
-                     help="write the trained model (an ffnn model file, .npz; ffnn.load)")
 
 
 def _int_list_or_none(text: str) -> list[int]:
@@ -233,73 +288,24 @@ def _run_gradcheck(args: argparse.Namespace) -> int:
     return 0 if result.passed else 1
 
 
-def _optimizer(args, steps_per_epoch: int):
-    kwargs = {"lr": _schedule(args, steps_per_epoch)}
-    applies = {
-        "momentum": ("momentum", ("momentum", "nesterov", "adagrad")),
-        "eps": ("eps", ("adagrad", "rmsprop", "adam", "adamw")),
-        "weight_decay": ("weight_decay", ("adamw",)),
-    }
-    name = args.optimizer.strip().lower()
-    for flag, (key, names) in applies.items():
-        value = getattr(args, flag)
-        if value is not None:
-            if name not in names:
-                raise ValueError(f"--{flag.replace('_', '-')} applies to {', '.join(names)}, "
-                                 f"not to --optimizer {args.optimizer}")
-            kwargs[key] = value
-    if args.beta1 is not None or args.beta2 is not None:
-        if name not in ("adam", "adamw"):
-            raise ValueError(f"--beta1/--beta2 apply to adam and adamw, not {args.optimizer}")
-        kwargs["betas"] = (0.9 if args.beta1 is None else args.beta1,
-                           0.999 if args.beta2 is None else args.beta2)
-    optimizer = get_optimizer(name, **kwargs) if name in OPTIMIZER_NAMES else \
-        get_optimizer(args.optimizer)  # an unknown name: get_optimizer says which are valid
-    return optimizer if args.clip is None else chain(ClipGradNorm(args.clip), optimizer)
-
-
-def _schedule(args, steps_per_epoch: int):
-    name = args.schedule.strip().lower()
-    lr = args.lr
-    if name == "constant":
-        schedule = schedules.as_schedule(lr, "--lr")
-    elif name == "inverse-time":
-        t1 = 50.0 if args.t1 is None else args.t1
-        schedule = schedules.InverseTime(lr * t1, t1)
-    elif name == "exponential":
-        schedule = schedules.Exponential(lr, 0.999 if args.gamma is None else args.gamma)
-    elif name == "step":
-        step_size = 100 * steps_per_epoch if args.step_size is None else args.step_size
-        schedule = schedules.StepDecay(lr, step_size,
-                                       0.1 if args.gamma is None else args.gamma)
-    elif name == "cosine":
-        schedule = schedules.Cosine(lr, max(1, args.epochs * steps_per_epoch))
-    elif name == "plateau":
-        schedule = schedules.ReduceOnPlateau(lr, patience=args.plateau_patience)
-    else:
-        raise ValueError(f"--schedule: unknown name {args.schedule!r}; valid names are "
-                         f"{', '.join(SCHEDULE_NAMES)}")
-    return schedule if args.warmup is None else schedules.Warmup(schedule, args.warmup)
+def _load_data(args: argparse.Namespace):
+    options = {"n_samples": args.samples, "noise": args.noise}
+    options = {k: v for k, v in options.items() if v is not None}
+    if args.dataset.replace("_", "-").strip().lower() in ("franke", "runge", "polynomial"):
+        options["seed"] = args.seed
+    return load_dataset(args.dataset, **options)
 
 
 def _run_train(args: argparse.Namespace) -> int:
     if args.epochs < 0:
         raise ValueError(f"--epochs must be >= 0, got {args.epochs}")
-    options = {"n_samples": args.samples, "noise": args.noise}
-    options = {k: v for k, v in options.items() if v is not None}
-    if args.dataset.replace("_", "-").strip().lower() in ("franke", "runge", "polynomial"):
-        options["seed"] = args.seed
-    data = load_dataset(args.dataset, **options)
+    data = _load_data(args)
     classification = data.task == "classification"
-    loss = get_loss(args.loss or ("cross_entropy" if classification else "mse"), "--loss")
-    default_output = ("sigmoid" if isinstance(loss, BinaryCrossEntropy) else "softmax") \
-        if classification else "identity"
-    output = args.output_activation or default_output
+    options = {k: v for k, v in vars(args).items() if k in recipe.TRAIN_OPTIONS}
+    loss = recipe.default_loss(options, classification)
     if args.save and not os.path.isdir(os.path.dirname(os.path.abspath(args.save))):
         raise ValueError(f"--save: the folder of {args.save} does not exist")
-    X, targets = data.X, data.targets
-    if isinstance(loss, BinaryCrossEntropy) and targets.shape[1] == 2:
-        targets = targets[:, 1:]  # two classes: one sigmoid output for the second
+    X, targets = data.X, recipe.binary_targets(loss, data.targets)
     if args.test_fraction:
         X, X_test, targets, targets_test = split(
             X, targets, args.test_fraction, stratify=classification, seed=args.seed
@@ -309,19 +315,10 @@ def _run_train(args: argparse.Namespace) -> int:
     if args.standardize:
         X, *rest = standardize(X, *([] if X_test is None else [X_test]))
         X_test = rest[0] if X_test is not None else None
-    activations = args.activation * len(args.hidden) if len(args.activation) == 1 else \
-        args.activation
-    if len(activations) != len(args.hidden):
-        raise ValueError(f"--activation needs one name or one per hidden layer "
-                         f"({len(args.hidden)}), got {len(args.activation)}")
-    init_seed = args.seed if args.init_seed is None else args.init_seed
-    shuffle_seed = args.seed if args.shuffle_seed is None else args.shuffle_seed
-    network = Network(X.shape[1], [*args.hidden, targets.shape[1]], [*activations, output],
-                      initializer=args.initializer, dtype=args.dtype, seed=init_seed)
     n_train = X.shape[0] if not args.validation_fraction else \
         X.shape[0] - int(np.ceil(X.shape[0] * args.validation_fraction))
-    steps = int(np.ceil(n_train / (args.batch_size or n_train)))
-    optimizer = _optimizer(args, steps)
+    built = recipe.build(options, X.shape[1], targets.shape[1], classification, n_train)
+    network, optimizer = built.network, built.optimizer
     print(f"data: {data.name}, {X.shape[0]} training samples"
           + (f", {X_test.shape[0]} test samples" if X_test is not None else ", no test split")
           + (", standardized" if args.standardize else ""))
@@ -330,11 +327,9 @@ def _run_train(args: argparse.Namespace) -> int:
           f"{'full batch' if args.batch_size is None else f'batch {args.batch_size}'}, "
           f"{args.epochs} epochs, l1={args.l1:g}, l2={args.l2:g}, seed {args.seed}")
     history = train(
-        network, X, targets, loss, optimizer=optimizer, epochs=args.epochs,
-        batch_size=args.batch_size, l1=args.l1, l2=args.l2,
-        validation_fraction=args.validation_fraction, early_stopping=args.early_stopping,
-        patience=args.patience, min_delta=args.min_delta, seed=shuffle_seed,
-        verbose=0 if args.quiet or not sys.stderr.isatty() else 1, engine=args.engine,
+        network, X, targets, loss, optimizer=optimizer,
+        validation_fraction=args.validation_fraction,
+        verbose=0 if args.quiet or not sys.stderr.isatty() else 1, **built.train_kwargs,
     )
     metric = "accuracy" if classification else "r2"
     print(f"epochs run: {history.epochs}" + (f" ({history.message})" if history.message else ""))
@@ -357,11 +352,129 @@ def _run_train(args: argparse.Namespace) -> int:
     return 1 if history.diverged else 0
 
 
+def _option_actions() -> dict[str, argparse.Action]:
+    """The training options' argparse actions (their types parse grid values)."""
+    probe = _Parser(prog="ffnn sweep")
+    _add_training_options(probe, sweep=True)
+    return {a.dest: a for a in probe._actions if a.dest in recipe.TRAIN_OPTIONS}
+
+
+def _grid_value(action: argparse.Action, text: str):
+    if isinstance(action, argparse._StoreTrueAction):
+        lowered = text.strip().lower()
+        if lowered not in ("true", "false", "1", "0", "yes", "no"):
+            raise ValueError(f"--grid {action.dest}: expected true or false, got {text!r}")
+        return lowered in ("true", "1", "yes")
+    if action.type is None:
+        return text.strip()
+    try:
+        value = action.type(text.strip())
+    except (argparse.ArgumentTypeError, ValueError) as exc:
+        raise ValueError(f"--grid {action.dest}: {exc}") from None
+    if action.choices is not None and value not in action.choices:
+        raise ValueError(f"--grid {action.dest}: {value!r} is not one of "
+                         f"{', '.join(map(str, action.choices))}")
+    return value
+
+
+def _parse_grid(entries: list[str], random: bool) -> dict:
+    from .sweeps import parse_values
+
+    actions = _option_actions()
+    grid: dict = {}
+    for entry in entries:
+        name, sep, text = entry.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or not name:
+            raise ValueError(f"--grid: expected NAME=VALUES such as lr=0.001,0.01, got {entry!r}")
+        if name not in recipe.TRAIN_OPTIONS:
+            raise ValueError(f"--grid: unknown option {name!r}; valid names are "
+                             f"{', '.join(recipe.TRAIN_OPTIONS)}")
+        if name in grid:
+            raise ValueError(f"--grid: {name} is given twice")
+        action, text = actions[name], text.strip()
+        if not text:
+            raise ValueError(f"--grid {name}: no values")
+        if random and text.split(":")[0] in ("loguniform", "uniform"):
+            kind, *bounds = text.split(":")
+            try:
+                low, high = (float(b) for b in bounds)
+            except ValueError:
+                raise ValueError(f"--grid {name}: expected {kind}:LOW:HIGH, got {text!r}") \
+                    from None
+            grid[name] = (kind, low, high)
+        elif text.split(":")[0] in ("logspace", "linspace"):
+            grid[name] = parse_values(text)
+        else:
+            separator = "/" if action.type in (_int_list, _int_list_or_none, _name_list) else ","
+            grid[name] = [_grid_value(action, part) for part in text.split(separator)]
+    return grid
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
+    from .sweeps import sweep
+
+    if not args.grid:
+        raise ValueError("--grid: give at least one option to sweep, e.g. --grid lr=0.01,0.1")
+    grid = _parse_grid(args.grid, args.random is not None)
+    options = {k: v for k, v in vars(args).items()
+               if k in recipe.TRAIN_OPTIONS and k not in grid and k != "seed"}
+    dataset_options = {k: v for k, v in {"n_samples": args.samples, "noise": args.noise}.items()
+                       if v is not None}
+    if args.dataset.replace("_", "-").strip().lower() in ("franke", "runge", "polynomial"):
+        dataset_options["seed"] = args.seed
+    if args.out and args.resume is False and os.path.exists(args.out) \
+            and os.path.getsize(args.out) > 0:
+        raise ValueError(f"--out: {args.out} already holds results; give --resume to continue "
+                         "that sweep, or another file")
+    if args.resume and not args.out:
+        raise ValueError("--resume needs --out (the results file to continue)")
+    names = list(grid)
+    plot_x = args.plot_x or names[0]
+    plot_y = args.plot_y or (names[1] if len(names) > 1 else None)
+    if args.plot and plot_y is None:
+        raise ValueError("--plot needs two swept options (or --plot-y)")
+    random = args.random is not None
+    result = sweep(
+        args.dataset, grid=None if random else grid, distributions=grid if random else None,
+        n_iter=args.random, options=options,
+        seeds=args.seeds if args.seeds is not None else [args.seed], folds=args.folds,
+        validation_fraction=args.validation_fraction, test_fraction=args.test_fraction,
+        standardize=args.standardize, scoring=args.scoring, dataset_options=dataset_options,
+        n_jobs=args.n_jobs, scheduler=args.scheduler, timeout=args.timeout, out=args.out,
+        resume=args.resume, random_state=args.seed, verbose=1,
+    )
+    configs = result.configurations()
+    failed = sum(1 for r in result.records if r["error"])
+    diverged = sum(1 for r in result.records if r["diverged"])
+    print(f"{len(result.records)} runs ({failed} failed, {diverged} diverged), "
+          f"{len(configs)} configurations, ranked by {result.metric} (mean ± std over "
+          "seeds and folds):")
+    for config in configs[:10]:
+        shown = ", ".join(f"{k}={v}" for k, v in config["params"].items())
+        print(f"  {config['mean']:.4f} ± {config['std']:.4f}  {shown}")
+    if len(configs) > 10:
+        print(f"  ... {len(configs) - 10} more")
+    best = configs[0]
+    print("best: " + ", ".join(f"{k}={v}" for k, v in best["params"].items())
+          + f" ({result.metric} {best['mean']:.4f})")
+    if args.out:
+        print(f"results: {args.out}")
+    if args.csv:
+        result.save_csv(args.csv)
+        print(f"table written to {args.csv}")
+    if args.plot:
+        result.plot_heatmap(plot_x, plot_y, args.plot_metric, path=args.plot)
+        print(f"heatmap written to {args.plot}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    runners = {"iris": _run_iris, "gradcheck": _run_gradcheck, "train": _run_train}
+    runners = {"iris": _run_iris, "gradcheck": _run_gradcheck, "train": _run_train,
+               "sweep": _run_sweep}
     try:
         return runners[args.command](args)
     except (ValueError, TypeError, OSError) as exc:

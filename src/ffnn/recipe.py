@@ -1,0 +1,171 @@
+"""Training options, by the names of ``ffnn train``'s flags, turned into a network, a loss, an
+optimizer and the arguments of :func:`ffnn.train`.
+
+One recipe serves the command line and sweeps, so that ``--grid lr=0.01,0.1`` means exactly
+what ``--lr 0.01`` means. Options are a mapping with the flags' names in snake case
+(``batch_size`` for ``--batch-size``); :data:`TRAIN_OPTIONS` holds every name with its
+default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+
+from . import schedules
+from .losses import BinaryCrossEntropy, Loss, get_loss
+from .network import Network
+from .optimizers import (
+    OPTIMIZER_NAMES,
+    ClipGradNorm,
+    GradientTransformation,
+    chain,
+    get_optimizer,
+)
+
+__all__ = ["TRAIN_OPTIONS", "SCHEDULE_NAMES", "Recipe", "build", "check_options",
+           "default_loss", "binary_targets"]
+
+SCHEDULE_NAMES = ("constant", "inverse-time", "exponential", "step", "cosine", "plateau")
+
+#: Every training option with its default (those of ``ffnn train``).
+TRAIN_OPTIONS: dict[str, object] = {
+    # network
+    "hidden": [8], "activation": ["sigmoid"], "output_activation": None, "loss": None,
+    "initializer": "glorot", "dtype": "float64",
+    # optimizer
+    "optimizer": "sgd", "lr": 0.01, "momentum": None, "beta1": None, "beta2": None,
+    "eps": None, "weight_decay": None, "clip": None, "schedule": "constant", "gamma": None,
+    "step_size": None, "t1": None, "warmup": None, "plateau_patience": 10,
+    # training
+    "epochs": 5000, "batch_size": None, "l1": 0.0, "l2": 0.0, "early_stopping": False,
+    "patience": 10, "min_delta": 0.0, "seed": 0, "init_seed": None, "shuffle_seed": None,
+    "engine": "auto",
+}
+
+
+@dataclass
+class Recipe:
+    """What :func:`build` makes: train with ``ffnn.train(network, X, targets, loss,
+    optimizer=optimizer, **train_kwargs)``."""
+
+    network: Network
+    loss: Loss
+    optimizer: GradientTransformation
+    train_kwargs: dict
+
+
+def check_options(options: Mapping, name: str = "options") -> dict:
+    """``options`` over the defaults; an unknown name is refused with the valid ones."""
+    unknown = sorted(set(options) - set(TRAIN_OPTIONS))
+    if unknown:
+        raise ValueError(f"{name}: unknown training option(s) {', '.join(unknown)}; valid "
+                         f"names are {', '.join(TRAIN_OPTIONS)}")
+    return {**TRAIN_OPTIONS, **options}
+
+
+def default_loss(options: Mapping, classification: bool) -> Loss:
+    return get_loss(options.get("loss") or ("cross_entropy" if classification else "mse"),
+                    "--loss")
+
+
+def binary_targets(loss: Loss, targets: np.ndarray) -> np.ndarray:
+    """Two one-hot classes under a binary cross-entropy: one sigmoid output, the second."""
+    if isinstance(loss, BinaryCrossEntropy) and targets.shape[1] == 2:
+        return targets[:, 1:]
+    return targets
+
+
+def build(options: Mapping, n_features: int, n_outputs: int, classification: bool,
+          n_train: int) -> Recipe:
+    """The network, loss, optimizer and ``train`` arguments that ``options`` describe.
+
+    Parameters
+    ----------
+    options : mapping
+        Training options (see :data:`TRAIN_OPTIONS`); missing ones take their defaults.
+    n_features, n_outputs : int
+        Input width and output width (after :func:`binary_targets`).
+    classification : bool
+        Picks the default loss and output activation.
+    n_train : int
+        Training samples per epoch (schedules in steps need the steps per epoch).
+    """
+    o = check_options(options)
+    loss = default_loss(o, classification)
+    default_output = ("sigmoid" if isinstance(loss, BinaryCrossEntropy) else "softmax") \
+        if classification else "identity"
+    hidden = list(o["hidden"])
+    activation = o["activation"]
+    activation = [activation] if isinstance(activation, str) else list(activation)
+    activations = activation * len(hidden) if len(activation) == 1 else activation
+    if len(activations) != len(hidden):
+        raise ValueError(f"--activation needs one name or one per hidden layer "
+                         f"({len(hidden)}), got {len(activation)}")
+    if o["epochs"] < 0:
+        raise ValueError(f"--epochs must be >= 0, got {o['epochs']}")
+    seed = o["seed"]
+    init_seed = seed if o["init_seed"] is None else o["init_seed"]
+    shuffle_seed = seed if o["shuffle_seed"] is None else o["shuffle_seed"]
+    network = Network(n_features, [*hidden, n_outputs],
+                      [*activations, o["output_activation"] or default_output],
+                      initializer=o["initializer"], dtype=o["dtype"], seed=init_seed)
+    steps = int(np.ceil(n_train / (o["batch_size"] or n_train))) if n_train else 1
+    args = SimpleNamespace(**o)
+    train_kwargs = dict(epochs=o["epochs"], batch_size=o["batch_size"], l1=o["l1"], l2=o["l2"],
+                        early_stopping=o["early_stopping"], patience=o["patience"],
+                        min_delta=o["min_delta"], seed=shuffle_seed, engine=o["engine"])
+    return Recipe(network, loss, optimizer(args, steps), train_kwargs)
+
+
+def optimizer(args, steps_per_epoch: int) -> GradientTransformation:
+    """The optimizer of the options in ``args`` (attributes), with its schedule."""
+    kwargs = {"lr": schedule(args, steps_per_epoch)}
+    applies = {
+        "momentum": ("momentum", ("momentum", "nesterov", "adagrad")),
+        "eps": ("eps", ("adagrad", "rmsprop", "adam", "adamw")),
+        "weight_decay": ("weight_decay", ("adamw",)),
+    }
+    name = args.optimizer.strip().lower()
+    for flag, (key, names) in applies.items():
+        value = getattr(args, flag)
+        if value is not None:
+            if name not in names:
+                raise ValueError(f"--{flag.replace('_', '-')} applies to {', '.join(names)}, "
+                                 f"not to --optimizer {args.optimizer}")
+            kwargs[key] = value
+    if args.beta1 is not None or args.beta2 is not None:
+        if name not in ("adam", "adamw"):
+            raise ValueError(f"--beta1/--beta2 apply to adam and adamw, not {args.optimizer}")
+        kwargs["betas"] = (0.9 if args.beta1 is None else args.beta1,
+                           0.999 if args.beta2 is None else args.beta2)
+    opt = get_optimizer(name, **kwargs) if name in OPTIMIZER_NAMES else \
+        get_optimizer(args.optimizer)  # an unknown name: get_optimizer says which are valid
+    return opt if args.clip is None else chain(ClipGradNorm(args.clip), opt)
+
+
+def schedule(args, steps_per_epoch: int) -> schedules.Schedule:
+    """The learning-rate schedule of the options in ``args`` (attributes)."""
+    name = args.schedule.strip().lower()
+    lr = args.lr
+    if name == "constant":
+        result = schedules.as_schedule(lr, "--lr")
+    elif name == "inverse-time":
+        t1 = 50.0 if args.t1 is None else args.t1
+        result = schedules.InverseTime(lr * t1, t1)
+    elif name == "exponential":
+        result = schedules.Exponential(lr, 0.999 if args.gamma is None else args.gamma)
+    elif name == "step":
+        step_size = 100 * steps_per_epoch if args.step_size is None else args.step_size
+        result = schedules.StepDecay(lr, step_size, 0.1 if args.gamma is None else args.gamma)
+    elif name == "cosine":
+        result = schedules.Cosine(lr, max(1, args.epochs * steps_per_epoch))
+    elif name == "plateau":
+        result = schedules.ReduceOnPlateau(lr, patience=args.plateau_patience)
+    else:
+        raise ValueError(f"--schedule: unknown name {args.schedule!r}; valid names are "
+                         f"{', '.join(SCHEDULE_NAMES)}")
+    return result if args.warmup is None else schedules.Warmup(result, args.warmup)

@@ -1,0 +1,621 @@
+"""Sweeps: a grid or a random search over training options, run in-process, on local
+processes or on a Dask cluster, with every finished run written to disk at once.
+
+>>> result = ffnn.sweep("breast-cancer", grid={"lr": [1e-3, 1e-2, 1e-1],
+...                                          "l2": [0, 1e-3, 1e-2]},
+...                     options={"hidden": [50], "epochs": 60, "batch_size": 32},
+...                     standardize=True, n_jobs=1)
+>>> result.best["params"]
+>>> result.plot_heatmap("lr", "l2", "val_accuracy")
+
+A *run* is one training: one point of the grid (``params``, by the names of ``ffnn train``'s
+options, see :data:`ffnn.recipe.TRAIN_OPTIONS`), one ``seed`` (initial weights and shuffles)
+and one ``fold``. Each run trains on its training part and reports train, validation and
+test metrics. Runs are independent, use one BLAS thread each (threadpoolctl), and give the
+same numbers wherever they run.
+
+Durability: only the client writes the results file (JSON lines: a header naming the sweep,
+then one line per finished run, flushed and fsynced as it arrives). ``resume=True`` reads it
+back, skips the runs already there (by sweep id, parameters, seed and fold), tolerates a
+half-written last line, refuses a file of another sweep with the reason, and ends with the
+same table as an uninterrupted sweep. On Dask, a run whose worker dies is run again
+elsewhere (the scheduler's own retry); the client still writes it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import numbers
+import os
+import socket
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import recipe
+from .datasets import encode_labels, load_dataset, split, standardize
+
+__all__ = ["sweep", "SweepResult", "expand_grid", "parse_values", "METRICS"]
+
+FORMAT = "ffnn-sweep/1"
+#: Scoring names; ``loss`` and ``mse`` are better when lower.
+METRICS = ("accuracy", "r2", "mse", "loss")
+_LOWER_IS_BETTER = ("mse", "loss")
+# Fields that say where and how fast a run went, not what it found.
+_CIRCUMSTANCES = ("seconds", "worker")
+
+
+# -- the grid -----------------------------------------------------------------------------------
+
+def parse_values(text: str) -> list:
+    """A grid's values from text: ``logspace:-5:1:7`` (7 values 10⁻⁵ … 10¹),
+    ``linspace:0:1:5``, or comma-separated numbers and words (``0,0.001,0.01``)."""
+    text = text.strip()
+    for kind in ("logspace", "linspace"):
+        if text.startswith(kind + ":"):
+            parts = text.split(":")[1:]
+            try:
+                start, stop, num = float(parts[0]), float(parts[1]), int(parts[2])
+                if len(parts) != 3 or num < 1:
+                    raise ValueError
+            except (ValueError, IndexError):
+                raise ValueError(f"expected {kind}:START:STOP:NUM such as {kind}:-5:1:7, got "
+                                 f"{text!r}") from None
+            values = getattr(np, kind)(start, stop, num)
+            return [float(f"{v:.12g}") for v in values]  # 1e-05, not 1.0000000000000001e-05
+    return [_scalar(part) for part in text.split(",")]
+
+
+def _scalar(text: str):
+    text = text.strip()
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def expand_grid(grid: Mapping[str, Sequence]) -> list[dict]:
+    """Every combination of the grid's values, the last name varying fastest."""
+    names = list(grid)
+    for name in names:
+        values = grid[name]
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+            raise TypeError(f"grid[{name!r}] must be a list of values, got {values!r}")
+        if len(values) == 0:
+            raise ValueError(f"grid[{name!r}] is empty: give at least one value")
+    return [dict(zip(names, combo)) for combo in itertools.product(*(grid[n] for n in names))]
+
+
+def _draw(distributions: Mapping, n_iter: int, rng: np.random.Generator) -> list[dict]:
+    """``n_iter`` random points: a list is drawn from uniformly, a ``("loguniform", a, b)``
+    or ``("uniform", a, b)`` triple continuously, an object with ``rvs`` (scipy.stats) by
+    its own method."""
+    points = []
+    for _ in range(n_iter):
+        point = {}
+        for name, spec in distributions.items():
+            if isinstance(spec, tuple) and len(spec) == 3 and spec[0] in ("loguniform",
+                                                                          "uniform"):
+                kind, low, high = spec
+                if kind == "loguniform":
+                    value = float(np.exp(rng.uniform(np.log(low), np.log(high))))
+                else:
+                    value = float(rng.uniform(low, high))
+            elif hasattr(spec, "rvs"):
+                value = spec.rvs(random_state=rng)
+                value = value.item() if hasattr(value, "item") else value
+            elif isinstance(spec, Sequence) and not isinstance(spec, (str, bytes)) and spec:
+                value = spec[int(rng.integers(len(spec)))]
+            else:
+                raise ValueError(f"distributions[{name!r}]: expected a list of values, "
+                                 "('loguniform', low, high), ('uniform', low, high) or a "
+                                 f"scipy.stats distribution, got {spec!r}")
+            point[name] = value
+        points.append(point)
+    return points
+
+
+# -- identities ---------------------------------------------------------------------------------
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON-serialisable: {value!r}")
+
+
+def _canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, default=_json_default, separators=(",", ":"))
+
+
+def _digest(value, n: int = 16) -> str:
+    return hashlib.sha256(_canonical(value).encode()).hexdigest()[:n]
+
+
+def _plain(value):
+    """JSON's view of a value (tuples become lists, NumPy scalars Python ones), in order."""
+    return json.loads(json.dumps(value, default=_json_default))
+
+
+# -- one run ------------------------------------------------------------------------------------
+
+def _metrics(network, X, targets, loss, classification: bool, prefix: str) -> dict:
+    from .training import accuracy, r2
+
+    if X is None or len(X) == 0:
+        return {}
+    output = network.predict(X)
+    cost = network._loss_value(network._feed_forward_saver(X)[1][-1], output, targets, loss)
+    values = {f"{prefix}_loss": float(cost)}
+    if classification:
+        values[f"{prefix}_accuracy"] = float(accuracy(output, targets, loss))
+    else:
+        values[f"{prefix}_r2"] = float(r2(output, targets))
+        values[f"{prefix}_mse"] = float(np.mean((output - targets) ** 2))
+    return values
+
+
+def _worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _run_one(context: dict, job: dict) -> dict:
+    """Train one run and measure it; an error becomes the record's ``error``."""
+    from threadpoolctl import threadpool_limits
+
+    from .training import train
+
+    record = {"sweep": context["sweep"], "run": job["run"], "index": job["index"],
+              "params": job["params"], "seed": job["seed"], "fold": job["fold"]}
+    started = time.perf_counter()
+    try:
+        with threadpool_limits(1), np.errstate(all="ignore"):
+            X_train, T_train, X_val, T_val = _fold(context, job["fold"])
+            X_test, T_test = context["X_test"], context["T_test"]
+            if context["standardize"]:
+                X_train, X_val, X_test = _standardized(X_train, X_val, X_test)
+            options = {**context["options"], "seed": job["seed"], **job["params"]}
+            built = recipe.build(options, X_train.shape[1], T_train.shape[1],
+                                 context["classification"], len(X_train))
+            history = train(built.network, X_train, T_train, built.loss,
+                            optimizer=built.optimizer, verbose=0, **built.train_kwargs)
+            for prefix, X, T in (("train", X_train, T_train), ("val", X_val, T_val),
+                                 ("test", X_test, T_test)):
+                record.update(_metrics(built.network, X, T, built.loss,
+                                       context["classification"], prefix))
+            record.update(epochs=history.epochs, diverged=history.diverged, error=None)
+    except Exception as exc:  # recorded, and the sweep goes on
+        record.update(epochs=None, diverged=None, error=f"{type(exc).__name__}: {exc}")
+    record["seconds"] = round(time.perf_counter() - started, 4)
+    record["worker"] = _worker_name()
+    return _plain(record)
+
+
+def _run_chunk(context: dict, jobs: list[dict]) -> list[dict]:
+    return [_run_one(context, job) for job in jobs]
+
+
+def _fold(context: dict, fold: int):
+    X, T, folds = context["X"], context["T"], context["folds"]
+    if folds is None:
+        train_index, val_index = context["holdout"]
+    else:
+        train_index, val_index = folds[fold]
+    return X[train_index], T[train_index], X[val_index], T[val_index]
+
+
+def _standardized(X_train, X_val, X_test):
+    others = [X for X in (X_val, X_test) if X is not None and len(X)]
+    scaled = standardize(X_train, *others)
+    X_train, rest = scaled[0], list(scaled[1:-1])  # the last is the scaler
+    X_val = rest.pop(0) if X_val is not None and len(X_val) else X_val
+    X_test = rest.pop(0) if X_test is not None and len(X_test) else X_test
+    return X_train, X_val, X_test
+
+
+# -- the results file ---------------------------------------------------------------------------
+
+class _ResultsFile:
+    """JSON lines: a header, then one record per finished run, each flushed and fsynced."""
+
+    def __init__(self, path, header: dict, resume: bool):
+        self.path = Path(path)
+        self.header = header
+        self.done: dict[str, dict] = {}
+        if not self.path.parent.is_dir():
+            raise ValueError(f"out: the folder of {self.path} does not exist")
+        exists = self.path.exists() and self.path.stat().st_size > 0
+        if exists and not resume:
+            raise ValueError(f"out: {self.path} already holds results; give resume=True "
+                             "(--resume) to continue that sweep, or another file")
+        if exists:
+            self._read_back()
+        # Kept open for the whole sweep (closed by close()), one line per finished run.
+        self.file = open(self.path, "a" if exists else "w", encoding="utf-8")  # noqa: SIM115
+        if not exists:
+            self._write(header)
+
+    def _read_back(self) -> None:
+        data = self.path.read_bytes()
+        complete = data[: data.rfind(b"\n") + 1]  # a half-written last line is dropped
+        lines = complete.decode("utf-8").splitlines()
+        try:
+            header = json.loads(lines[0]) if lines else None
+        except json.JSONDecodeError:
+            header = None
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise ValueError(f"resume: {self.path} is not an ffnn sweep results file")
+        if header["sweep"] != self.header["sweep"]:
+            differs = sorted(k for k in set(header["spec"]) | set(self.header["spec"])
+                             if header["spec"].get(k) != self.header["spec"].get(k))
+            raise ValueError(
+                f"resume: {self.path} holds another sweep (id {header['sweep']}, this one "
+                f"{self.header['sweep']}); they differ in: {', '.join(differs) or 'the data'}"
+            )
+        for line in lines[1:]:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a torn line in the middle: that run is simply run again
+            if record.get("sweep") == header["sweep"]:
+                self.done[record["run"]] = record
+        if len(complete) < len(data):
+            with open(self.path, "r+b") as f:
+                f.truncate(len(complete))
+
+    def _write(self, record: dict) -> None:
+        self.file.write(json.dumps(record, default=_json_default) + "\n")
+        self.file.flush()
+        os.fsync(self.file.fileno())
+
+    def append(self, record: dict) -> None:
+        self._write(record)
+        self.done[record["run"]] = record
+
+    def close(self) -> None:
+        self.file.close()
+
+
+# -- the result ---------------------------------------------------------------------------------
+
+@dataclass
+class SweepResult:
+    """The table of a sweep: one record (dict) per run, in the sweep's order.
+
+    Attributes
+    ----------
+    records : list of dict
+        ``sweep``, ``run`` (ids), ``index``, ``params``, ``seed``, ``fold``, the metrics
+        (``train_loss``, ``val_accuracy``, ``test_r2``, ...), ``epochs``, ``diverged``,
+        ``error``, ``seconds``, ``worker``.
+    scoring : str
+        The validation metric that ranks configurations (``val_<scoring>``).
+    sweep_id : str
+    """
+
+    records: list[dict]
+    scoring: str
+    sweep_id: str
+    path: str | None = None
+    spec: dict = field(default_factory=dict)
+
+    @property
+    def metric(self) -> str:
+        return f"val_{self.scoring}"
+
+    def to_pandas(self):
+        """The table as a pandas DataFrame, one column per swept parameter."""
+        import pandas as pd
+
+        rows = [{**{f"param_{k}": _hashable(v) for k, v in r["params"].items()},
+                 **{k: v for k, v in r.items() if k != "params"}} for r in self.records]
+        return pd.DataFrame(rows)
+
+    def configurations(self) -> list[dict]:
+        """Each parameter point with the mean and standard deviation of the scoring metric
+        over its seeds and folds, best first (runs with an error or NaN do not count)."""
+        groups: dict[str, dict] = {}
+        for r in self.records:
+            key = _canonical(r["params"])
+            group = groups.setdefault(key, {"params": r["params"], "scores": [], "runs": 0})
+            group["runs"] += 1
+            value = r.get(self.metric)
+            if value is not None and math.isfinite(value):
+                group["scores"].append(value)
+        out = []
+        for group in groups.values():
+            scores = group.pop("scores")
+            group["n"] = len(scores)
+            group["mean"] = float(np.mean(scores)) if scores else math.nan
+            group["std"] = float(np.std(scores)) if scores else math.nan
+            out.append(group)
+        sign = 1 if self.scoring in _LOWER_IS_BETTER else -1
+        out.sort(key=lambda g: (math.isnan(g["mean"]), sign * g["mean"]
+                                if not math.isnan(g["mean"]) else 0))
+        return out
+
+    @property
+    def best(self) -> dict:
+        """The configuration with the best mean validation score."""
+        return self.configurations()[0]
+
+    def save_csv(self, path) -> None:
+        """The table as CSV: one column per swept parameter (``param_<name>``), then the
+        record's fields; lists are written as JSON."""
+        import csv
+
+        params = list(dict.fromkeys(k for r in self.records for k in r["params"]))
+        fields = list(dict.fromkeys(k for r in self.records for k in r if k != "params"))
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow([f"param_{k}" for k in params] + fields)
+            for r in self.records:
+                cells = [r["params"].get(k) for k in params] + [r.get(k) for k in fields]
+                writer.writerow([json.dumps(c) if isinstance(c, (list, dict)) else
+                                 ("" if c is None else c) for c in cells])
+
+    def heatmap_data(self, x: str, y: str, metric: str | None = None):
+        from .plotting import heatmap_data
+
+        return heatmap_data(self.records, x, y, metric or self.metric)
+
+    def plot_heatmap(self, x: str, y: str, metric: str | None = None, **kwargs):
+        """Two swept parameters against a metric (the mean over the other parameters, seeds
+        and folds), values in the cells; see :func:`ffnn.plotting.plot_heatmap`."""
+        from .plotting import plot_heatmap
+
+        return plot_heatmap(self.records, x, y, metric or self.metric, **kwargs)
+
+    def comparable(self) -> list[dict]:
+        """The records without where and how fast they ran: equal for equal sweeps."""
+        return [{k: v for k, v in r.items() if k not in _CIRCUMSTANCES} for r in self.records]
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+# -- the sweep ----------------------------------------------------------------------------------
+
+def _load(data, task: str | None, dataset_options: Mapping | None):
+    """(X, targets, classification, description of the data for the sweep id)."""
+    if isinstance(data, str):
+        loaded = load_dataset(data, **dict(dataset_options or {}))
+        return loaded.X, loaded.targets, loaded.task == "classification", {
+            "dataset": loaded.name, **dict(dataset_options or {})}
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise TypeError("data must be a data set name or a pair (X, y), got "
+                        f"{type(data).__name__}")
+    X, y = np.asarray(data[0], dtype=np.float64), np.asarray(data[1])
+    if X.ndim != 2:
+        raise ValueError(f"data: X must be 2-D (n_samples, n_features), got shape {X.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"data: X has {len(X)} samples but y has {len(y)}")
+    if task is None:
+        task = "classification" if (y.ndim == 1 and (y.dtype.kind in "biuOUS")) \
+            else "regression"
+    if task == "classification":
+        targets = encode_labels(y)[0] if y.ndim == 1 else y.astype(np.float64)
+    elif task == "regression":
+        targets = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(np.float64)
+    else:
+        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
+    digest = hashlib.sha256(np.ascontiguousarray(X).tobytes()
+                            + np.ascontiguousarray(targets).tobytes()).hexdigest()[:16]
+    return X, targets, task == "classification", {"arrays": digest, "shape": list(X.shape)}
+
+
+def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
+          distributions: Mapping | None = None, n_iter: int | None = None,
+          options: Mapping | None = None, seeds: Sequence[int] = (0,),
+          folds: int | None = None, validation_fraction: float = 0.2,
+          test_fraction: float = 0.0, standardize: bool = False, scoring: str | None = None,
+          task: str | None = None, dataset_options: Mapping | None = None,
+          n_jobs: int | None = None, scheduler=None, timeout: float = 10.0, out=None,
+          resume: bool = False, random_state: int = 0, verbose: int = 0) -> SweepResult:
+    """Train every configuration of a grid (or ``n_iter`` random ones) and measure each.
+
+    Parameters
+    ----------
+    data : str or (X, y)
+        A data set name (``ffnn.datasets.DATASET_NAMES``) or arrays: ``X`` of shape
+        (n_samples, n_features) and ``y`` labels (classification) or values (regression).
+    grid : mapping name -> list of values
+        Training options to sweep, by the names of ``ffnn train``'s options
+        (:data:`ffnn.recipe.TRAIN_OPTIONS`: ``lr``, ``l2``, ``hidden``, ``activation``,
+        ``optimizer``, ``momentum``, ``batch_size``, ``epochs``, ``seed``, ...).
+    distributions, n_iter : random search instead of a grid: ``n_iter`` points, each option
+        drawn from a list, ``("loguniform", low, high)``, ``("uniform", low, high)`` or a
+        scipy.stats distribution (with ``random_state``).
+    options : mapping
+        Options shared by every run (defaults: those of ``ffnn train``).
+    seeds : sequence of int, default (0,)
+        Each configuration runs once per seed (initial weights and shuffles).
+    folds : int, optional
+        k-fold cross-validation (stratified for classification) instead of one holdout of
+        ``validation_fraction``.
+    test_fraction : float, default 0
+        A test part set aside first (the same for every run), reported as ``test_*``.
+    standardize : bool
+        Scale features on each run's training part.
+    scoring : {"accuracy", "r2", "mse", "loss"}, optional
+        Ranks configurations by ``val_<scoring>`` (default accuracy or r2).
+    n_jobs : int, optional
+        Local worker processes (a Dask ``LocalCluster``); default all cores; 1 runs in this
+        process.
+    scheduler : str or distributed.Client, optional
+        A Dask scheduler address (``tcp://host:8786``) or a client: run there.
+    timeout : float, default 10
+        Seconds to wait for the scheduler to answer.
+    out : path, optional
+        JSON-lines results file, written as runs finish.
+    resume : bool
+        Continue the sweep in ``out``: runs already there are not run again.
+    random_state : int
+        Seeds the splits, the folds and the random search.
+
+    Returns
+    -------
+    SweepResult
+    """
+    if grid is None and distributions is None:
+        raise ValueError("give a grid or distributions (with n_iter) to sweep")
+    if grid is not None and distributions is not None:
+        raise ValueError("give a grid or distributions, not both")
+    swept = dict(grid if grid is not None else distributions)
+    if not swept:
+        raise ValueError("grid is empty: give at least one option to sweep")
+    recipe.check_options(swept, "grid" if grid is not None else "distributions")
+    # Every option spelled out (defaults too), so that equal sweeps get equal ids however
+    # they were given; swept options and the seed (see seeds) come from each run.
+    options = {k: v for k, v in recipe.check_options(dict(options or {}), "options").items()
+               if k not in swept and k != "seed"}
+    if grid is not None:
+        points = expand_grid(grid)
+    else:
+        if isinstance(n_iter, bool) or not isinstance(n_iter, numbers.Integral) or n_iter < 1:
+            raise ValueError(f"n_iter must be a positive integer with distributions, got "
+                             f"{n_iter!r}")
+        points = _draw(distributions, int(n_iter), np.random.default_rng(random_state))
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    X, T, classification, data_spec = _load(data, task, dataset_options)
+    scoring = scoring or ("accuracy" if classification else "r2")
+    valid = ("accuracy", "loss") if classification else ("r2", "mse", "loss")
+    if scoring not in valid:
+        raise ValueError(f"scoring must be one of {', '.join(valid)} for {data_spec}, got "
+                         f"{scoring!r}")
+    loss = recipe.default_loss(options, classification)
+    T = recipe.binary_targets(loss, T)
+    X_test = T_test = None
+    if test_fraction:
+        X, X_test, T, T_test = split(X, T, test_fraction, stratify=classification,
+                                     seed=random_state)
+    index = np.arange(len(X))
+    fold_splits = holdout = None
+    if folds is not None:
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        if isinstance(folds, bool) or not isinstance(folds, numbers.Integral) or folds < 2:
+            raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
+        splitter = (StratifiedKFold if classification else KFold)(
+            int(folds), shuffle=True, random_state=random_state)
+        labels = T.argmax(axis=1) if classification and T.shape[1] > 1 else \
+            (T[:, 0] > 0.5 if classification else None)
+        fold_splits = list(splitter.split(X, labels))
+    else:
+        if not 0 < validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in (0, 1), got "
+                             f"{validation_fraction!r}")
+        train_index, val_index, _, _ = split(index[:, None], T, validation_fraction,
+                                             stratify=classification, seed=random_state)
+        holdout = (train_index[:, 0], val_index[:, 0])
+    spec = _plain({"data": data_spec, "options": options, "grid": swept if grid is not None
+                   else {k: repr(v) for k, v in swept.items()}, "n_iter": n_iter,
+                   "points": points, "seeds": seeds, "folds": folds,
+                   "validation_fraction": None if folds else validation_fraction,
+                   "test_fraction": test_fraction, "standardize": standardize,
+                   "scoring": scoring, "random_state": random_state})
+    sweep_id = _digest(spec)
+    jobs = []
+    for point in points:
+        for seed in seeds:
+            for fold in range(folds or 1):
+                params = _plain(point)
+                jobs.append({"index": len(jobs), "params": params, "seed": seed, "fold": fold,
+                             "run": _digest([sweep_id, params, seed, fold])})
+    context = {"sweep": sweep_id, "X": X, "T": T, "X_test": X_test, "T_test": T_test,
+               "classification": classification, "options": options, "folds": fold_splits,
+               "holdout": holdout, "standardize": standardize}
+    results = None if out is None else _ResultsFile(
+        out, {"format": FORMAT, "sweep": sweep_id, "spec": spec}, resume)
+    try:
+        done = {} if results is None else dict(results.done)
+        todo = [job for job in jobs if job["run"] not in done]
+        if verbose:
+            print(f"sweep {sweep_id}: {len(jobs)} runs, {len(jobs) - len(todo)} already done")
+        for record in _execute(context, todo, n_jobs, scheduler, timeout):
+            done[record["run"]] = record
+            if results is not None:
+                results.append(record)
+    finally:
+        if results is not None:
+            results.close()
+    records = [done[job["run"]] for job in jobs]
+    return SweepResult(records, scoring, sweep_id, None if out is None else str(out), spec)
+
+
+def _execute(context: dict, jobs: list[dict], n_jobs, scheduler, timeout: float):
+    """Yield the records of ``jobs`` as they finish, wherever they run."""
+    if not jobs:
+        return
+    valid_jobs = n_jobs is None or (isinstance(n_jobs, numbers.Integral)
+                                    and not isinstance(n_jobs, bool) and n_jobs >= -1
+                                    and n_jobs != 0)
+    if scheduler is None and not valid_jobs:
+        raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
+    if scheduler is None and n_jobs == 1:
+        for job in jobs:
+            yield _run_one(context, job)
+        return
+    yield from _on_dask(context, jobs, n_jobs, scheduler, timeout)
+
+
+def _on_dask(context, jobs, n_jobs, scheduler, timeout):
+    import logging
+
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise ImportError("running a sweep on processes or a cluster needs dask "
+                          "distributed (pip install distributed)") from exc
+    cluster = own_client = None
+    if scheduler is None:
+        workers = os.cpu_count() or 1 if n_jobs in (None, -1) else int(n_jobs)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        client = own_client = Client(cluster)
+    elif isinstance(scheduler, str):
+        try:
+            client = own_client = Client(scheduler, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            raise ValueError(f"scheduler {scheduler}: no answer within {timeout:g} s ({exc}); "
+                             "is `dask scheduler` running there?") from None
+    else:
+        client = scheduler
+    try:
+        shared = client.scatter(context, broadcast=True)
+        futures = {client.submit(_run_chunk, shared, [job], key=f"ffnn-run-{job['run']}",
+                                 pure=False): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                records = future.result()
+            except Exception as exc:  # the task itself failed (KilledWorker, ...)
+                records = [_plain({"sweep": context["sweep"], "run": job["run"],
+                                   "index": job["index"], "params": job["params"],
+                                   "seed": job["seed"], "fold": job["fold"], "epochs": None,
+                                   "diverged": None,
+                                   "error": f"{type(exc).__name__}: {exc}",
+                                   "seconds": None, "worker": None})]
+            yield from records
+    finally:
+        if own_client is not None:
+            own_client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,284 @@
+"""Sweeps: the same table in-process, on local processes and on a real Dask cluster; a dead
+worker and a killed sweep lose nothing; bad input is refused clearly."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ffnn
+from ffnn.cli import main
+from ffnn.sweeps import expand_grid, parse_values, sweep
+
+GRID = {"lr": [1e-3, 1e-2, 1e-1], "l2": [0.0, 1e-3, 1e-2]}
+OPTIONS = {"hidden": [10], "epochs": 20, "batch_size": 32}
+CLI_GRID = ["--grid", "lr=0.001,0.01,0.1", "--grid", "l2=0,0.001,0.01"]
+CLI_OPTIONS = ["--dataset", "breast-cancer", "--standardize", "--hidden", "10", "--epochs", "20",
+               "--batch-size", "32"]
+
+
+@contextlib.contextmanager
+def dask_cluster(folder: Path, n_workers: int = 2):
+    """``dask scheduler`` and ``dask worker`` as separate processes on loopback."""
+    scheduler_file = folder / "scheduler.json"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    dask = [sys.executable, "-m", "dask"]
+    procs = [subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(scheduler_file.read_text())["address"]
+        for _ in range(n_workers):
+            procs.append(subprocess.Popen(
+                [*dask, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
+                 "--host", "127.0.0.1"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env))
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(n_workers, timeout=60)
+        yield address, procs[1:]
+    finally:
+        for proc in procs:
+            proc.kill()
+        for proc in procs:
+            proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def in_process():
+    return sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True, n_jobs=1)
+
+
+def test_a_grid_has_every_run_in_order_and_the_best_configuration(in_process):
+    assert [r["params"] for r in in_process.records] == expand_grid(GRID)
+    assert [r["index"] for r in in_process.records] == list(range(9))
+    assert all(r["error"] is None and r["epochs"] == 20 for r in in_process.records)
+    assert len({r["run"] for r in in_process.records}) == 9
+    best = in_process.best
+    means = [c["mean"] for c in in_process.configurations()]
+    assert means == sorted(means, reverse=True) and best["mean"] == means[0]
+    assert best["mean"] >= 0.9
+    # a run equals training it by hand with the same split, scaling and seed
+    record = in_process.records[4]
+    data = ffnn.datasets.load_dataset("breast-cancer")
+    index = np.arange(len(data.X))[:, None]
+    train, val, _, _ = ffnn.datasets.split(index, data.targets, 0.2, seed=0)
+    X_train, X_val, _ = ffnn.datasets.standardize(data.X[train[:, 0]], data.X[val[:, 0]])
+    net = ffnn.Network(30, [10, 2], ["sigmoid", "softmax"], seed=0)  # ffnn train's default
+    ffnn.train(net, X_train, data.targets[train[:, 0]], "cross_entropy",
+               learning_rate=record["params"]["lr"], l2=record["params"]["l2"], epochs=20,
+               batch_size=32, seed=0, verbose=0)
+    predicted = net.predict(X_val).argmax(axis=1) == data.targets[val[:, 0]].argmax(axis=1)
+    assert record["val_accuracy"] == pytest.approx(predicted.mean(), abs=1e-12)
+
+
+def test_local_processes_and_a_dask_cluster_give_the_same_table(in_process, tmp_path):
+    on_processes = sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True,
+                         n_jobs=2)
+    assert on_processes.comparable() == in_process.comparable()
+    assert len({r["worker"] for r in on_processes.records}) == 2
+    with dask_cluster(tmp_path) as (address, _):
+        on_cluster = sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True,
+                           scheduler=address)
+    assert on_cluster.comparable() == in_process.comparable()
+    assert all(r["worker"].startswith("tcp://127.0.0.1:") for r in on_cluster.records)
+
+
+def read_runs(path: Path) -> list[dict]:
+    lines = path.read_text().splitlines()
+    assert json.loads(lines[0])["format"] == "ffnn-sweep/1"
+    return [json.loads(line) for line in lines[1:]]
+
+
+def slow_cli(out: Path, *extra: str) -> list[str]:
+    """A sweep whose runs last long enough to be interrupted (150 epochs of batch 8)."""
+    return [sys.executable, "-m", "ffnn", "sweep", *CLI_OPTIONS[:-4], "--epochs", "150",
+            "--batch-size", "8", "--hidden", "10", *CLI_GRID, "--out", str(out), *extra]
+
+
+def wait_for_runs(path: Path, count: int, proc, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and len(path.read_text().splitlines()) > count:
+            return
+        assert proc.poll() is None, "the sweep ended before it could be interrupted"
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} runs in {timeout} s")
+
+
+def test_sigkill_to_a_worker_still_finishes_every_run_exactly_once(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    with dask_cluster(tmp_path, n_workers=2) as (address, workers):
+        proc = subprocess.Popen(slow_cli(out, "--scheduler", address),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for_runs(out, 1, proc)
+        workers[0].send_signal(signal.SIGKILL)
+        _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    runs = read_runs(out)
+    assert sorted(r["index"] for r in runs) == list(range(9))  # each exactly once
+    assert all(r["error"] is None for r in runs)
+    expected = sweep("breast-cancer", grid=GRID, standardize=True, n_jobs=1,
+                     options={"hidden": [10], "epochs": 150, "batch_size": 8})
+    by_index = {r["index"]: r for r in runs}
+    drop = ("seconds", "worker")
+    assert [{k: v for k, v in by_index[i].items() if k not in drop} for i in range(9)] == \
+        expected.comparable()
+
+
+def test_a_killed_sweep_resumes_with_only_the_missing_runs(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    proc = subprocess.Popen(slow_cli(out, "--n-jobs", "1"), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    wait_for_runs(out, 2, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    before = read_runs(out)
+    assert 2 <= len(before) < 9
+    with open(out, "a") as f:  # a line torn by the kill
+        f.write('{"sweep": "' + before[0]["sweep"] + '", "run": "abc", "ind')
+    done = subprocess.run(slow_cli(out, "--n-jobs", "1", "--resume"), capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"{len(before)} already done" in done.stdout
+    runs = read_runs(out)
+    assert sorted(r["index"] for r in runs) == list(range(9))
+    assert runs[:len(before)] == before  # nothing already saved was lost or rewritten
+    uninterrupted = tmp_path / "whole.jsonl"
+    subprocess.run(slow_cli(uninterrupted, "--n-jobs", "1"), check=True, capture_output=True,
+                   timeout=300)
+    def strip(records):
+        kept = [{k: v for k, v in r.items() if k not in ("seconds", "worker")} for r in records]
+        return sorted(kept, key=lambda r: r["index"])
+
+    assert strip(runs) == strip(read_runs(uninterrupted))
+
+
+def test_the_cli_writes_jsonl_csv_and_a_heatmap(tmp_path, capsys):
+    out, csv, png = tmp_path / "runs.jsonl", tmp_path / "runs.csv", tmp_path / "heat.png"
+    argv = ["sweep", *CLI_OPTIONS, *CLI_GRID, "--n-jobs", "1", "--out", str(out), "--csv",
+            str(csv), "--plot", str(png)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "9 runs (0 failed, 0 diverged), 9 configurations" in printed and "best: " in printed
+    runs = read_runs(out)
+    assert len(runs) == 9 and png.stat().st_size > 0
+    assert len(csv.read_text().splitlines()) == 10
+    assert [r["params"] for r in runs] == expand_grid(GRID)
+
+
+def test_the_heatmap_shows_lr_against_l2_with_zero_as_a_cell(in_process):
+    x_values, y_values, matrix = in_process.heatmap_data("lr", "l2")
+    assert x_values == [1e-3, 1e-2, 1e-1] and y_values == [0.0, 1e-3, 1e-2]
+    for r in in_process.records:
+        i, j = x_values.index(r["params"]["lr"]), y_values.index(r["params"]["l2"])
+        assert matrix[j, i] == r["val_accuracy"]
+    figure = in_process.plot_heatmap("lr", "l2")
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "0.001", "0.01"]
+    assert "lr" in ax.get_xlabel() and "l2" in ax.get_ylabel()
+    np.testing.assert_array_equal(np.asarray(ax.images[0].get_array()), matrix)
+
+
+def test_seeds_folds_and_a_random_search():
+    result = sweep("iris", grid={"lr": [0.1, 1.0]}, options={"epochs": 30}, seeds=[0, 1],
+                   folds=3, n_jobs=1)
+    assert len(result.records) == 2 * 2 * 3
+    assert {(r["seed"], r["fold"]) for r in result.records} == \
+        {(s, f) for s in (0, 1) for f in range(3)}
+    assert all(c["n"] == 6 for c in result.configurations())
+    drawn = sweep("iris", distributions={"lr": ("loguniform", 1e-3, 1.0),
+                                         "hidden": [[4], [8]]}, n_iter=4,
+                  options={"epochs": 5}, n_jobs=1, random_state=3)
+    again = sweep("iris", distributions={"lr": ("loguniform", 1e-3, 1.0),
+                                         "hidden": [[4], [8]]}, n_iter=4,
+                  options={"epochs": 5}, n_jobs=1, random_state=3)
+    assert drawn.comparable() == again.comparable()
+    assert all(1e-3 <= r["params"]["lr"] <= 1.0 for r in drawn.records)
+
+
+def test_arrays_regression_and_a_run_that_fails_or_diverges():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    result = sweep((X, y), grid={"lr": [0.01, 1e6], "activation": ["tanh", "nope"]},
+                   options={"epochs": 20, "hidden": [5]}, n_jobs=1)
+    by = {(r["params"]["lr"], r["params"]["activation"]): r for r in result.records}
+    assert by[0.01, "tanh"]["error"] is None and by[0.01, "tanh"]["val_r2"] > 0
+    assert by[1e6, "tanh"]["diverged"] is True
+    assert "unknown activation 'nope'" in by[0.01, "nope"]["error"]
+    assert result.best["params"] == {"lr": 0.01, "activation": "tanh"}
+
+
+def test_parse_values_spells_log_and_linear_spaces():
+    assert parse_values("logspace:-5:1:7") == [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0]
+    assert parse_values("linspace:0:1:3") == [0.0, 0.5, 1.0]
+    assert parse_values("0,0.001,relu") == [0, 0.001, "relu"]
+    with pytest.raises(ValueError, match="expected logspace:START:STOP:NUM"):
+        parse_values("logspace:-5:1")
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--grid", "learning_rate=0.1"], "unknown option 'learning_rate'; valid names are hidden"),
+    (["--grid", "lr="], "--grid lr: no values"),
+    ([], "give at least one option to sweep"),
+    (["--grid", "lr=0.1", "--scheduler", "tcp://127.0.0.1:9", "--timeout", "2"],
+     "scheduler tcp://127.0.0.1:9: no answer within 2 s"),
+    (["--grid", "lr=fast"], "--grid lr: could not convert"),
+])
+def test_bad_sweeps_are_refused_on_one_line(argv, message, capsys):
+    started = time.monotonic()
+    assert main(["sweep", "--epochs", "1", *argv]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], lines
+    assert time.monotonic() - started < 30
+
+
+def test_an_empty_grid_and_unknown_names_in_python():
+    with pytest.raises(ValueError, match=r"grid\['lr'\] is empty"):
+        sweep("iris", grid={"lr": []}, n_jobs=1)
+    with pytest.raises(ValueError, match="grid is empty"):
+        sweep("iris", grid={}, n_jobs=1)
+    with pytest.raises(ValueError, match="unknown training option"):
+        sweep("iris", grid={"rate": [1]}, n_jobs=1)
+
+
+def test_resume_refuses_the_file_of_another_sweep_and_keeps_it(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    sweep("iris", grid={"lr": [0.1]}, options={"epochs": 2}, n_jobs=1, out=out)
+    saved = out.read_bytes()
+    with pytest.raises(ValueError, match=r"holds another sweep .* differ in: grid"):
+        sweep("iris", grid={"lr": [0.2]}, options={"epochs": 2}, n_jobs=1, out=out,
+              resume=True)
+    with pytest.raises(ValueError, match="already holds results; give resume=True"):
+        sweep("iris", grid={"lr": [0.1]}, options={"epochs": 2}, n_jobs=1, out=out)
+    assert out.read_bytes() == saved
+
+
+def test_ffnn_train_and_the_recipe_share_their_defaults():
+    from ffnn.cli import _option_actions
+    from ffnn.recipe import TRAIN_OPTIONS
+
+    actions = _option_actions()
+    assert set(actions) == set(TRAIN_OPTIONS)
+    assert {name: action.default for name, action in actions.items()} == TRAIN_OPTIONS
+
+
+def test_ffnn_sweep_is_the_function_and_the_csv_needs_no_pandas(tmp_path, in_process):
+    assert ffnn.sweep is sweep
+    in_process.save_csv(tmp_path / "t.csv")
+    header, *rows = (tmp_path / "t.csv").read_text().splitlines()
+    assert header.startswith("param_lr,param_l2,sweep,run,index") and len(rows) == 9
