@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import signal
 import subprocess
@@ -86,14 +87,24 @@ def test_a_grid_has_every_run_in_order_and_the_best_configuration(in_process):
 
 
 def test_local_processes_and_a_dask_cluster_give_the_same_table(in_process, tmp_path):
+    """One run per task (stack=False), and stacks: the same numbers wherever they ran."""
+    alone = sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True, n_jobs=1,
+                  stack=False)
     on_processes = sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True,
-                         n_jobs=2)
-    assert on_processes.comparable() == in_process.comparable()
+                         n_jobs=2, stack=False)
+    assert on_processes.comparable() == alone.comparable()
     assert len({r["worker"] for r in on_processes.records}) == 2
+    stacked_on_processes = sweep("breast-cancer", grid=GRID, options=OPTIONS,
+                                 standardize=True, n_jobs=2)
+    assert stacked_on_processes.comparable() == in_process.comparable()
     with dask_cluster(tmp_path) as (address, _):
         on_cluster = sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True,
-                           scheduler=address)
-    assert on_cluster.comparable() == in_process.comparable()
+                           scheduler=address, stack=False)
+        stacked_on_cluster = sweep("breast-cancer", grid=GRID, options=OPTIONS,
+                                   standardize=True, scheduler=address)
+    assert on_cluster.comparable() == alone.comparable()
+    assert stacked_on_cluster.comparable() == in_process.comparable()
+    assert stacked_on_cluster.stacked == in_process.stacked == 9
     assert all(r["worker"].startswith("tcp://127.0.0.1:") for r in on_cluster.records)
 
 
@@ -106,7 +117,8 @@ def read_runs(path: Path) -> list[dict]:
 def slow_cli(out: Path, *extra: str) -> list[str]:
     """A sweep whose runs last long enough to be interrupted (150 epochs of batch 8)."""
     return [sys.executable, "-m", "ffnn", "sweep", *CLI_OPTIONS[:-4], "--epochs", "150",
-            "--batch-size", "8", "--hidden", "10", *CLI_GRID, "--out", str(out), *extra]
+            "--batch-size", "8", "--hidden", "10", *CLI_GRID, "--out", str(out), "--no-stack",
+            *extra]
 
 
 def wait_for_runs(path: Path, count: int, proc, timeout: float = 120) -> None:
@@ -131,7 +143,7 @@ def test_sigkill_to_a_worker_still_finishes_every_run_exactly_once(tmp_path):
     runs = read_runs(out)
     assert sorted(r["index"] for r in runs) == list(range(9))  # each exactly once
     assert all(r["error"] is None for r in runs)
-    expected = sweep("breast-cancer", grid=GRID, standardize=True, n_jobs=1,
+    expected = sweep("breast-cancer", grid=GRID, standardize=True, n_jobs=1, stack=False,
                      options={"hidden": [10], "epochs": 150, "batch_size": 8})
     by_index = {r["index"]: r for r in runs}
     drop = ("seconds", "worker")
@@ -173,7 +185,8 @@ def test_the_cli_writes_jsonl_csv_and_a_heatmap(tmp_path, capsys):
             str(csv), "--plot", str(png)]
     assert main(argv) == 0
     printed = capsys.readouterr().out
-    assert "9 runs (0 failed, 0 diverged), 9 configurations" in printed and "best: " in printed
+    assert "9 runs (0 failed, 0 diverged, 9 trained in stacks), 9 configurations" in printed
+    assert "best: " in printed
     runs = read_runs(out)
     assert len(runs) == 9 and png.stat().st_size > 0
     assert len(csv.read_text().splitlines()) == 10
@@ -260,7 +273,7 @@ def test_resume_refuses_the_file_of_another_sweep_and_keeps_it(tmp_path):
     out = tmp_path / "runs.jsonl"
     sweep("iris", grid={"lr": [0.1]}, options={"epochs": 2}, n_jobs=1, out=out)
     saved = out.read_bytes()
-    with pytest.raises(ValueError, match=r"holds another sweep .* differ in: grid"):
+    with pytest.raises(ValueError, match=r"holds another sweep .* differ in: points"):
         sweep("iris", grid={"lr": [0.2]}, options={"epochs": 2}, n_jobs=1, out=out,
               resume=True)
     with pytest.raises(ValueError, match="already holds results; give resume=True"):
@@ -282,3 +295,127 @@ def test_ffnn_sweep_is_the_function_and_the_csv_needs_no_pandas(tmp_path, in_pro
     in_process.save_csv(tmp_path / "t.csv")
     header, *rows = (tmp_path / "t.csv").read_text().splitlines()
     assert header.startswith("param_lr,param_l2,sweep,run,index") and len(rows) == 9
+
+
+def assert_tables_agree(a, b, rtol=1e-9):
+    assert len(a.records) == len(b.records)
+    for x, y in zip(a.comparable(), b.comparable()):
+        assert x.keys() == y.keys()
+        for key in x:
+            if isinstance(x[key], float) and isinstance(y[key], float):
+                assert x[key] == pytest.approx(y[key], rel=rtol, abs=1e-12), key
+            else:
+                assert x[key] == y[key], key
+
+
+def test_the_sweep_stacks_what_it_can_and_no_stack_gives_the_same_table(in_process):
+    alone = sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True, n_jobs=1,
+                  stack=False)
+    assert in_process.stacked == 9 and alone.stacked == 0
+    assert_tables_agree(in_process, alone)
+    # hidden sizes and seeds split the stacks; early stopping cannot stack at all
+    mixed = {"lr": [0.01, 0.1], "hidden": [[4], [6]]}
+    result = sweep("iris", grid=mixed, options={"epochs": 10}, seeds=[0, 1], n_jobs=1)
+    assert result.stacked == 8  # four stacks of two learning rates
+    assert_tables_agree(result, sweep("iris", grid=mixed, options={"epochs": 10},
+                                      seeds=[0, 1], n_jobs=1, stack=False))
+    stopping = sweep("iris", grid={"lr": [0.01, 0.1]}, n_jobs=1,
+                     options={"epochs": 10, "early_stopping": True})
+    assert stopping.stacked == 0
+
+
+def test_the_course_grid_with_diverging_rates_runs_stacked_from_the_cli(tmp_path, capsys):
+    argv = ["sweep", "--dataset", "breast-cancer", "--standardize", "--test-fraction", "0.2",
+            "--hidden", "50", "--loss", "binary_cross_entropy", "--output-activation",
+            "sigmoid", "--batch-size", "100", "--epochs", "10", "--grid",
+            "lr=logspace:-5:1:7", "--grid", "l2=logspace:-5:1:7", "--n-jobs", "1", "--out",
+            str(tmp_path / "grid.jsonl")]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "49 runs (0 failed" in printed and "49 trained in stacks" in printed
+    runs = read_runs(tmp_path / "grid.jsonl")
+    diverged = {r["params"]["lr"] for r in runs if r["diverged"]}
+    assert diverged and diverged <= {1.0, 10.0}
+    assert all(math.isfinite(r["test_loss"]) for r in runs)
+    assert main([*argv[:-1], str(tmp_path / "alone.jsonl"), "--no-stack"]) == 0
+    alone = {r["index"]: r for r in read_runs(tmp_path / "alone.jsonl")}
+    for r in runs:
+        other = alone[r["index"]]
+        assert (r["diverged"], r["epochs"], r["test_accuracy"]) == \
+            (other["diverged"], other["epochs"], other["test_accuracy"])
+
+
+def test_one_client_runs_two_sweeps_and_a_mute_listener_times_out(tmp_path):
+    import socket
+    import threading
+
+    from distributed import Client
+
+    with dask_cluster(tmp_path, n_workers=1) as (address, _), Client(address) as client:
+        first = sweep("iris", grid={"lr": [0.1, 0.2]}, options={"epochs": 3},
+                      scheduler=client, stack=False)
+        second = sweep("iris", grid={"lr": [0.1, 0.2]}, options={"epochs": 3},
+                       scheduler=client, stack=False)
+        assert first.comparable() == second.comparable()
+        assert all(r["error"] is None for r in second.records)
+    listener = socket.create_server(("127.0.0.1", 0))
+    held = []
+    threading.Thread(target=lambda: held.append(listener.accept()), daemon=True).start()
+    port = listener.getsockname()[1]
+    out = tmp_path / "never.jsonl"
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="no answer within 2 s"):
+        sweep("iris", grid={"lr": [0.1]}, scheduler=f"tcp://127.0.0.1:{port}", timeout=2,
+              out=out)
+    assert time.monotonic() - started < 15
+    assert not out.exists()  # nothing written for a sweep that never started
+    for connection, _ in held:
+        connection.close()
+    listener.close()
+
+
+def test_the_sweep_id_ignores_spelling_and_order(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    first = sweep("iris", grid={"lr": [0.1, 1], "l2": [0, 1e-3]},
+                  options={"epochs": 2.0}, n_jobs=1, out=out)
+    again = sweep("iris", grid={"l2": [0.0, 0.001], "lr": [0.1, 1.0]},
+                  options={"epochs": 2}, n_jobs=1, out=out, resume=True)
+    assert again.sweep_id == first.sweep_id and again.stacked == 0  # nothing ran again
+    assert {r["run"] for r in again.records} == {r["run"] for r in first.records}
+
+
+def test_resume_skips_junk_lines_and_restarts_a_torn_header(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    sweep("iris", grid={"lr": [0.1, 0.2]}, options={"epochs": 2}, n_jobs=1, out=out,
+          stack=False)
+    with open(out, "a") as f:
+        f.write('[1, 2]\n{"sweep": "x"}\n"text"\n')
+    resumed = sweep("iris", grid={"lr": [0.1, 0.2]}, options={"epochs": 2}, n_jobs=1,
+                    out=out, resume=True, stack=False)
+    assert len(resumed.records) == 2
+    torn = tmp_path / "torn.jsonl"
+    torn.write_text('{"format": "ffnn-sweep/1", "swe')
+    result = sweep("iris", grid={"lr": [0.1]}, options={"epochs": 2}, n_jobs=1, out=torn,
+                   resume=True)
+    assert len(read_runs(torn)) == 1 and result.records[0]["error"] is None
+
+
+def test_a_swept_loss_gets_its_own_targets_and_values_stay_standard_json(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    result = sweep("breast-cancer", grid={"loss": ["binary_cross_entropy", "cross_entropy"],
+                                          "lr": [0.1, 1e6]},
+                   options={"epochs": 5, "hidden": [5], "output_activation": "sigmoid"},
+                   standardize=True, n_jobs=1, out=out)
+    by = {(r["params"]["loss"], r["params"]["lr"]): r for r in result.records}
+    alone = sweep("breast-cancer", grid={"lr": [0.1]}, standardize=True, n_jobs=1,
+                  options={"epochs": 5, "hidden": [5], "output_activation": "sigmoid",
+                           "loss": "binary_cross_entropy"})
+    assert by["binary_cross_entropy", 0.1]["val_accuracy"] == \
+        alone.records[0]["val_accuracy"]
+    assert by["binary_cross_entropy", 1e6]["diverged"] is True
+
+    def refuse(constant):
+        raise AssertionError(f"non-standard JSON constant {constant}")
+
+    for line in out.read_text().splitlines():
+        json.loads(line, parse_constant=refuse)

@@ -136,6 +136,9 @@ def _add_sweep_parser(commands) -> None:
                    help="results file (JSON lines), one line per finished run")
     s.add_argument("--resume", action="store_true",
                    help="continue the sweep in --out: runs already there are skipped")
+    s.add_argument("--no-stack", action="store_true",
+                   help="train every run alone, not runs that differ only in lr, l1, l2, "
+                        "momentum, beta1, beta2, eps, weight decay and initial seed as stacks")
     s.add_argument("--csv", default=None, metavar="FILE", help="also write the table as CSV")
     s.add_argument("--plot", default=None, metavar="FILE",
                    help="heatmap of two swept options against the scoring metric (PNG)")
@@ -360,6 +363,8 @@ def _option_actions() -> dict[str, argparse.Action]:
 
 
 def _grid_value(action: argparse.Action, text: str):
+    if text.strip().lower() == "none" and recipe.TRAIN_OPTIONS[action.dest] is None:
+        return None  # an option that may be unset: batch_size=none,32
     if isinstance(action, argparse._StoreTrueAction):
         lowered = text.strip().lower()
         if lowered not in ("true", "false", "1", "0", "yes", "no"):
@@ -431,9 +436,16 @@ def _run_sweep(args: argparse.Namespace) -> int:
         raise ValueError("--resume needs --out (the results file to continue)")
     names = list(grid)
     plot_x = args.plot_x or names[0]
-    plot_y = args.plot_y or (names[1] if len(names) > 1 else None)
-    if args.plot and plot_y is None:
-        raise ValueError("--plot needs two swept options (or --plot-y)")
+    plot_y = args.plot_y or next((name for name in names if name != plot_x), None)
+    if args.plot:  # checked before the sweep runs, not after
+        if plot_y is None:
+            raise ValueError("--plot needs two swept options (or --plot-y)")
+        for flag, name in (("--plot-x", plot_x), ("--plot-y", plot_y)):
+            if name not in names:
+                raise ValueError(f"{flag}: {name!r} is not swept; swept options are "
+                                 f"{', '.join(names)}")
+        if not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
+            raise ValueError(f"--plot: the folder of {args.plot} does not exist")
     random = args.random is not None
     result = sweep(
         args.dataset, grid=None if random else grid, distributions=grid if random else None,
@@ -442,14 +454,14 @@ def _run_sweep(args: argparse.Namespace) -> int:
         validation_fraction=args.validation_fraction, test_fraction=args.test_fraction,
         standardize=args.standardize, scoring=args.scoring, dataset_options=dataset_options,
         n_jobs=args.n_jobs, scheduler=args.scheduler, timeout=args.timeout, out=args.out,
-        resume=args.resume, random_state=args.seed, verbose=1,
+        resume=args.resume, random_state=args.seed, stack=not args.no_stack, verbose=1,
     )
     configs = result.configurations()
     failed = sum(1 for r in result.records if r["error"])
     diverged = sum(1 for r in result.records if r["diverged"])
-    print(f"{len(result.records)} runs ({failed} failed, {diverged} diverged), "
-          f"{len(configs)} configurations, ranked by {result.metric} (mean ± std over "
-          "seeds and folds):")
+    print(f"{len(result.records)} runs ({failed} failed, {diverged} diverged, "
+          f"{result.stacked} trained in stacks), {len(configs)} configurations, ranked by "
+          f"{result.metric} (mean ± std over seeds and folds):")
     for config in configs[:10]:
         shown = ", ".join(f"{k}={v}" for k, v in config["params"].items())
         print(f"  {config['mean']:.4f} ± {config['std']:.4f}  {shown}")
@@ -466,7 +478,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
     if args.plot:
         result.plot_heatmap(plot_x, plot_y, args.plot_metric, path=args.plot)
         print(f"heatmap written to {args.plot}")
-    return 0
+    return 1 if failed == len(result.records) else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

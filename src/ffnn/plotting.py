@@ -100,7 +100,7 @@ def _is_number(value) -> bool:
 def _tick_label(value) -> str:
     """``f"{v:g}"`` for numbers, ``"50,50"`` for tuples, strings as they are."""
     if isinstance(value, tuple):
-        return ",".join(_tick_label(v) for v in value) if value else "()"
+        return ",".join(_tick_label(v) for v in value) if value else "none"
     if _is_number(value):
         return f"{value:g}"
     return str(value)

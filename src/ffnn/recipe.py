@@ -9,6 +9,7 @@ default.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -27,7 +28,7 @@ from .optimizers import (
 )
 
 __all__ = ["TRAIN_OPTIONS", "SCHEDULE_NAMES", "Recipe", "build", "check_options",
-           "default_loss", "binary_targets"]
+           "default_loss", "binary_targets", "normalize"]
 
 SCHEDULE_NAMES = ("constant", "inverse-time", "exponential", "step", "cosine", "plateau")
 
@@ -45,6 +46,30 @@ TRAIN_OPTIONS: dict[str, object] = {
     "patience": 10, "min_delta": 0.0, "seed": 0, "init_seed": None, "shuffle_seed": None,
     "engine": "auto",
 }
+
+
+_FLOATS = ("lr", "l1", "l2", "momentum", "beta1", "beta2", "eps", "weight_decay", "clip",
+           "gamma", "t1", "min_delta")
+_INTS = ("epochs", "batch_size", "patience", "seed", "init_seed", "shuffle_seed", "step_size",
+         "warmup", "plateau_patience")
+
+
+def normalize(name: str, value):
+    """An option's value in one spelling (0 and 0.0 alike for a rate, 3.0 and 3 for epochs,
+    a tuple of sizes as a list), so that equal sweeps hash alike."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if name in _FLOATS and isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    if name in _INTS and isinstance(value, numbers.Real) and not isinstance(value, bool) \
+            and float(value).is_integer():
+        return int(value)
+    if name == "hidden" and isinstance(value, (list, tuple)):
+        return [int(v) if isinstance(v, numbers.Real) and float(v).is_integer() else v
+                for v in value]
+    if isinstance(value, tuple):
+        return list(value)
+    return value
 
 
 @dataclass

@@ -161,7 +161,8 @@ def _metrics(network, X, targets, loss, classification: bool, prefix: str) -> di
     else:
         values[f"{prefix}_r2"] = float(r2(output, targets))
         values[f"{prefix}_mse"] = float(np.mean((output - targets) ** 2))
-    return values
+    # JSON has no inf or NaN: a value that is not finite is recorded as null
+    return {k: v if math.isfinite(v) else None for k, v in values.items()}
 
 
 def _worker_name() -> str:
@@ -171,6 +172,36 @@ def _worker_name() -> str:
         return get_worker().address
     except (ImportError, ValueError):
         return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _parts(context: dict, fold: int):
+    """(X, T) of the training, validation and test parts of ``fold``, features scaled on
+    the training part when asked (targets one-hot for classification)."""
+    X_train, T_train, X_val, T_val = _fold(context, fold)
+    X_test, T_test = context["X_test"], context["T_test"]
+    if context["standardize"]:
+        X_train, X_val, X_test = _standardized(X_train, X_val, X_test)
+    return [(X_train, T_train), (X_val, T_val), (X_test, T_test)]
+
+
+def _build(context: dict, job: dict, parts):
+    """The run's recipe and its parts with the targets its loss wants (one sigmoid output
+    for two classes under a binary cross-entropy, as ``ffnn train``)."""
+    options = _run_options(context, job)
+    loss = recipe.default_loss(options, context["classification"])
+    parts = [(X, None if T is None else recipe.binary_targets(loss, T)) for X, T in parts]
+    (X_train, T_train) = parts[0]
+    built = recipe.build(options, X_train.shape[1], T_train.shape[1],
+                         context["classification"], len(X_train))
+    return built, parts
+
+
+def _measure(record: dict, context: dict, built, parts, history) -> dict:
+    for prefix, (X, T) in zip(("train", "val", "test"), parts):
+        record.update(_metrics(built.network, X, T, built.loss, context["classification"],
+                               prefix))
+    record.update(epochs=history.epochs, diverged=history.diverged, error=None)
+    return record
 
 
 def _run_one(context: dict, job: dict) -> dict:
@@ -184,20 +215,14 @@ def _run_one(context: dict, job: dict) -> dict:
     started = time.perf_counter()
     try:
         with threadpool_limits(1), np.errstate(all="ignore"):
-            X_train, T_train, X_val, T_val = _fold(context, job["fold"])
-            X_test, T_test = context["X_test"], context["T_test"]
-            if context["standardize"]:
-                X_train, X_val, X_test = _standardized(X_train, X_val, X_test)
-            options = {**context["options"], "seed": job["seed"], **job["params"]}
-            built = recipe.build(options, X_train.shape[1], T_train.shape[1],
-                                 context["classification"], len(X_train))
+            built, parts = _build(context, job, _parts(context, job["fold"]))
+            (X_train, T_train), validation = parts[0], parts[1]
+            kwargs = dict(built.train_kwargs)
+            if kwargs["early_stopping"]:  # it watches the validation part, as scikit-learn's
+                kwargs["validation_data"] = validation
             history = train(built.network, X_train, T_train, built.loss,
-                            optimizer=built.optimizer, verbose=0, **built.train_kwargs)
-            for prefix, X, T in (("train", X_train, T_train), ("val", X_val, T_val),
-                                 ("test", X_test, T_test)):
-                record.update(_metrics(built.network, X, T, built.loss,
-                                       context["classification"], prefix))
-            record.update(epochs=history.epochs, diverged=history.diverged, error=None)
+                            optimizer=built.optimizer, verbose=0, **kwargs)
+            _measure(record, context, built, parts, history)
     except Exception as exc:  # recorded, and the sweep goes on
         record.update(epochs=None, diverged=None, error=f"{type(exc).__name__}: {exc}")
     record["seconds"] = round(time.perf_counter() - started, 4)
@@ -206,7 +231,128 @@ def _run_one(context: dict, job: dict) -> dict:
 
 
 def _run_chunk(context: dict, jobs: list[dict]) -> list[dict]:
+    """The records of a chunk: trained as one stack when it holds more than one run (and
+    one by one if the stack cannot train them), else alone."""
+    if len(jobs) > 1:
+        try:
+            return _run_stacked(context, jobs)
+        except ValueError:
+            pass  # not stackable after all (say, Adagrad momenta that differ): one by one
     return [_run_one(context, job) for job in jobs]
+
+
+def _run_options(context: dict, job: dict) -> dict:
+    return {**context["options"], "seed": job["seed"], **job["params"]}
+
+
+def _run_stacked(context: dict, jobs: list[dict]) -> list[dict]:
+    """Train the chunk's runs together (:func:`ffnn.stacked.train_stack`): they share the
+    architecture, batches and epochs, and differ in rates, penalties, βs and initial seeds.
+    Each run's ``seconds`` is its share of the chunk's time."""
+    from threadpoolctl import threadpool_limits
+
+    from .stacked import train_stack
+
+    started = time.perf_counter()
+    with threadpool_limits(1), np.errstate(all="ignore"):
+        shared = _parts(context, jobs[0]["fold"])
+        built_parts = [_build(context, job, shared) for job in jobs]
+        built = [b for b, _ in built_parts]
+        parts = built_parts[0][1]
+        (X_train, T_train) = parts[0]
+        kwargs = built[0].train_kwargs
+        histories = train_stack(
+            [b.network for b in built], X_train, T_train, built[0].loss,
+            [b.optimizer for b in built], epochs=kwargs["epochs"],
+            batch_size=kwargs["batch_size"], l1=[b.train_kwargs["l1"] for b in built],
+            l2=[b.train_kwargs["l2"] for b in built], seed=kwargs["seed"], n_threads=1,
+            block_size=len(built))
+        records = [_measure({"sweep": context["sweep"], "run": job["run"],
+                             "index": job["index"], "params": job["params"],
+                             "seed": job["seed"], "fold": job["fold"]}, context, b, parts,
+                            history)
+                   for job, b, history in zip(jobs, built, histories)]
+    seconds = round((time.perf_counter() - started) / len(jobs), 4)
+    worker = _worker_name()
+    # "_stack" tells the client the run was stacked; it never reaches the table.
+    return [_plain({**r, "seconds": seconds, "worker": worker, "_stack": len(jobs)})
+            for r in records]
+
+
+# Options in which the runs of one stack may differ (besides the initial seed).
+_STACKABLE = ("lr", "l1", "l2", "momentum", "beta1", "beta2", "eps", "weight_decay")
+_STACKABLE_OPTIMIZERS = ("sgd", "gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
+                         "adamw")
+_STACK_BUDGET = 256 * 2**20  # bytes of stacked arrays per chunk
+
+
+def _stack_groups(context: dict, jobs: list[dict]) -> list[list[dict]]:
+    """The jobs grouped by what a stack must share: options other than rates, penalties,
+    βs and ε, the shuffling seed and the fold; a group of runs that cannot stack is split
+    into runs of their own."""
+    groups: dict[str, list[dict]] = {}
+    for job in jobs:
+        options = _run_options(context, job)
+        shuffle = options["seed"] if options["shuffle_seed"] is None else options["shuffle_seed"]
+        shared = {k: v for k, v in options.items()
+                  if k not in _STACKABLE and k not in ("seed", "init_seed", "shuffle_seed")}
+        key = _canonical([shared, shuffle, job["fold"]])
+        groups.setdefault(key, []).append(job)
+    out = []
+    for group in groups.values():
+        options = _run_options(context, group[0])
+        stackable = (len(group) > 1 and not options["early_stopping"]
+                     and options["clip"] is None and options["schedule"] != "plateau"
+                     and str(options["optimizer"]).strip().lower() in _STACKABLE_OPTIMIZERS)
+        out.extend([group] if stackable else ([job] for job in group))
+    return out
+
+
+_STACK_SIZE = 32  # runs per stacked task, at most
+
+
+def _chunks(context: dict, jobs: list[dict], stack: bool) -> list[list[dict]]:
+    """Tasks: one run each, or a stackable group cut into even stacks of at most
+    ``_STACK_SIZE`` runs (fewer when their arrays would pass the memory budget). The cut
+    depends on the group alone, so a run's numbers do not depend on where it ran."""
+    if not stack:
+        return [[job] for job in jobs]
+    X, T = context["X"], context["T"]
+    chunks = []
+    for group in _stack_groups(context, jobs):
+        if len(group) == 1:
+            chunks.append(group)
+            continue
+        options = _run_options(context, group[0])
+        sizes = [*options["hidden"], T.shape[1]]
+        widths = [X.shape[1], *sizes]
+        n_params = sum((a + 1) * b for a, b in itertools.pairwise(widths))
+        itemsize = np.dtype(options["dtype"]).itemsize
+        batch = min(options["batch_size"] or len(X), len(X))
+        per_network = itemsize * (8 * n_params + 6 * batch * sum(sizes)
+                                  + 2 * len(X) * T.shape[1])
+        size = max(1, min(_STACK_SIZE, _STACK_BUDGET // per_network))
+        parts = -(-len(group) // size)
+        chunks.extend(list(part) for part in np.array_split(np.array(group, dtype=object),
+                                                            parts))
+    return chunks
+
+
+def _in_process(context: dict, chunks: list[list[dict]]):
+    """The chunks here: stacks share the cores by threads (one BLAS thread each); runs
+    alone go one after the other."""
+    if all(len(chunk) == 1 for chunk in chunks):
+        for chunk in chunks:
+            yield from _run_chunk(context, chunk)
+        return
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1), ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        futures = [pool.submit(_run_chunk, context, chunk) for chunk in chunks]
+        for future in as_completed(futures):
+            yield from future.result()
 
 
 def _fold(context: dict, fold: int):
@@ -230,34 +376,36 @@ def _standardized(X_train, X_val, X_test):
 # -- the results file ---------------------------------------------------------------------------
 
 class _ResultsFile:
-    """JSON lines: a header, then one record per finished run, each flushed and fsynced."""
+    """JSON lines: a header, then one record per finished run, each flushed and fsynced.
+
+    Nothing is written until the first record (a sweep that fails to start leaves no file).
+    """
 
     def __init__(self, path, header: dict, resume: bool):
         self.path = Path(path)
         self.header = header
         self.done: dict[str, dict] = {}
+        self.file = None
         if not self.path.parent.is_dir():
             raise ValueError(f"out: the folder of {self.path} does not exist")
-        exists = self.path.exists() and self.path.stat().st_size > 0
-        if exists and not resume:
+        data = self.path.read_bytes() if self.path.exists() else b""
+        complete = data[: data.rfind(b"\n") + 1]  # a half-written last line is dropped
+        if complete and not resume:
             raise ValueError(f"out: {self.path} already holds results; give resume=True "
                              "(--resume) to continue that sweep, or another file")
-        if exists:
-            self._read_back()
-        # Kept open for the whole sweep (closed by close()), one line per finished run.
-        self.file = open(self.path, "a" if exists else "w", encoding="utf-8")  # noqa: SIM115
-        if not exists:
-            self._write(header)
+        if complete:
+            self._read_back(complete)
+        self.fresh = not complete  # an empty file, or a header torn while written
+        self.keep = len(complete)
 
-    def _read_back(self) -> None:
-        data = self.path.read_bytes()
-        complete = data[: data.rfind(b"\n") + 1]  # a half-written last line is dropped
-        lines = complete.decode("utf-8").splitlines()
+    def _read_back(self, complete: bytes) -> None:
+        lines = complete.decode("utf-8", errors="replace").splitlines()
         try:
-            header = json.loads(lines[0]) if lines else None
+            header = json.loads(lines[0])
         except json.JSONDecodeError:
             header = None
-        if not isinstance(header, dict) or header.get("format") != FORMAT:
+        if not isinstance(header, dict) or header.get("format") != FORMAT or \
+                not isinstance(header.get("spec"), dict) or "sweep" not in header:
             raise ValueError(f"resume: {self.path} is not an ffnn sweep results file")
         if header["sweep"] != self.header["sweep"]:
             differs = sorted(k for k in set(header["spec"]) | set(self.header["spec"])
@@ -271,23 +419,31 @@ class _ResultsFile:
                 record = json.loads(line)
             except json.JSONDecodeError:
                 continue  # a torn line in the middle: that run is simply run again
-            if record.get("sweep") == header["sweep"]:
+            if isinstance(record, dict) and record.get("sweep") == header["sweep"] \
+                    and isinstance(record.get("run"), str):
                 self.done[record["run"]] = record
-        if len(complete) < len(data):
-            with open(self.path, "r+b") as f:
-                f.truncate(len(complete))
 
     def _write(self, record: dict) -> None:
-        self.file.write(json.dumps(record, default=_json_default) + "\n")
+        line = json.dumps(record, default=_json_default, allow_nan=False) + "\n"
+        self.file.write(line.encode("utf-8"))
         self.file.flush()
         os.fsync(self.file.fileno())
 
     def append(self, record: dict) -> None:
+        if self.file is None:
+            # Kept open for the rest of the sweep (closed by close()). A torn last line goes.
+            self.file = open(self.path, "wb" if self.fresh else "r+b")  # noqa: SIM115
+            if self.fresh:
+                self._write(self.header)
+            else:
+                self.file.seek(self.keep)
+                self.file.truncate()
         self._write(record)
         self.done[record["run"]] = record
 
     def close(self) -> None:
-        self.file.close()
+        if self.file is not None:
+            self.file.close()
 
 
 # -- the result ---------------------------------------------------------------------------------
@@ -305,6 +461,8 @@ class SweepResult:
     scoring : str
         The validation metric that ranks configurations (``val_<scoring>``).
     sweep_id : str
+    stacked : int
+        How many of the runs this call trained were trained in stacks.
     """
 
     records: list[dict]
@@ -312,6 +470,7 @@ class SweepResult:
     sweep_id: str
     path: str | None = None
     spec: dict = field(default_factory=dict)
+    stacked: int = 0  # runs of this call trained as stacks (ffnn.stacked)
 
     @property
     def metric(self) -> str:
@@ -426,7 +585,8 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
           test_fraction: float = 0.0, standardize: bool = False, scoring: str | None = None,
           task: str | None = None, dataset_options: Mapping | None = None,
           n_jobs: int | None = None, scheduler=None, timeout: float = 10.0, out=None,
-          resume: bool = False, random_state: int = 0, verbose: int = 0) -> SweepResult:
+          resume: bool = False, random_state: int = 0, stack: bool = True,
+          verbose: int = 0) -> SweepResult:
     """Train every configuration of a grid (or ``n_iter`` random ones) and measure each.
 
     Parameters
@@ -467,6 +627,12 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
         Continue the sweep in ``out``: runs already there are not run again.
     random_state : int
         Seeds the splits, the folds and the random search.
+    stack : bool, default True
+        Train runs that differ only in learning rate, L1/L2, momentum/β/ε, weight decay and
+        initial seed, and share their shuffling seed and fold, as one stack
+        (:func:`ffnn.stacked.train_stack`), in stacks of at most 32 (fewer when memory asks),
+        each a task for a worker (in-process, stacks share the cores by threads); the table
+        is that of one-by-one training to rounding. False trains each run alone.
 
     Returns
     -------
@@ -482,7 +648,8 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
     recipe.check_options(swept, "grid" if grid is not None else "distributions")
     # Every option spelled out (defaults too), so that equal sweeps get equal ids however
     # they were given; swept options and the seed (see seeds) come from each run.
-    options = {k: v for k, v in recipe.check_options(dict(options or {}), "options").items()
+    options = {k: recipe.normalize(k, v)
+               for k, v in recipe.check_options(dict(options or {}), "options").items()
                if k not in swept and k != "seed"}
     if grid is not None:
         points = expand_grid(grid)
@@ -500,8 +667,6 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
     if scoring not in valid:
         raise ValueError(f"scoring must be one of {', '.join(valid)} for {data_spec}, got "
                          f"{scoring!r}")
-    loss = recipe.default_loss(options, classification)
-    T = recipe.binary_targets(loss, T)
     X_test = T_test = None
     if test_fraction:
         X, X_test, T, T_test = split(X, T, test_fraction, stratify=classification,
@@ -525,9 +690,11 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
         train_index, val_index, _, _ = split(index[:, None], T, validation_fraction,
                                              stratify=classification, seed=random_state)
         holdout = (train_index[:, 0], val_index[:, 0])
-    spec = _plain({"data": data_spec, "options": options, "grid": swept if grid is not None
-                   else {k: repr(v) for k, v in swept.items()}, "n_iter": n_iter,
-                   "points": points, "seeds": seeds, "folds": folds,
+    points = [{name: recipe.normalize(name, value) for name, value in point.items()}
+              for point in points]
+    spec = _plain({"data": data_spec, "options": options, "swept": sorted(swept),
+                   "n_iter": n_iter, "points": sorted(points, key=_canonical),
+                   "seeds": seeds, "folds": folds,
                    "validation_fraction": None if folds else validation_fraction,
                    "test_fraction": test_fraction, "standardize": standardize,
                    "scoring": scoring, "random_state": random_state})
@@ -549,18 +716,22 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
         todo = [job for job in jobs if job["run"] not in done]
         if verbose:
             print(f"sweep {sweep_id}: {len(jobs)} runs, {len(jobs) - len(todo)} already done")
-        for record in _execute(context, todo, n_jobs, scheduler, timeout):
+        stacked = 0
+        for record in _execute(context, todo, n_jobs, scheduler, timeout, stack):
+            stacked += record.pop("_stack", 0) > 1
             done[record["run"]] = record
             if results is not None:
                 results.append(record)
     finally:
         if results is not None:
             results.close()
-    records = [done[job["run"]] for job in jobs]
-    return SweepResult(records, scoring, sweep_id, None if out is None else str(out), spec)
+    records = [{**done[job["run"]], "index": job["index"]} for job in jobs]
+    return SweepResult(records, scoring, sweep_id, None if out is None else str(out), spec,
+                       stacked)
 
 
-def _execute(context: dict, jobs: list[dict], n_jobs, scheduler, timeout: float):
+def _execute(context: dict, jobs: list[dict], n_jobs, scheduler, timeout: float,
+             stack: bool):
     """Yield the records of ``jobs`` as they finish, wherever they run."""
     if not jobs:
         return
@@ -570,49 +741,82 @@ def _execute(context: dict, jobs: list[dict], n_jobs, scheduler, timeout: float)
     if scheduler is None and not valid_jobs:
         raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
     if scheduler is None and n_jobs == 1:
-        for job in jobs:
-            yield _run_one(context, job)
+        yield from _in_process(context, _chunks(context, jobs, stack))
         return
-    yield from _on_dask(context, jobs, n_jobs, scheduler, timeout)
+    yield from _on_dask(context, jobs, n_jobs, scheduler, timeout, stack)
 
 
-def _on_dask(context, jobs, n_jobs, scheduler, timeout):
+def _connect(Client, address: str, timeout: float):
+    """A client of the scheduler at ``address`` with at least one worker, or a ValueError
+    within about ``timeout`` seconds (a listener that never answers must not hang us)."""
+    import threading
+
+    made: list = []
+
+    def connect() -> None:
+        try:
+            made.append(Client(address, timeout=timeout))
+        except Exception as exc:  # reported below
+            made.append(exc)
+
+    thread = threading.Thread(target=connect, daemon=True)
+    thread.start()
+    thread.join(timeout + 2)
+    if not made or isinstance(made[0], Exception):
+        detail = f" ({made[0]})" if made else ""
+        raise ValueError(f"scheduler {address}: no answer within {timeout:g} s{detail}; is "
+                         "`dask scheduler` running there?")
+    client = made[0]
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except Exception:
+        client.close()
+        raise ValueError(f"scheduler {address}: no worker joined within {timeout:g} s; start "
+                         "some with `dask worker " + address + "`") from None
+    return client
+
+
+def _on_dask(context, jobs, n_jobs, scheduler, timeout, stack):
     import logging
 
     try:
         from distributed import Client, LocalCluster, as_completed
+        from distributed.scheduler import KilledWorker
     except ImportError as exc:  # pragma: no cover - distributed is a dependency
         raise ImportError("running a sweep on processes or a cluster needs dask "
                           "distributed (pip install distributed)") from exc
     cluster = own_client = None
     if scheduler is None:
-        workers = os.cpu_count() or 1 if n_jobs in (None, -1) else int(n_jobs)
+        workers = (os.cpu_count() or 1) if n_jobs in (None, -1) else int(n_jobs)
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)
         client = own_client = Client(cluster)
     elif isinstance(scheduler, str):
-        try:
-            client = own_client = Client(scheduler, timeout=timeout)
-        except (OSError, TimeoutError) as exc:
-            raise ValueError(f"scheduler {scheduler}: no answer within {timeout:g} s ({exc}); "
-                             "is `dask scheduler` running there?") from None
+        client = own_client = _connect(Client, scheduler, timeout)
     else:
         client = scheduler
     try:
-        shared = client.scatter(context, broadcast=True)
-        futures = {client.submit(_run_chunk, shared, [job], key=f"ffnn-run-{job['run']}",
-                                 pure=False): job for job in jobs}
+        # One fresh key for this sweep's data (a scattered dict would share its keys with
+        # every other sweep on the cluster).
+        [shared] = client.scatter([context], broadcast=True, hash=False)
+        futures = {client.submit(_run_chunk, shared, chunk, pure=False,
+                                 key=f"ffnn-runs-{chunk[0]['run']}-{len(chunk)}"): chunk
+                   for chunk in _chunks(context, jobs, stack)}
         for future in as_completed(futures):
-            job = futures[future]
             try:
                 records = future.result()
-            except Exception as exc:  # the task itself failed (KilledWorker, ...)
+            except KilledWorker as exc:  # the run killed the workers that tried it
                 records = [_plain({"sweep": context["sweep"], "run": job["run"],
                                    "index": job["index"], "params": job["params"],
                                    "seed": job["seed"], "fold": job["fold"], "epochs": None,
                                    "diverged": None,
                                    "error": f"{type(exc).__name__}: {exc}",
-                                   "seconds": None, "worker": None})]
+                                   "seconds": None, "worker": None})
+                           for job in futures[future]]
+            except Exception as exc:  # the cluster's failure, not the run's: not recorded
+                raise ConnectionError(
+                    f"the cluster lost runs ({type(exc).__name__}: {exc}); the finished ones "
+                    "are kept: run again with resume (--resume) for the rest") from exc
             yield from records
     finally:
         if own_client is not None:

@@ -1,0 +1,184 @@
+"""The course's η × λ grid trained three ways, in one run: ffnn's stacked training, ffnn one
+network at a time, and scikit-learn's MLPClassifier looped over the grid.
+
+    python benchmarks/grid.py              # the course grid, best of 3 (about a minute)
+    python benchmarks/grid.py --memory     # also: a 20 × 20 grid of 784 → 100 → 10 networks
+                                           # on 10 000 samples through ffnn.sweep, peak RSS
+
+The grid: breast cancer (standardised, stratified 80/20 split), 30 → 50 sigmoid → 1 sigmoid,
+binary cross-entropy, plain SGD, batch 100, 100 epochs, η and λ each ``logspace(-5, 1, 7)``.
+scikit-learn does the same work: ``solver='sgd'``, ``momentum=0``, ``alpha=λ``, ``tol=0``,
+``n_iter_no_change`` > ``max_iter``. Its L2 term is ``alpha/(2 n) ‖W‖²`` per batch, ffnn's
+``λ/2 ‖W‖²``: the same λ means a different penalty, so the accuracies are each library's own
+best, not a check that they agree (the stacked and one-by-one ffnn runs must agree).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+import ffnn  # noqa: E402
+from ffnn.stacked import train_stack  # noqa: E402
+
+ETAS = LAMBDAS = np.logspace(-5, 1, 7)
+EPOCHS, BATCH, HIDDEN = 100, 100, 50
+
+
+def data():
+    d = ffnn.datasets.load_dataset("breast-cancer")
+    X, X_test, T, T_test = ffnn.datasets.split(d.X, d.targets[:, 1:], 0.2, seed=0)
+    X, X_test, _ = ffnn.datasets.standardize(X, X_test)
+    return X, X_test, T, T_test
+
+
+def networks():
+    grid = [(eta, lam) for eta in ETAS for lam in LAMBDAS]
+    return grid, [ffnn.Network(30, [HIDDEN, 1], ["sigmoid", "sigmoid"], seed=0) for _ in grid]
+
+
+def accuracy(net, X, T) -> float:
+    return float(np.mean((net.predict(X)[:, 0] > 0.5) == (T[:, 0] > 0.5)))
+
+
+def run_stacked(X, T, X_test, T_test):
+    grid, nets = networks()
+    t0 = time.perf_counter()
+    histories = train_stack(nets, X, T, "binary_cross_entropy",
+                            [ffnn.SGD(eta) for eta, _ in grid], l2=[lam for _, lam in grid],
+                            epochs=EPOCHS, batch_size=BATCH, seed=0)
+    seconds = time.perf_counter() - t0
+    return seconds, nets, histories
+
+
+def run_one_by_one(X, T, X_test, T_test):
+    grid, nets = networks()
+    t0 = time.perf_counter()
+    histories = [ffnn.train(net, X, T, "binary_cross_entropy", optimizer=ffnn.SGD(eta), l2=lam,
+                            epochs=EPOCHS, batch_size=BATCH, seed=0, verbose=0)
+                 for net, (eta, lam) in zip(nets, grid)]
+    seconds = time.perf_counter() - t0
+    return seconds, nets, histories
+
+
+def run_sklearn(X, T, X_test, T_test):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    y, y_test = T[:, 0], T_test[:, 0]
+    scores = []
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)  # overflow at the largest rates
+        for eta in ETAS:
+            for lam in LAMBDAS:
+                clf = MLPClassifier((HIDDEN,), activation="logistic", solver="sgd", momentum=0,
+                                    learning_rate_init=eta, alpha=lam, batch_size=BATCH,
+                                    max_iter=EPOCHS, tol=0, n_iter_no_change=EPOCHS + 1,
+                                    random_state=0)
+                clf.fit(X, y)
+                scores.append(clf.score(X_test, y_test))
+    return time.perf_counter() - t0, scores
+
+
+def memory_run() -> dict:
+    """A 20 × 20 grid of 784 → 100 → 10 networks on 10 000 samples, one epoch, in a process
+    of its own: its peak resident memory."""
+    code = r"""
+import json, resource, sys, time
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+import ffnn
+rng = np.random.default_rng(0)
+centres = 0.1 * rng.standard_normal((10, 784))
+labels = rng.integers(0, 10, 10000)
+X = centres[labels] + rng.standard_normal((10000, 784))
+grid = {"lr": list(np.logspace(-4, 0, 20)), "l2": [0.0] + list(np.logspace(-6, -1, 19))}
+t0 = time.perf_counter()
+result = ffnn.sweep((X, labels), grid=grid, n_jobs=1, options={
+    "hidden": [100], "activation": ["relu"], "optimizer": "adam", "epochs": 1,
+    "batch_size": 128})
+print(json.dumps({"seconds": time.perf_counter() - t0, "runs": len(result.records),
+                  "stacked": result.stacked, "data_mb": X.nbytes / 2**20,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "best": result.best["mean"]}))
+"""
+    done = subprocess.run([sys.executable, "-c", code, str(HERE.parent / "src")],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--repeat", type=int, default=3, help="best of N (default 3)")
+    p.add_argument("--memory", action="store_true", help="also the 20 × 20 memory run")
+    p.add_argument("--json", default=None, help="write the figures here")
+    args = p.parse_args(argv)
+    X, X_test, T, T_test = data()
+    print(f"course grid: {len(ETAS)}×{len(LAMBDAS)} networks 30 → {HIDDEN} → 1, {len(X)} "
+          f"training samples, batch {BATCH}, {EPOCHS} epochs; {os.cpu_count()} cores; best "
+          f"of {args.repeat}", flush=True)
+    rows = {}
+    for name, run in (("ffnn stacked", run_stacked), ("ffnn one by one", run_one_by_one),
+                      ("scikit-learn looped", run_sklearn)):
+        times = []
+        for _ in range(args.repeat):
+            seconds, *rest = run(X, T, X_test, T_test)
+            times.append(seconds)
+        if name.startswith("ffnn"):
+            nets, histories = rest
+            scores = [accuracy(net, X_test, T_test) for net in nets]
+            rows[name] = {"seconds": min(times), "all": times, "best_test_accuracy":
+                          max(scores), "diverged": sum(h.diverged for h in histories),
+                          "params": [net.params.copy() for net in nets],
+                          "diverged_list": [h.diverged for h in histories]}
+        else:
+            rows[name] = {"seconds": min(times), "all": times,
+                          "best_test_accuracy": max(rest[0])}
+    sk = rows["scikit-learn looped"]["seconds"]
+    stacked, alone = rows["ffnn stacked"], rows["ffnn one by one"]
+    agree = max(
+        float(np.abs(a - b).max() / np.abs(b).max())
+        for a, b, d in zip(stacked["params"], alone["params"], alone["diverged_list"])
+        if not d)
+    print(f"\n{'':22s} {'time s':>8s} {'/ sklearn':>10s} {'best test acc':>14s} "
+          f"{'diverged':>9s}")
+    for name, row in rows.items():
+        print(f"{name:22s} {row['seconds']:8.3f} {row['seconds'] / sk:10.3f} "
+              f"{row['best_test_accuracy']:14.4f} {row.get('diverged', '–'):>9}")
+    print(f"\nstacked / one by one: {stacked['seconds'] / alone['seconds']:.2f}; largest "
+          f"relative difference of the weights (networks that did not diverge): {agree:.1e}")
+    report = {"rows": {k: {kk: vv for kk, vv in v.items()
+                           if kk not in ("params", "diverged_list")} for k, v in rows.items()},
+              "stacked_over_sklearn": stacked["seconds"] / sk,
+              "stacked_over_one_by_one": stacked["seconds"] / alone["seconds"],
+              "max_relative_weight_difference": agree, "cores": os.cpu_count(),
+              "peak_mb_this_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+              / 1024}
+    if args.memory:
+        print("\n20 × 20 grid of 784 → 100 → 10 on 10 000 samples (1 epoch, ffnn.sweep, "
+              "in-process):", flush=True)
+        report["memory"] = memory_run()
+        m = report["memory"]
+        print(f"  {m['runs']} runs ({m['stacked']} stacked) in {m['seconds']:.1f} s, peak "
+              f"{m['peak_mb']:.0f} MB (data {m['data_mb']:.0f} MB)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,464 @@
+"""Train K networks of one architecture at once: a learning rate × penalty grid as one stack.
+
+The networks of a grid see the same mini-batches in the same order and differ only in
+numbers (learning rate, L1/L2 penalty, momentum/β, ε, initial weights), so every array gains
+a leading axis of length K and each layer of all K becomes one batched matrix product:
+
+    z_l = a_{l-1} @ W_l + b_l          W_l: (K, n_in, n_out), a: (K, n, n_in) or the shared X
+    dC_dW_l = a_{l-1}ᵀ @ dC_dz_l        (K, n_in, n_out)
+    dC_da_{l-1} = dC_dz_l @ W_lᵀ
+
+The optimizer is the networks' own class with its hyperparameters turned into (K, 1) columns
+(a hyperparameter that all K share stays a number), so its in-place ``step`` updates the
+stacked (K, n_params) parameters with the same formulas. Each network ends where training it
+alone with :func:`ffnn.train` and the same seeds ends, to rounding (the products sum in
+another order); the tests compare both. A network whose loss stops being finite or exceeds
+``divergence_factor`` × its first gets its last good weights back and leaves the stack, so
+nothing non-finite reaches the others.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import engine
+from .activations import Identity, Softmax
+from .losses import MSE, BinaryCrossEntropy, Loss, LossLike, get_loss
+from .network import Network
+from .optimizers import (
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    GradientTransformation,
+    Momentum,
+    Nesterov,
+    RMSprop,
+    get_optimizer,
+)
+from .schedules import Constant, Schedule
+from .training import (
+    _METRIC_FUNCTIONS,
+    History,
+    _check_batch_size,
+    _resolve_metric,
+    divergence_message,
+)
+
+__all__ = ["train_stack", "stack_unsupported", "STACKABLE_OPTIMIZERS"]
+
+STACKABLE_OPTIMIZERS = (SGD, Momentum, Nesterov, Adagrad, RMSprop, Adam, AdamW)
+
+
+def stack_unsupported(networks: Sequence[Network], loss: Loss,
+                      optimizers: Sequence[GradientTransformation]) -> str | None:
+    """Why these networks and optimizers cannot train as one stack, or None."""
+    first = networks[0]
+    for net in networks[1:]:
+        if (net.network_input_size, net.layer_output_sizes, net.activation_funcs,
+                net.dtype) != (first.network_input_size, first.layer_output_sizes,
+                               first.activation_funcs, first.dtype):
+            return f"the networks differ in architecture ({first} and {net})"
+    output = first.activation_funcs[-1]
+    if not (loss.fuses_with(output) or type(loss) is MSE):
+        return f"{loss.name} after {output.name} has no stacked form (fused pairs and mse)"
+    if type(loss) is MSE and isinstance(output, Softmax):
+        return "mse after softmax has no stacked form"
+    kinds = {type(o) for o in optimizers}
+    if len(kinds) != 1 or next(iter(kinds)) not in STACKABLE_OPTIMIZERS:
+        names = ", ".join(k.__name__ for k in STACKABLE_OPTIMIZERS)
+        return (f"the optimizers must be all of one kind among {names}, got "
+                f"{', '.join(sorted(k.__name__ for k in kinds))}")
+    for opt in optimizers:
+        if isinstance(opt.lr, Schedule) and type(opt.lr).report is not Schedule.report:
+            return f"{type(opt.lr).__name__} listens to each network's loss: not stacked"
+    if isinstance(optimizers[0], Adagrad) and len({o.momentum for o in optimizers}) > 1:
+        return "Adagrad's momentum switches its state on or off: it must be shared"
+    return None
+
+
+def _column(values: list, dtype):
+    """One number when all K agree (the same arithmetic as alone), else a (K, 1) column."""
+    if all(v == values[0] for v in values):
+        return values[0]
+    return np.array(values, dtype)[:, None]
+
+
+def _stack_optimizer(optimizers: Sequence[GradientTransformation], dtype):
+    """The first optimizer's class with every hyperparameter a column over the K."""
+    first = optimizers[0]
+    stacked = copy.copy(first)
+    for name, value in vars(first).items():
+        if name == "lr":
+            continue
+        values = [getattr(o, name) for o in optimizers]
+        if name == "betas":
+            stacked.betas = tuple(_column([v[i] for v in values], dtype) for i in range(2))
+        elif isinstance(value, numbers.Real):
+            setattr(stacked, name, _column([float(v) for v in values], dtype))
+        elif any(v != value for v in values):
+            raise ValueError(f"the optimizers differ in {name}, which cannot be stacked")
+    constant = all(type(o.lr) is Constant for o in optimizers)
+    if constant:
+        rates = _column([o.lr.lr for o in optimizers], dtype)
+        stacked._rate = lambda step: rates
+    else:
+        stacked._rate = lambda step: _column([o._rate(step) for o in optimizers], dtype)
+    return stacked
+
+
+class _Stack:
+    """Parameters (K, n_params), their layer views, gradients and optimizer state."""
+
+    def __init__(self, networks, optimizers, l1, l2):
+        first = networks[0]
+        self.dtype = first.dtype
+        self.shapes, self.slices = first._shapes, first._slices
+        self.index = list(range(len(networks)))  # rows -> positions in the caller's lists
+        self.P = np.stack([net.params for net in networks])
+        self.optimizer = _stack_optimizer(optimizers, self.dtype)
+        states = [opt.init(net.params, net.weight_mask())
+                  for opt, net in zip(optimizers, networks)]
+        self.state = {key: np.stack([s[key] for s in states])
+                      if isinstance(value, np.ndarray) else value
+                      for key, value in states[0].items()}
+        self.l1 = np.array(l1, self.dtype)[:, None, None]
+        self.l2 = np.array(l2, self.dtype)[:, None, None]
+        self.penalized = bool(self.l1.any() or self.l2.any())
+        self._views()
+
+    def _views(self) -> None:
+        K = len(self.P)
+        mask = np.zeros(self.P.shape[1], self.dtype)
+        for w, _ in self.slices:
+            mask[w] = 1
+        self.l1_rows = self.l1[:, :, 0] * mask if self.l1.any() else None
+        self.l2_rows = self.l2[:, :, 0] * mask if self.l2.any() else None
+        self.G = np.empty_like(self.P)
+        self.scratch = np.empty_like(self.P)
+        self.layers = [(self.P[:, w].reshape(K, n_in, n_out), self.P[:, b])
+                       for (n_in, n_out), (w, b) in zip(self.shapes, self.slices)]
+        self.grads = [(self.G[:, w].reshape(K, n_in, n_out), self.G[:, b])
+                      for (n_in, n_out), (w, b) in zip(self.shapes, self.slices)]
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Only the stack rows ``rows`` go on (the others left it)."""
+        self.P = self.P[rows]
+        self.index = [self.index[r] for r in rows]
+        self.state = {k: v[rows] if isinstance(v, np.ndarray) and v.ndim == 2 else v
+                      for k, v in self.state.items()}
+        opt = self.optimizer
+        for name, value in list(vars(opt).items()):
+            if isinstance(value, np.ndarray):
+                setattr(opt, name, value[rows])
+            elif name == "betas":
+                opt.betas = tuple(b[rows] if isinstance(b, np.ndarray) else b for b in value)
+        rate = opt._rate
+        opt._rate = lambda step: _take(rate(step), rows)
+        self.l1, self.l2 = self.l1[rows], self.l2[rows]
+        self.penalized = bool(self.l1.any() or self.l2.any())
+        self._views()
+
+
+def _take(rate, rows):
+    return rate[rows] if isinstance(rate, np.ndarray) else rate
+
+
+class _Workspace:
+    """Buffers for K networks and batches of n rows (big temporaries would each cost fresh
+    pages): z, a, dC_dz, dC_da per layer as (K, n, n_out) arrays.
+
+    The first layer's are views of (n, K, n_out) buffers: its product with the shared X is
+    then one matrix product for all K, ``X @ [W¹ … Wᴷ]`` (n, n_in) @ (n_in, K·n_out), and its
+    weight gradient one more, ``Xᵀ @ [dC_dz¹ … dC_dzᴷ]``, instead of K small ones each.
+    """
+
+    def __init__(self, K: int, n: int, n_in: int, sizes, funcs, dtype):
+        def buffers():
+            first = np.empty((n, K, sizes[0]), dtype)
+            return [first.transpose(1, 0, 2)] + [np.empty((K, n, k), dtype) for k in sizes[1:]]
+
+        self.z, self.dC_dz, self.dC_da = buffers(), buffers(), buffers()
+        self.a = []
+        for i, (z, f) in enumerate(zip(self.z, funcs)):
+            if type(f) is Identity:
+                self.a.append(z)
+            else:
+                self.a.append(np.empty((n, K, sizes[0]), dtype).transpose(1, 0, 2) if i == 0
+                              else np.empty_like(z))
+        # [X 1] and [[W¹ … Wᴷ]; [b¹ … bᴷ]]: the first layer's bias rides in its product, and
+        # its gradient comes out of the weight gradient's product as the last row.
+        self.X1 = np.ones((n, n_in + 1), dtype)
+        self.Wb0 = np.empty((n_in + 1, K, sizes[0]), dtype)
+        self.dWb0 = np.empty_like(self.Wb0)
+        self.forms = [engine._in_place_forms(f) for f in funcs]
+
+    @staticmethod
+    def wide(view: np.ndarray) -> np.ndarray:
+        """A first-layer (K, n, k) view as the (n, K·k) matrix it is in memory."""
+        n = view.shape[1]
+        return view.transpose(1, 0, 2).reshape(n, -1)
+
+
+def _forward(stack: _Stack, ws: _Workspace, X) -> None:
+    """Every layer's z and a into ``ws``; the first layer reads the shared X."""
+    (W0, b0), n_in = stack.layers[0], X.shape[1]
+    ws.X1[:, :n_in] = X
+    np.copyto(ws.Wb0[:n_in], W0.transpose(1, 0, 2))
+    ws.Wb0[n_in] = b0
+    np.matmul(ws.X1, ws.Wb0.reshape(n_in + 1, -1), out=ws.wide(ws.z[0]))
+    a = None
+    for i, ((W, b), (forward_into, _), z, a_next) in enumerate(
+            zip(stack.layers, ws.forms, ws.z, ws.a)):
+        if i > 0:
+            np.matmul(a, W, out=z)
+            z += b[:, None, :]
+        a = forward_into(z, a_next)
+
+
+def _backward(stack: _Stack, ws: _Workspace, funcs, X, Y, loss: Loss) -> None:
+    """The stacked gradient into ``stack.G`` (penalties included)."""
+    n, n_in = X.shape
+    last = len(funcs) - 1
+    for i in range(last, -1, -1):
+        z, a, dC_dz, backward_into = ws.z[i], ws.a[i], ws.dC_dz[i], ws.forms[i][1]
+        if i == last:
+            np.subtract(a, Y, out=dC_dz)
+            if loss.fuses_with(funcs[i]):
+                dC_dz /= n  # (p - y) / n
+            else:  # mse: 2 (a - y) / (n × outputs) for each network, then through f
+                dC_dz *= 2 / (n * a.shape[-1])
+                backward_into(z, a, dC_dz.copy(), dC_dz)
+        else:
+            W_next = stack.layers[i + 1][0]
+            if W_next.shape[2] == 1:  # one output: an outer product, faster by broadcasting
+                if i == 0:  # written in the buffer's own (n, K, k) order
+                    np.multiply(ws.dC_dz[1].transpose(1, 0, 2), W_next[None, :, :, 0],
+                                out=ws.dC_da[0].transpose(1, 0, 2))
+                else:
+                    np.multiply(ws.dC_dz[i + 1], W_next.transpose(0, 2, 1), out=ws.dC_da[i])
+            else:
+                np.matmul(ws.dC_dz[i + 1], W_next.transpose(0, 2, 1), out=ws.dC_da[i])
+            backward_into(z, a, ws.dC_da[i], dC_dz)
+        dC_dW, dC_db = stack.grads[i]
+        if i == 0:
+            np.matmul(ws.X1.T, ws.wide(dC_dz), out=ws.dWb0.reshape(n_in + 1, -1))
+            np.copyto(dC_dW, ws.dWb0[:n_in].transpose(1, 0, 2))
+            np.copyto(dC_db, ws.dWb0[n_in])
+        else:
+            np.matmul(ws.a[i - 1].transpose(0, 2, 1), dC_dz, out=dC_dW)
+            np.add.reduce(dC_dz, axis=1, out=dC_db)
+    if stack.penalized:
+        _penalty_gradients(stack)
+
+
+def _penalty_gradients(stack: _Stack) -> None:
+    """``dC_dW += l2 W + l1 sign(W)`` over whole rows of the flat (K, n_params) arrays, with
+    the strengths spread over the weights (0 on biases): contiguous passes, several times
+    faster than the strided (K, n_in, n_out) views."""
+    if stack.l2_rows is not None:
+        np.multiply(stack.P, stack.l2_rows, out=stack.scratch)
+        stack.G += stack.scratch
+    if stack.l1_rows is not None:
+        np.sign(stack.P, out=stack.scratch)
+        stack.scratch *= stack.l1_rows
+        stack.G += stack.scratch
+
+
+def _penalties(stack: _Stack) -> np.ndarray:
+    """Each network's ``l1 Σ|W| + (l2 / 2) Σ W²``, shape (K,)."""
+    total = np.zeros(len(stack.P))
+    for W, _ in stack.layers:
+        if stack.l2.any():
+            total += 0.5 * stack.l2[:, 0, 0] * np.einsum("kij,kij->k", W, W)
+        if stack.l1.any():
+            total += stack.l1[:, 0, 0] * np.abs(W).sum(axis=(1, 2))
+    return total
+
+
+def _scores(metric: str, outputs: np.ndarray, Y: np.ndarray, loss: Loss) -> np.ndarray:
+    """Each network's accuracy or R² over (K, n, n_out) outputs, as
+    :func:`ffnn.training.accuracy` and :func:`~ffnn.training.r2` give it for one."""
+    if metric == "accuracy":
+        if isinstance(loss, BinaryCrossEntropy) or outputs.shape[2] == 1:
+            return np.all((outputs > 0.5) == (Y > 0.5), axis=2).mean(axis=1)
+        return (outputs.argmax(axis=2) == Y.argmax(axis=1)).mean(axis=1)
+    return np.array([_METRIC_FUNCTIONS[metric](output, Y, loss) for output in outputs])
+
+
+def _per_network(values, K: int, name: str, default=0.0) -> list:
+    if values is None:
+        values = default
+    if isinstance(values, numbers.Real):
+        return [float(values)] * K
+    values = list(values)
+    if len(values) != K:
+        raise ValueError(f"{name} must be one number or one per network ({K}), got "
+                         f"{len(values)}")
+    return [float(v) for v in values]
+
+
+def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
+                optimizers: Sequence[GradientTransformation | str] | GradientTransformation,
+                *, epochs: int = 100, batch_size: int | None = None,
+                l1: float | Sequence[float] = 0.0, l2: float | Sequence[float] = 0.0,
+                seed=None, metric="auto", divergence_factor: float = 1000.0,
+                n_threads: int | None = None, block_size: int = 32) -> list[History]:
+    """Train ``networks`` (one architecture) together on the same batches; in place.
+
+    Parameters
+    ----------
+    networks : sequence of Network, length K
+        Same sizes, activations and dtype; their own initial weights.
+    X : array-like, shape (n_samples, n_features)
+    targets : array-like, shape (n_samples, n_outputs)
+    loss : str or Loss
+        A fused pair (softmax + cross-entropy, sigmoid + binary cross-entropy) or mse.
+    optimizers : one optimizer, or one per network
+        All of one class among :data:`STACKABLE_OPTIMIZERS`; their learning rates (any
+        schedule of the step), momenta, βs and ε may differ.
+    epochs, batch_size : as :func:`ffnn.train`
+    l1, l2 : float or sequence of K floats
+    seed : int or Generator
+        The one shuffling seed of the stack (as ``train(seed=)`` of each network alone).
+    metric, divergence_factor : as :func:`ffnn.train`
+    n_threads : int, optional
+        Threads over the stack's blocks (default: every core); each matrix product then
+        uses one BLAS thread. The results do not depend on it.
+    block_size : int, default 32
+        The networks are trained in blocks of at most this many (sizes fixed by K alone),
+        which the threads share.
+
+    Returns
+    -------
+    list of History
+        One per network, as :func:`ffnn.train` would return it (without a progress bar).
+    """
+    networks = list(networks)
+    if not networks or not all(isinstance(net, Network) for net in networks):
+        raise TypeError("networks must be a non-empty sequence of ffnn.Network")
+    K = len(networks)
+    loss = get_loss(loss)
+    if isinstance(optimizers, (str, GradientTransformation)):
+        optimizers = [copy.deepcopy(get_optimizer(optimizers)) for _ in range(K)]
+    optimizers = [copy.deepcopy(get_optimizer(o)) for o in optimizers]
+    if len(optimizers) != K:
+        raise ValueError(f"optimizers must be one optimizer or one per network ({K}), got "
+                         f"{len(optimizers)}")
+    reason = stack_unsupported(networks, loss, optimizers)
+    if reason is not None:
+        raise ValueError(f"these networks cannot train as one stack: {reason}")
+    l1s, l2s = _per_network(l1, K, "l1"), _per_network(l2, K, "l2")
+    if any(v < 0 or not math.isfinite(v) for v in l1s + l2s):
+        raise ValueError("l1 and l2 must be finite and >= 0")
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+    batch_size = _check_batch_size(batch_size)
+    first = networks[0]
+    X, Y, *_ = first._check_problem(X, targets, loss, 0.0, 0.0)
+    metric = _resolve_metric(metric, loss)
+    funcs = first.activation_funcs
+    loss.check_output(funcs[-1])
+    rng = np.random.default_rng(seed)
+    n = X.shape[0]
+    batch = n if batch_size is None else min(batch_size, n)
+    # Fixed blocks (their size depends on K only, never on the threads), each a stack of
+    # its own drawing the same batches from its own copy of the generator.
+    blocks = [list(b) for b in np.array_split(np.arange(K), -(-K // block_size))]
+    histories: list[History | None] = [None] * K
+
+    def run(block: list[int]) -> None:
+        trained = _train_block([networks[i] for i in block], [optimizers[i] for i in block],
+                               [l1s[i] for i in block], [l2s[i] for i in block], X, Y, loss,
+                               epochs, batch, copy.deepcopy(rng), metric, divergence_factor)
+        for i, history in zip(block, trained):
+            histories[i] = history
+
+    threads = min(len(blocks), n_threads or os.cpu_count() or 1)
+    if threads == 1:
+        for block in blocks:
+            run(block)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1), ThreadPoolExecutor(threads) as pool:
+            list(pool.map(run, blocks))
+    return histories
+
+
+def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng, metric,
+                 divergence_factor) -> list[History]:
+    """The epochs of one stack: :func:`train_stack`'s loop."""
+    K, n = len(networks), X.shape[0]
+    first = networks[0]
+    funcs = first.activation_funcs
+    fused = loss.fuses_with(funcs[-1])
+    stack = _Stack(networks, optimizers, l1s, l2s)
+    histories = [History() for _ in range(K)]
+    workspaces: dict[tuple[int, int], _Workspace] = {}
+    first_losses = np.full(K, np.nan)
+    good_P = stack.P.copy()  # the start of the last epoch that passed the guard
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for epoch in range(epochs):
+            if not stack.index:
+                break
+            start_P = stack.P.copy()
+            order = np.arange(n) if batch == n else rng.permutation(n)
+            rows_K = len(stack.index)
+            outputs = np.empty((rows_K, n, first.n_outputs), first.dtype)
+            logits = np.empty_like(outputs) if fused else None
+            penalties = np.zeros(rows_K)
+            for start in range(0, n, batch):
+                index = order[start:start + batch]
+                Xb, Yb = (X, Y) if batch == n else (X[index], Y[index])
+                key = (rows_K, len(index))
+                if key not in workspaces:
+                    workspaces[key] = _Workspace(*key, first.network_input_size,
+                                                 first.layer_output_sizes, funcs, first.dtype)
+                ws = workspaces[key]
+                _forward(stack, ws, Xb)
+                outputs[:, index] = ws.a[-1]
+                if fused:
+                    logits[:, index] = ws.z[-1]
+                if stack.penalized:
+                    penalties += _penalties(stack) * len(index)
+                _backward(stack, ws, funcs, Xb, Yb, loss)
+                stack.state = stack.optimizer.step(stack.P, stack.G, stack.state,
+                                                   stack.scratch)
+            costs = loss.logits_per_sample(logits, Y) if fused else loss.per_sample(outputs, Y)
+            losses = costs.mean(axis=1) + penalties / n
+            firsts = first_losses[stack.index]
+            firsts = np.where(np.isnan(firsts), losses, firsts)
+            bad = ~np.isfinite(losses) | ((firsts > 0) & (losses > divergence_factor * firsts))
+            scores = None if metric is None else _scores(metric, outputs, Y, loss)
+            for r, k in enumerate(stack.index):
+                history = histories[k]
+                if bad[r]:
+                    networks[k].params[...] = good_P[r]
+                    history.stop_reason = "diverged"
+                    history.message = divergence_message(
+                        epoch, float(losses[r]),
+                        None if np.isnan(first_losses[k]) else float(first_losses[k]))
+                    continue
+                first_losses[k] = firsts[r]
+                history.history.setdefault("loss", []).append(float(losses[r]))
+                if metric is not None:
+                    history.history.setdefault(metric, []).append(float(scores[r]))
+                history.epochs += 1
+            good_P = start_P
+            if bad.any():
+                rows = np.flatnonzero(~bad)
+                stack.keep(rows)
+                good_P = good_P[rows]
+                workspaces.clear()
+    for r, k in enumerate(stack.index):
+        networks[k].params[...] = stack.P[r]
+    return histories

@@ -1,0 +1,163 @@
+"""Stacked training: K networks trained together end where each trained alone ends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ffnn
+from ffnn.optimizers import (
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    ClipGradNorm,
+    Momentum,
+    Nesterov,
+    RMSprop,
+    chain,
+)
+from ffnn.schedules import InverseTime, ReduceOnPlateau
+from ffnn.stacked import train_stack
+
+RTOL = 1e-10  # the issue's bound after a full training; here a few epochs
+
+
+def optimizers_for(kind: str, lrs):
+    make = {
+        "sgd": lambda lr, i: SGD(lr),
+        "momentum": lambda lr, i: Momentum(lr, 0.5 + 0.2 * i),
+        "nesterov": lambda lr, i: Nesterov(lr, 0.9),
+        "adagrad": lambda lr, i: Adagrad(lr, eps=1e-10 * (i + 1)),
+        "adagrad_momentum": lambda lr, i: Adagrad(lr, momentum=0.5),
+        "rmsprop": lambda lr, i: RMSprop(lr, alpha=0.9 + 0.04 * i),
+        "adam": lambda lr, i: Adam(lr, betas=(0.9, 0.99 + 0.004 * i)),
+        "adamw": lambda lr, i: AdamW(lr, weight_decay=0.01 * i),
+    }[kind]
+    return [make(lr, i) for i, lr in enumerate(lrs)]
+
+
+PROBLEMS = [("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"),
+            ("identity", "mse"), ("tanh", "mse")]
+
+
+def data(loss: str, n: int = 50, n_out: int = 3, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 4))
+    if loss == "cross_entropy":
+        Y = ffnn.datasets.one_hot(rng.integers(0, n_out, n), n_out)
+    elif loss == "binary_cross_entropy":
+        Y = (rng.uniform(size=(n, n_out)) > 0.5).astype(float)
+    else:
+        Y = rng.standard_normal((n, n_out))
+    return X, Y
+
+
+def alone_and_stacked(sizes, activations, X, Y, loss, optimizers, l1, l2, seeds, **kwargs):
+    """Each network trained alone (the NumPy engine) and all of them as one stack."""
+    alone, histories = [], []
+    for opt, a, b, s in zip(optimizers, l1, l2, seeds):
+        net = ffnn.Network(X.shape[1], sizes, activations, seed=s)
+        histories.append(ffnn.train(net, X, Y, loss, optimizer=opt, l1=a, l2=b, verbose=0,
+                                    engine="numpy", **kwargs))
+        alone.append(net)
+    stacked = [ffnn.Network(X.shape[1], sizes, activations, seed=s) for s in seeds]
+    stacked_histories = train_stack(stacked, X, Y, loss, optimizers, l1=l1, l2=l2, **kwargs)
+    return alone, histories, stacked, stacked_histories
+
+
+def assert_same(alone, histories, stacked, stacked_histories, rtol=RTOL):
+    for a, h, s, sh in zip(alone, histories, stacked, stacked_histories):
+        assert (h.epochs, h.stop_reason) == (sh.epochs, sh.stop_reason)
+        np.testing.assert_allclose(s.params, a.params, rtol=0,
+                                   atol=rtol * np.abs(a.params).max())
+        assert h.history.keys() == sh.history.keys()
+        for key in h.history:
+            np.testing.assert_allclose(sh.history[key], h.history[key], rtol=rtol, atol=1e-14)
+
+
+@pytest.mark.parametrize("kind", ["sgd", "momentum", "nesterov", "adagrad",
+                                  "adagrad_momentum", "rmsprop", "adam", "adamw"])
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "leaky_relu", "elu",
+                                    "identity"])
+@pytest.mark.parametrize("output,loss", PROBLEMS)
+def test_every_optimizer_and_activation_agrees_with_training_alone(kind, hidden, output,
+                                                                  loss):
+    X, Y = data(loss)
+    lrs = [0.01, 0.05, 0.002]
+    runs = alone_and_stacked([6, 5, 3], [hidden, hidden, output], X, Y, loss,
+                             optimizers_for(kind, lrs), l1=[0.0, 1e-3, 0.0],
+                             l2=[0.0, 0.0, 1e-2], seeds=[1, 2, 3], epochs=4, batch_size=16,
+                             seed=7)
+    assert_same(*runs)
+
+
+def test_full_batch_one_network_and_schedules():
+    X, Y = data("cross_entropy")
+    assert_same(*alone_and_stacked([8, 3], ["sigmoid", "softmax"], X, Y, "cross_entropy",
+                                   [SGD(0.1)], [0.0], [0.0], [0], epochs=20))
+    assert_same(*alone_and_stacked([8, 3], ["tanh", "softmax"], X, Y, "cross_entropy",
+                                   [SGD(InverseTime(1.0, 5.0)), SGD(0.1)], [0.0, 0.0],
+                                   [0.0, 0.0], [0, 1], epochs=10, batch_size=7, seed=0))
+
+
+def test_diverging_networks_in_the_middle_leave_the_others_untouched():
+    X, Y = data("binary_cross_entropy")
+    X *= 20
+    lrs = [0.01, 1e4, 0.05, 1e5, 0.1]
+    seeds = [0, 1, 2, 3, 4]
+    nets = [ffnn.Network(4, [6, 3], ["relu", "sigmoid"], seed=s) for s in seeds]
+    histories = train_stack(nets, X, Y, "binary_cross_entropy", [SGD(lr) for lr in lrs],
+                            epochs=15, batch_size=10, seed=0)
+    assert [h.diverged for h in histories] == [False, True, False, True, False]
+    assert all(np.isfinite(net.params).all() for net in nets)
+    assert all(np.isfinite(h["loss"]).all() for h in histories)
+    kept = [0, 2, 4]
+    without = [ffnn.Network(4, [6, 3], ["relu", "sigmoid"], seed=seeds[i]) for i in kept]
+    train_stack(without, X, Y, "binary_cross_entropy", [SGD(lrs[i]) for i in kept],
+                epochs=15, batch_size=10, seed=0)
+    for i, net in zip(kept, without):
+        np.testing.assert_allclose(nets[i].params, net.params, rtol=RTOL)
+    # and each diverged network is where training it alone leaves it
+    for i in (1, 3):
+        alone = ffnn.Network(4, [6, 3], ["relu", "sigmoid"], seed=seeds[i])
+        history = ffnn.train(alone, X, Y, "binary_cross_entropy", optimizer=SGD(lrs[i]),
+                             epochs=15, batch_size=10, seed=0, verbose=0, engine="numpy")
+        assert history.diverged and history.epochs == histories[i].epochs
+        np.testing.assert_allclose(nets[i].params, alone.params, rtol=RTOL)
+
+
+@pytest.mark.parametrize("make,pattern", [
+    (lambda: ([ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=0),
+               ffnn.Network(4, [6, 3], ["relu", "softmax"], seed=0)], [SGD(0.1)] * 2),
+     "differ in architecture"),
+    (lambda: ([ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=0)] * 2,
+              [SGD(0.1), Adam(0.1)]), "all of one kind"),
+    (lambda: ([ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=0)] * 2,
+              [chain(ClipGradNorm(1.0), SGD(0.1))] * 2), "all of one kind"),
+    (lambda: ([ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=0)] * 2,
+              [SGD(ReduceOnPlateau(0.1))] * 2), "listens to each network's loss"),
+])
+def test_what_cannot_be_stacked_is_refused_with_the_reason(make, pattern):
+    X, Y = data("cross_entropy")
+    networks, optimizers = make()
+    before = [net.params.copy() for net in networks]
+    with pytest.raises(ValueError, match=pattern):
+        train_stack(networks, X, Y, "cross_entropy", optimizers, epochs=1)
+    for net, params in zip(networks, before):
+        np.testing.assert_array_equal(net.params, params)
+
+
+def test_float32_stacks_stay_float32_and_agree_loosely():
+    X, Y = data("cross_entropy")
+    nets = [ffnn.Network(4, [8, 3], ["relu", "softmax"], seed=s, dtype="float32")
+            for s in (0, 1)]
+    alone = [net.copy() for net in nets]
+    train_stack(nets, X, Y, "cross_entropy", [Adam(0.01), Adam(0.02)], epochs=5,
+                batch_size=16, seed=0)
+    for net, lr in zip(alone, (0.01, 0.02)):
+        ffnn.train(net, X, Y, "cross_entropy", optimizer=Adam(lr), epochs=5, batch_size=16,
+                   seed=0, verbose=0, engine="numpy")
+    for a, s in zip(alone, nets):
+        assert s.params.dtype == np.float32
+        np.testing.assert_allclose(s.params, a.params, rtol=0, atol=1e-5)
