@@ -1,0 +1,124 @@
+"""The worked studies in examples/: every notebook runs top to bottom in quick mode, every
+script runs with ``--quick --out FOLDER``, checks its key numbers against its floors and
+writes its figures, and the classification study skips PyTorch cleanly when it is absent.
+
+Each notebook and script asserts its own numbers (np.testing / floors); here a failing
+assertion is a failing cell or a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
+#: Each script and the figures its quick run must write.
+SCRIPTS = {
+    "week43_backprop.py": ["week43_iris_accuracy.png"],
+    "regression_study.py": [
+        "franke_models.png", "runge_models.png", "franke_lr_l2_heatmap.png",
+        "franke_architectures.png", "franke_optimizers.png", "regression_study.png",
+    ],
+    "classification_study.py": [
+        "breast-cancer_models.png", "digits_models.png", "breast-cancer_lr_l2_heatmap.png",
+        "breast-cancer_layers_nodes_heatmap.png", "classification_study.png",
+    ],
+}
+CELL_TIMEOUT = 300  # seconds for one cell (quick mode needs ~10 s for the slowest)
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_study_is_tested():
+    assert {p.stem for p in NOTEBOOKS} == {Path(s).stem for s in SCRIPTS}
+    assert sorted(p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")) == \
+        sorted(SCRIPTS)
+
+
+@pytest.fixture
+def kernel_name(tmp_path, monkeypatch) -> str:
+    """A kernel spec running this Python with ``FFNN_QUICK=1``, ahead of any other."""
+    pytest.importorskip("ipykernel")
+    spec_dir = tmp_path / "jupyter" / "kernels" / "ffnn-examples"
+    spec_dir.mkdir(parents=True)
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "ffnn examples (quick)", "language": "python",
+            "env": {"FFNN_QUICK": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}}
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")  # jupyter_core's own paths, no warning
+    return "ffnn-examples"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_in_quick_mode(path, kernel_name):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(notebook, kernel_name=kernel_name, timeout=CELL_TIMEOUT,
+                                     resources={"metadata": {"path": str(EXAMPLES)}})
+    client.execute()  # raises CellExecutionError on the first failing cell
+
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    figures = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert figures, "the notebook shows no figure"
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "quick mode" in text  # FFNN_QUICK=1 reached the kernel
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_script_quick_mode_writes_figures(script, tmp_path):
+    out = tmp_path / "figures"
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / script), "--quick", "--out", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "floors reached" in result.stdout
+    for name in SCRIPTS[script]:
+        assert (out / name).read_bytes().startswith(PNG), name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figures"]  # nothing else written
+
+
+# Run in a process of its own: hiding torch inside the test process would leave modules
+# imported meanwhile (pandas, scikit-learn's array-API helpers) believing it absent.
+_NO_TORCH = r"""
+import importlib.abc, sys
+from dataclasses import replace
+from pathlib import Path
+
+
+class NoTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError(f"No module named {name!r} (hidden by the test)")
+        return None
+
+
+sys.meta_path.insert(0, NoTorch())
+sys.path.insert(0, sys.argv[1])
+import classification_study as study
+
+assert not study.torch_available()
+tiny = replace(study.QUICK, epochs=3, sweep_epochs=3, lrs=(1e-2,), l2s=(0.0,), layers=(1,),
+               nodes=(5,))
+numbers = study.run(tiny, Path(sys.argv[2]))
+assert 0.5 < numbers["breast-cancer_network_accuracy"] <= 1
+print("ran without torch")
+"""
+
+
+def test_classification_study_skips_pytorch_cleanly(tmp_path):
+    result = subprocess.run([sys.executable, "-c", _NO_TORCH, str(EXAMPLES), str(tmp_path)],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "ran without torch" in result.stdout
+    assert "PyTorch is not importable" in result.stdout
+    assert "PyTorch (" not in result.stdout
+    assert set(SCRIPTS["classification_study.py"]) <= {p.name for p in tmp_path.iterdir()}
