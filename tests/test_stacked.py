@@ -161,3 +161,34 @@ def test_float32_stacks_stay_float32_and_agree_loosely():
     for a, s in zip(alone, nets):
         assert s.params.dtype == np.float32
         np.testing.assert_allclose(s.params, a.params, rtol=0, atol=1e-5)
+
+
+def test_a_network_without_penalty_takes_no_nan_from_its_neighbours_penalty():
+    """0 · inf is NaN: the penalty of 0 of an overflowing network must not be multiplied in
+    (alone it diverges with an infinite loss, not a NaN one)."""
+    from ffnn import stacked
+
+    nets = [ffnn.Network(4, [3], ["identity"], seed=s) for s in (0, 1)]
+    stack = stacked._Stack(nets, [SGD(0.1), SGD(0.1)], l1=[0.0, 1e-3], l2=[0.0, 1e-2])
+    stack.P[0] = np.inf
+    stack.G[...] = 1.0
+    with np.errstate(all="ignore"):  # as in training
+        stacked._penalty_gradients(stack)
+        penalties = stacked._penalties(stack)
+    assert (stack.G[0] == 1.0).all()  # untouched: no penalty, no NaN
+    assert np.isfinite(stack.G[1]).all() and (stack.G[1] != 1.0).any()
+    assert penalties[0] == 0.0 and penalties[1] > 0
+
+
+def test_warmup_stacks_and_plateau_inside_warmup_does_not():
+    from ffnn.schedules import Warmup
+    from ffnn.stacked import stack_unsupported
+
+    nets = [ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=0)] * 2
+    loss = ffnn.losses.get_loss("cross_entropy")
+    assert stack_unsupported(nets, loss, [SGD(Warmup(0.1, 5))] * 2) is None
+    assert "listens" in stack_unsupported(nets, loss, [SGD(Warmup(ReduceOnPlateau(0.1), 5))] * 2)
+    X, Y = data("cross_entropy")
+    assert_same(*alone_and_stacked([5, 3], ["relu", "softmax"], X, Y, "cross_entropy",
+                                   [SGD(Warmup(0.1, 7)), SGD(Warmup(0.3, 7))], [0.0, 0.0],
+                                   [0.0, 0.0], [0, 1], epochs=5, batch_size=16, seed=0))

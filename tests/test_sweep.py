@@ -419,3 +419,20 @@ def test_a_swept_loss_gets_its_own_targets_and_values_stay_standard_json(tmp_pat
 
     for line in out.read_text().splitlines():
         json.loads(line, parse_constant=refuse)
+
+
+def test_what_alone_refuses_or_fails_is_not_hidden_by_stacking():
+    grid = {"lr": [0.01, 0.1]}
+    for options in ({"optimizer": "adagrad", "engine": "compiled", "epochs": 2},
+                    {"batch_size": 16.5, "epochs": 2}):
+        stacked = sweep("iris", grid=grid, options=options, n_jobs=1)
+        alone = sweep("iris", grid=grid, options=options, n_jobs=1, stack=False)
+        assert stacked.comparable() == alone.comparable()
+        assert all(r["error"] for r in stacked.records) and stacked.stacked == 0
+
+
+def test_a_generated_data_set_is_drawn_the_same_every_time():
+    tables = [sweep("franke", grid={"lr": [0.01]}, options={"epochs": 2, "hidden": [4]},
+                    dataset_options={"n_samples": 60}, n_jobs=1).comparable()
+              for _ in range(2)]
+    assert tables[0] == tables[1]

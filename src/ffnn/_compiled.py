@@ -24,7 +24,7 @@ import numpy as np
 from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .losses import MSE, BinaryCrossEntropy, CrossEntropy
 from .optimizers import SGD, Adam, Momentum, Nesterov
-from .schedules import Constant, Schedule
+from .schedules import Constant
 
 # The kernels' integer codes (as in ffnn._kernels, which needs numba to import).
 _ACTIVATIONS = {Identity: 0, Sigmoid: 1, Tanh: 2, ReLU: 3, LeakyReLU: 4, ELU: 5, Softmax: 6}
@@ -135,8 +135,7 @@ def fit(trainer, X: np.ndarray, Y: np.ndarray, epochs: int, history, bar) -> Non
     good_step = int(trainer.opt_state["step"])
     # Callbacks, the progress bar and a schedule that hears losses see every epoch.
     per_epoch = (bool(trainer.callbacks) or bar is not None
-                 or any(type(s).report is not Schedule.report
-                        for s in trainer.optimizer.schedules))
+                 or any(s.hears_losses for s in trainer.optimizer.schedules))
     chunk = 1 if per_epoch else max(1, min(2**22 // n, 10**8 // (n * net.n_params)))
     epoch = 0
     while epoch < epochs:

@@ -63,6 +63,10 @@ class Schedule:
     def __call__(self, step: int) -> float:
         raise NotImplementedError
 
+    #: Whether the schedule changes with the losses it hears (then every epoch must be
+    #: reported to it, one network's at a time).
+    hears_losses: bool = False
+
     def report(self, value: float) -> None:
         """Hear the epoch's monitored loss (only :class:`ReduceOnPlateau` listens)."""
 
@@ -176,6 +180,10 @@ class Warmup(Schedule):
             return fraction * self.after(0)
         return self.after(step - self.warmup_steps)
 
+    @property
+    def hears_losses(self) -> bool:
+        return self.after.hears_losses
+
     def report(self, value):
         self.after.report(value)
 
@@ -195,6 +203,8 @@ class ReduceOnPlateau(Schedule):
     rate is multiplied by ``factor`` (not below ``min_lr``) and the count restarts. This one
     counts epochs through :meth:`report`, not optimizer steps.
     """
+
+    hears_losses = True
 
     def __init__(self, lr: float, factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, min_lr: float = 0.0):

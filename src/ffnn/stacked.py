@@ -76,7 +76,7 @@ def stack_unsupported(networks: Sequence[Network], loss: Loss,
         return (f"the optimizers must be all of one kind among {names}, got "
                 f"{', '.join(sorted(k.__name__ for k in kinds))}")
     for opt in optimizers:
-        if isinstance(opt.lr, Schedule) and type(opt.lr).report is not Schedule.report:
+        if isinstance(opt.lr, Schedule) and opt.lr.hears_losses:
             return f"{type(opt.lr).__name__} listens to each network's loss: not stacked"
     if isinstance(optimizers[0], Adagrad) and len({o.momentum for o in optimizers}) > 1:
         return "Adagrad's momentum switches its state on or off: it must be shared"
@@ -262,23 +262,27 @@ def _penalty_gradients(stack: _Stack) -> None:
     """``dC_dW += l2 W + l1 sign(W)`` over whole rows of the flat (K, n_params) arrays, with
     the strengths spread over the weights (0 on biases): contiguous passes, several times
     faster than the strided (K, n_in, n_out) views."""
+    # only where the strength is > 0: a network without a penalty must not get 0 · inf = NaN
     if stack.l2_rows is not None:
-        np.multiply(stack.P, stack.l2_rows, out=stack.scratch)
-        stack.G += stack.scratch
+        where = stack.l2_rows > 0
+        np.multiply(stack.P, stack.l2_rows, out=stack.scratch, where=where)
+        np.add(stack.G, stack.scratch, out=stack.G, where=where)
     if stack.l1_rows is not None:
-        np.sign(stack.P, out=stack.scratch)
-        stack.scratch *= stack.l1_rows
-        stack.G += stack.scratch
+        where = stack.l1_rows > 0
+        np.sign(stack.P, out=stack.scratch, where=where)
+        np.multiply(stack.scratch, stack.l1_rows, out=stack.scratch, where=where)
+        np.add(stack.G, stack.scratch, out=stack.G, where=where)
 
 
 def _penalties(stack: _Stack) -> np.ndarray:
     """Each network's ``l1 Σ|W| + (l2 / 2) Σ W²``, shape (K,)."""
     total = np.zeros(len(stack.P))
+    l1, l2 = stack.l1[:, 0, 0], stack.l2[:, 0, 0]
     for W, _ in stack.layers:
         if stack.l2.any():
-            total += 0.5 * stack.l2[:, 0, 0] * np.einsum("kij,kij->k", W, W)
+            total += np.where(l2 > 0, 0.5 * l2 * np.einsum("kij,kij->k", W, W), 0.0)
         if stack.l1.any():
-            total += stack.l1[:, 0, 0] * np.abs(W).sum(axis=(1, 2))
+            total += np.where(l1 > 0, l1 * np.abs(W).sum(axis=(1, 2)), 0.0)
     return total
 
 
@@ -360,6 +364,8 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
         raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
     batch_size = _check_batch_size(batch_size)
+    if not (isinstance(divergence_factor, numbers.Real) and divergence_factor > 1):
+        raise ValueError(f"divergence_factor must be a number > 1, got {divergence_factor!r}")
     first = networks[0]
     X, Y, *_ = first._check_problem(X, targets, loss, 0.0, 0.0)
     metric = _resolve_metric(metric, loss)

@@ -236,8 +236,8 @@ def _run_chunk(context: dict, jobs: list[dict]) -> list[dict]:
     if len(jobs) > 1:
         try:
             return _run_stacked(context, jobs)
-        except ValueError:
-            pass  # not stackable after all (say, Adagrad momenta that differ): one by one
+        except Exception:  # not stackable after all (Adagrad momenta that differ, a bad
+            pass  # option, memory): one by one, each error recorded as it is alone
     return [_run_one(context, job) for job in jobs]
 
 
@@ -303,6 +303,7 @@ def _stack_groups(context: dict, jobs: list[dict]) -> list[list[dict]]:
         options = _run_options(context, group[0])
         stackable = (len(group) > 1 and not options["early_stopping"]
                      and options["clip"] is None and options["schedule"] != "plateau"
+                     and options["engine"] != "compiled"  # alone it may refuse: same table
                      and str(options["optimizer"]).strip().lower() in _STACKABLE_OPTIMIZERS)
         out.extend([group] if stackable else ([job] for job in group))
     return out
@@ -324,13 +325,17 @@ def _chunks(context: dict, jobs: list[dict], stack: bool) -> list[list[dict]]:
             chunks.append(group)
             continue
         options = _run_options(context, group[0])
-        sizes = [*options["hidden"], T.shape[1]]
-        widths = [X.shape[1], *sizes]
-        n_params = sum((a + 1) * b for a, b in itertools.pairwise(widths))
-        itemsize = np.dtype(options["dtype"]).itemsize
-        batch = min(options["batch_size"] or len(X), len(X))
-        per_network = itemsize * (8 * n_params + 6 * batch * sum(sizes)
-                                  + 2 * len(X) * T.shape[1])
+        try:
+            sizes = [*options["hidden"], T.shape[1]]
+            widths = [X.shape[1], *sizes]
+            n_params = sum((a + 1) * b for a, b in itertools.pairwise(widths))
+            itemsize = np.dtype(options["dtype"]).itemsize
+            batch = min(options["batch_size"] or len(X), len(X))
+            per_network = int(itemsize * (8 * n_params + 6 * batch * sum(sizes)
+                                          + 2 * len(X) * T.shape[1]))
+        except (TypeError, ValueError):  # a malformed option: each run reports it alone
+            chunks.extend([job] for job in group)
+            continue
         size = max(1, min(_STACK_SIZE, _STACK_BUDGET // per_network))
         parts = -(-len(group) // size)
         chunks.extend(list(part) for part in np.array_split(np.array(group, dtype=object),
@@ -349,10 +354,14 @@ def _in_process(context: dict, chunks: list[list[dict]]):
 
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(1), ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        futures = [pool.submit(_run_chunk, context, chunk) for chunk in chunks]
-        for future in as_completed(futures):
-            yield from future.result()
+    pool = ThreadPoolExecutor(os.cpu_count() or 1)
+    try:
+        with threadpool_limits(1):
+            futures = [pool.submit(_run_chunk, context, chunk) for chunk in chunks]
+            for future in as_completed(futures):
+                yield from future.result()
+    finally:  # Ctrl-C or an error: the chunks not started are dropped, not run
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _fold(context: dict, fold: int):
@@ -550,10 +559,13 @@ def _hashable(value):
 
 # -- the sweep ----------------------------------------------------------------------------------
 
-def _load(data, task: str | None, dataset_options: Mapping | None):
+def _load(data, task: str | None, dataset_options: Mapping | None, random_state: int = 0):
     """(X, targets, classification, description of the data for the sweep id)."""
     if isinstance(data, str):
-        loaded = load_dataset(data, **dict(dataset_options or {}))
+        dataset_options = dict(dataset_options or {})
+        if data.replace("_", "-").strip().lower() in ("franke", "runge", "polynomial"):
+            dataset_options.setdefault("seed", random_state)  # the same draw every time
+        loaded = load_dataset(data, **dataset_options)
         return loaded.X, loaded.targets, loaded.task == "classification", {
             "dataset": loaded.name, **dict(dataset_options or {})}
     if not (isinstance(data, (tuple, list)) and len(data) == 2):
@@ -661,7 +673,7 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
-    X, T, classification, data_spec = _load(data, task, dataset_options)
+    X, T, classification, data_spec = _load(data, task, dataset_options, random_state)
     scoring = scoring or ("accuracy" if classification else "r2")
     valid = ("accuracy", "loss") if classification else ("r2", "mse", "loss")
     if scoring not in valid:
