@@ -29,7 +29,7 @@ import numpy as np
 
 from . import engine
 from .activations import Identity, Softmax
-from .losses import MSE, BinaryCrossEntropy, Loss, LossLike, get_loss
+from .losses import MSE, Loss, LossLike, get_loss
 from .network import Network
 from .optimizers import (
     SGD,
@@ -286,16 +286,6 @@ def _penalties(stack: _Stack) -> np.ndarray:
     return total
 
 
-def _scores(metric: str, outputs: np.ndarray, Y: np.ndarray, loss: Loss) -> np.ndarray:
-    """Each network's accuracy or R² over (K, n, n_out) outputs, as
-    :func:`ffnn.training.accuracy` and :func:`~ffnn.training.r2` give it for one."""
-    if metric == "accuracy":
-        if isinstance(loss, BinaryCrossEntropy) or outputs.shape[2] == 1:
-            return np.all((outputs > 0.5) == (Y > 0.5), axis=2).mean(axis=1)
-        return (outputs.argmax(axis=2) == Y.argmax(axis=1)).mean(axis=1)
-    return np.array([_METRIC_FUNCTIONS[metric](output, Y, loss) for output in outputs])
-
-
 def _per_network(values, K: int, name: str, default=0.0) -> list:
     if values is None:
         values = default
@@ -444,7 +434,7 @@ def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng,
             firsts = first_losses[stack.index]
             firsts = np.where(np.isnan(firsts), losses, firsts)
             bad = ~np.isfinite(losses) | ((firsts > 0) & (losses > divergence_factor * firsts))
-            scores = None if metric is None else _scores(metric, outputs, Y, loss)
+            scores = None if metric is None else _METRIC_FUNCTIONS[metric](outputs, Y, loss)
             for r, k in enumerate(stack.index):
                 history = histories[k]
                 if bad[r]:

@@ -43,25 +43,31 @@ COMPILED_MAX_WORK = 2**19
 
 # -- metrics ----------------------------------------------------------------------------------
 
-def accuracy(output: np.ndarray, Y: np.ndarray, loss: Loss) -> float:
+def accuracy(output: np.ndarray, Y: np.ndarray, loss: Loss):
     """Share of samples whose predicted class is right.
 
     After a cross-entropy the class is the argmax of the row; after a binary cross-entropy
     each output is thresholded at 0.5 and a sample counts when every output is right (subset
-    accuracy, as scikit-learn's for multilabel targets).
+    accuracy, as scikit-learn's for multilabel targets). ``output`` (n, k) gives a float; with
+    leading axes, (K, n, k) for a stack of networks, an array of K values.
     """
-    if isinstance(loss, BinaryCrossEntropy) or output.shape[1] == 1:
-        return float(np.mean(np.all((output > 0.5) == (Y > 0.5), axis=1)))
-    return np.count_nonzero(output.argmax(axis=1) == Y.argmax(axis=1)) / len(Y)
+    if isinstance(loss, BinaryCrossEntropy) or output.shape[-1] == 1:
+        right = np.all((output > 0.5) == (Y > 0.5), axis=-1)
+    else:
+        right = output.argmax(axis=-1) == Y.argmax(axis=-1)
+    score = np.count_nonzero(right, axis=-1) / Y.shape[0]
+    return float(score) if output.ndim == 2 else score
 
 
-def r2(output: np.ndarray, Y: np.ndarray, loss: Loss | None = None) -> float:
-    """Coefficient of determination ``1 - SS_res / SS_tot``, averaged over the outputs."""
-    ss_res = ((Y - output) ** 2).sum(axis=0)
+def r2(output: np.ndarray, Y: np.ndarray, loss: Loss | None = None):
+    """Coefficient of determination ``1 - SS_res / SS_tot``, averaged over the outputs
+    (a float for (n, k) outputs, one per network for (K, n, k))."""
+    ss_res = ((Y - output) ** 2).sum(axis=-2)
     ss_tot = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_output = np.where(ss_tot > 0, 1 - ss_res / ss_tot, np.where(ss_res > 0, 0.0, 1.0))
-    return float(per_output.mean())
+    score = per_output.mean(axis=-1)
+    return float(score) if output.ndim == 2 else score
 
 
 _METRIC_FUNCTIONS = {"accuracy": accuracy, "r2": r2}
