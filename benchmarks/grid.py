@@ -50,7 +50,7 @@ def networks():
 
 
 def accuracy(net, X, T) -> float:
-    return float(np.mean((net.predict(X)[:, 0] > 0.5) == (T[:, 0] > 0.5)))
+    return ffnn.training.accuracy(net.predict(X), T, ffnn.losses.binary_cross_entropy)
 
 
 def run_stacked(X, T, X_test, T_test):
@@ -142,9 +142,9 @@ def main(argv=None) -> int:
             nets, histories = rest
             scores = [accuracy(net, X_test, T_test) for net in nets]
             rows[name] = {"seconds": min(times), "all": times, "best_test_accuracy":
-                          max(scores), "diverged": sum(h.diverged for h in histories),
+                          max(scores),
                           "params": [net.params.copy() for net in nets],
-                          "diverged_list": [h.diverged for h in histories]}
+                          "diverged_runs": [h.diverged for h in histories]}
         else:
             rows[name] = {"seconds": min(times), "all": times,
                           "best_test_accuracy": max(rest[0])}
@@ -152,17 +152,19 @@ def main(argv=None) -> int:
     stacked, alone = rows["ffnn stacked"], rows["ffnn one by one"]
     agree = max(
         float(np.abs(a - b).max() / np.abs(b).max())
-        for a, b, d in zip(stacked["params"], alone["params"], alone["diverged_list"])
+        for a, b, d in zip(stacked["params"], alone["params"], alone["diverged_runs"])
         if not d)
     print(f"\n{'':22s} {'time s':>8s} {'/ sklearn':>10s} {'best test acc':>14s} "
           f"{'diverged':>9s}")
     for name, row in rows.items():
         print(f"{name:22s} {row['seconds']:8.3f} {row['seconds'] / sk:10.3f} "
-              f"{row['best_test_accuracy']:14.4f} {row.get('diverged', '–'):>9}")
+              f"{row['best_test_accuracy']:14.4f} "
+              f"{sum(row['diverged_runs']) if 'diverged_runs' in row else '–':>9}")
     print(f"\nstacked / one by one: {stacked['seconds'] / alone['seconds']:.2f}; largest "
           f"relative difference of the weights (networks that did not diverge): {agree:.1e}")
-    report = {"rows": {k: {kk: vv for kk, vv in v.items()
-                           if kk not in ("params", "diverged_list")} for k, v in rows.items()},
+    report = {"rows": {k: {kk: (sum(vv) if kk == "diverged_runs" else vv)
+                           for kk, vv in v.items() if kk != "params"}
+                       for k, v in rows.items()},
               "stacked_over_sklearn": stacked["seconds"] / sk,
               "stacked_over_one_by_one": stacked["seconds"] / alone["seconds"],
               "max_relative_weight_difference": agree, "cores": os.cpu_count(),

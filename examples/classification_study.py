@@ -294,13 +294,10 @@ def layers_nodes_sweep(s: Settings) -> list[dict]:
 
 
 def best_cell(records: list[dict], metric: str) -> tuple[dict, float]:
-    """The grid point with the highest mean ``metric`` over the seeds."""
-    means: dict[str, tuple[dict, list[float]]] = {}
-    for r in records:
-        value = r.get(metric)
-        if value is not None and np.isfinite(value):
-            means.setdefault(repr(r["params"]), (r["params"], []))[1].append(value)
-    return max(((p, float(np.mean(v))) for p, v in means.values()), key=lambda pv: pv[1])
+    """The grid point with the best mean ``metric`` over the seeds
+    (:meth:`ffnn.SweepResult.configurations`)."""
+    best = ffnn.SweepResult(list(records), "accuracy", "").configurations(metric)[0]
+    return best["params"], best["mean"]
 
 
 # -- figures ----------------------------------------------------------------------------------

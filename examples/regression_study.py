@@ -235,16 +235,11 @@ def architecture_sweep(s: Settings) -> ffnn.SweepResult:
                       test_fraction=0.2, standardize=True, task="regression", n_jobs=1)
 
 
-def best_cell(result: ffnn.SweepResult, metric: str, lower: bool = False) -> tuple[dict, float]:
-    """The grid point with the best mean ``metric`` over the seeds."""
-    means: dict[str, tuple[dict, list[float]]] = {}
-    for r in result.records:
-        value = r.get(metric)
-        if value is not None and np.isfinite(value):
-            means.setdefault(repr(r["params"]), (r["params"], []))[1].append(value)
-    ranked = sorted(((p, float(np.mean(v))) for p, v in means.values()),
-                    key=lambda pv: pv[1], reverse=not lower)
-    return ranked[0]
+def best_cell(result: ffnn.SweepResult, metric: str) -> tuple[dict, float]:
+    """The grid point with the best mean ``metric`` over the seeds (lower is better for
+    losses and MSE: :meth:`ffnn.SweepResult.configurations`)."""
+    best = result.configurations(metric)[0]
+    return best["params"], best["mean"]
 
 
 # -- gradient methods --------------------------------------------------------------------------

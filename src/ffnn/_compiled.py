@@ -152,7 +152,7 @@ def fit(trainer, X: np.ndarray, Y: np.ndarray, epochs: int, history, bar) -> Non
         hyper = np.array([getattr(optimizer, "momentum", 0.0), *betas,
                           getattr(optimizer, "eps", 0.0), *(1 - betas), trainer.l1,
                           trainer.l2], dtype)
-        rng_state = trainer.rng.bit_generator.state
+        rng_state = trainer.rng.bit_generator.state if shuffle else None
         orders = (np.stack([trainer.rng.permutation(n) for _ in range(count)]) if shuffle
                   else np.arange(n)[None])
         lrs = _rates(optimizer, int(state["step"]), count * -(-n // batch), dtype)

@@ -146,7 +146,7 @@ def train_epochs(X, Y, orders, shuffle, batch_size, params, grads, layout, acts,
     n_layers = layout.shape[0]
     last = n_layers - 1
     n_batch = min(batch_size, n)
-    gather = n_batch < n or shuffle
+    gather = n_batch < n  # a full batch reads X itself (and is never shuffled)
     width = 0
     for layer in range(n_layers):
         width += layout[layer, 1]

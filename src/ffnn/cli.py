@@ -26,7 +26,15 @@ import numpy as np
 
 from . import recipe
 from .activations import ACTIVATION_NAMES
-from .datasets import DATASET_NAMES, load_dataset, load_iris, one_hot, split, standardize
+from .datasets import (
+    DATASET_NAMES,
+    is_generated,
+    load_dataset,
+    load_iris,
+    one_hot,
+    split,
+    standardize,
+)
 from .gradcheck import gradcheck
 from .io import save
 from .losses import LOSS_NAMES, BinaryCrossEntropy, CrossEntropy, get_loss
@@ -294,7 +302,7 @@ def _run_gradcheck(args: argparse.Namespace) -> int:
 def _load_data(args: argparse.Namespace):
     options = {"n_samples": args.samples, "noise": args.noise}
     options = {k: v for k, v in options.items() if v is not None}
-    if args.dataset.replace("_", "-").strip().lower() in ("franke", "runge", "polynomial"):
+    if is_generated(args.dataset):
         options["seed"] = args.seed
     return load_dataset(args.dataset, **options)
 
@@ -426,14 +434,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
                if k in recipe.TRAIN_OPTIONS and k not in grid and k != "seed"}
     dataset_options = {k: v for k, v in {"n_samples": args.samples, "noise": args.noise}.items()
                        if v is not None}
-    if args.dataset.replace("_", "-").strip().lower() in ("franke", "runge", "polynomial"):
-        dataset_options["seed"] = args.seed
-    if args.out and args.resume is False and os.path.exists(args.out) \
-            and os.path.getsize(args.out) > 0:
-        raise ValueError(f"--out: {args.out} already holds results; give --resume to continue "
-                         "that sweep, or another file")
-    if args.resume and not args.out:
-        raise ValueError("--resume needs --out (the results file to continue)")
+
     names = list(grid)
     plot_x = args.plot_x or names[0]
     plot_y = args.plot_y or next((name for name in names if name != plot_x), None)

@@ -422,6 +422,12 @@ class Dataset:
         return self.X.shape[1]
 
 
+def is_generated(name: str) -> bool:
+    """Whether ``name`` is a data set drawn at random (franke, runge, polynomial), which a
+    seed makes the same every time."""
+    return isinstance(name, str) and name.strip().lower().replace("_", "-") in _GENERATED
+
+
 def _canonical_name(name) -> str:
     if not isinstance(name, str):
         raise TypeError(

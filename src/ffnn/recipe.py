@@ -130,8 +130,6 @@ def build(options: Mapping, n_features: int, n_outputs: int, classification: boo
     if len(activations) != len(hidden):
         raise ValueError(f"--activation needs one name or one per hidden layer "
                          f"({len(hidden)}), got {len(activation)}")
-    if o["epochs"] < 0:
-        raise ValueError(f"--epochs must be >= 0, got {o['epochs']}")
     seed = o["seed"]
     init_seed = seed if o["init_seed"] is None else o["init_seed"]
     shuffle_seed = seed if o["shuffle_seed"] is None else o["shuffle_seed"]

@@ -20,7 +20,6 @@ nothing non-finite reaches the others.
 from __future__ import annotations
 
 import copy
-import math
 import numbers
 import os
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import engine
+from ._validation import check_penalty
 from .activations import Identity, Softmax
 from .losses import MSE, Loss, LossLike, get_loss
 from .network import Network
@@ -47,6 +47,8 @@ from .training import (
     _METRIC_FUNCTIONS,
     History,
     _check_batch_size,
+    _check_divergence_factor,
+    _check_epochs,
     _resolve_metric,
     divergence_message,
 )
@@ -233,8 +235,9 @@ def _backward(stack: _Stack, ws: _Workspace, funcs, X, Y, loss: Loss) -> None:
             if loss.fuses_with(funcs[i]):
                 dC_dz /= n  # (p - y) / n
             else:  # mse: 2 (a - y) / (n × outputs) for each network, then through f
-                dC_dz *= 2 / (n * a.shape[-1])
-                backward_into(z, a, dC_dz.copy(), dC_dz)
+                dC_da = ws.dC_da[i]
+                np.multiply(dC_dz, 2 / (n * a.shape[-1]), out=dC_da)
+                backward_into(z, a, dC_da, dC_dz)
         else:
             W_next = stack.layers[i + 1][0]
             if W_next.shape[2] == 1:  # one output: an outer product, faster by broadcasting
@@ -340,7 +343,7 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     K = len(networks)
     loss = get_loss(loss)
     if isinstance(optimizers, (str, GradientTransformation)):
-        optimizers = [copy.deepcopy(get_optimizer(optimizers)) for _ in range(K)]
+        optimizers = [optimizers] * K
     optimizers = [copy.deepcopy(get_optimizer(o)) for o in optimizers]
     if len(optimizers) != K:
         raise ValueError(f"optimizers must be one optimizer or one per network ({K}), got "
@@ -348,19 +351,14 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     reason = stack_unsupported(networks, loss, optimizers)
     if reason is not None:
         raise ValueError(f"these networks cannot train as one stack: {reason}")
-    l1s, l2s = _per_network(l1, K, "l1"), _per_network(l2, K, "l2")
-    if any(v < 0 or not math.isfinite(v) for v in l1s + l2s):
-        raise ValueError("l1 and l2 must be finite and >= 0")
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
-        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+    l1s = [check_penalty(v, "l1") for v in _per_network(l1, K, "l1")]
+    l2s = [check_penalty(v, "l2") for v in _per_network(l2, K, "l2")]
+    epochs = _check_epochs(epochs)
     batch_size = _check_batch_size(batch_size)
-    if not (isinstance(divergence_factor, numbers.Real) and divergence_factor > 1):
-        raise ValueError(f"divergence_factor must be a number > 1, got {divergence_factor!r}")
+    divergence_factor = _check_divergence_factor(divergence_factor)
     first = networks[0]
     X, Y, *_ = first._check_problem(X, targets, loss, 0.0, 0.0)
     metric = _resolve_metric(metric, loss)
-    funcs = first.activation_funcs
-    loss.check_output(funcs[-1])
     rng = np.random.default_rng(seed)
     n = X.shape[0]
     batch = n if batch_size is None else min(batch_size, n)

@@ -39,7 +39,8 @@ from pathlib import Path
 import numpy as np
 
 from . import recipe
-from .datasets import encode_labels, load_dataset, split, standardize
+from .datasets import _class_labels, encode_labels, is_generated, load_dataset, split, standardize
+from .io import _json_default as io_json_default
 
 __all__ = ["sweep", "SweepResult", "expand_grid", "parse_values", "METRICS"]
 
@@ -126,11 +127,9 @@ def _draw(distributions: Mapping, n_iter: int, rng: np.random.Generator) -> list
 # -- identities ---------------------------------------------------------------------------------
 
 def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
     if isinstance(value, np.ndarray):
         return value.tolist()
-    raise TypeError(f"not JSON-serialisable: {value!r}")
+    return io_json_default(value)  # NumPy scalars, as model files write them
 
 
 def _canonical(value) -> str:
@@ -149,18 +148,18 @@ def _plain(value):
 # -- one run ------------------------------------------------------------------------------------
 
 def _metrics(network, X, targets, loss, classification: bool, prefix: str) -> dict:
+    from .losses import mse
     from .training import accuracy, r2
 
     if X is None or len(X) == 0:
         return {}
-    output = network.predict(X)
-    cost = network._loss_value(network._feed_forward_saver(X)[1][-1], output, targets, loss)
-    values = {f"{prefix}_loss": float(cost)}
+    _, zs, output = network._feed_forward_saver(network._check_X(X)[0])
+    values = {f"{prefix}_loss": network._loss_value(zs[-1], output, targets, loss)}
     if classification:
-        values[f"{prefix}_accuracy"] = float(accuracy(output, targets, loss))
+        values[f"{prefix}_accuracy"] = accuracy(output, targets, loss)
     else:
-        values[f"{prefix}_r2"] = float(r2(output, targets))
-        values[f"{prefix}_mse"] = float(np.mean((output - targets) ** 2))
+        values[f"{prefix}_r2"] = r2(output, targets)
+        values[f"{prefix}_mse"] = mse(output, targets)
     # JSON has no inf or NaN: a value that is not finite is recorded as null
     return {k: v if math.isfinite(v) else None for k, v in values.items()}
 
@@ -204,14 +203,19 @@ def _measure(record: dict, context: dict, built, parts, history) -> dict:
     return record
 
 
+def _record_head(context: dict, job: dict) -> dict:
+    """Which run a record is: sweep id, run id, index, parameters, seed, fold."""
+    return {"sweep": context["sweep"], "run": job["run"], "index": job["index"],
+            "params": job["params"], "seed": job["seed"], "fold": job["fold"]}
+
+
 def _run_one(context: dict, job: dict) -> dict:
     """Train one run and measure it; an error becomes the record's ``error``."""
     from threadpoolctl import threadpool_limits
 
     from .training import train
 
-    record = {"sweep": context["sweep"], "run": job["run"], "index": job["index"],
-              "params": job["params"], "seed": job["seed"], "fold": job["fold"]}
+    record = _record_head(context, job)
     started = time.perf_counter()
     try:
         with threadpool_limits(1), np.errstate(all="ignore"):
@@ -267,10 +271,7 @@ def _run_stacked(context: dict, jobs: list[dict]) -> list[dict]:
             batch_size=kwargs["batch_size"], l1=[b.train_kwargs["l1"] for b in built],
             l2=[b.train_kwargs["l2"] for b in built], seed=kwargs["seed"], n_threads=1,
             block_size=len(built))
-        records = [_measure({"sweep": context["sweep"], "run": job["run"],
-                             "index": job["index"], "params": job["params"],
-                             "seed": job["seed"], "fold": job["fold"]}, context, b, parts,
-                            history)
+        records = [_measure(_record_head(context, job), context, b, parts, history)
                    for job, b, history in zip(jobs, built, histories)]
     seconds = round((time.perf_counter() - started) / len(jobs), 4)
     worker = _worker_name()
@@ -281,8 +282,11 @@ def _run_stacked(context: dict, jobs: list[dict]) -> list[dict]:
 
 # Options in which the runs of one stack may differ (besides the initial seed).
 _STACKABLE = ("lr", "l1", "l2", "momentum", "beta1", "beta2", "eps", "weight_decay")
-_STACKABLE_OPTIMIZERS = ("sgd", "gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
-                         "adamw")
+def _stackable_optimizer(name) -> bool:
+    from .optimizers import _REGISTRY
+    from .stacked import STACKABLE_OPTIMIZERS
+
+    return _REGISTRY.get(str(name).strip().lower()) in STACKABLE_OPTIMIZERS
 _STACK_BUDGET = 256 * 2**20  # bytes of stacked arrays per chunk
 
 
@@ -304,7 +308,7 @@ def _stack_groups(context: dict, jobs: list[dict]) -> list[list[dict]]:
         stackable = (len(group) > 1 and not options["early_stopping"]
                      and options["clip"] is None and options["schedule"] != "plateau"
                      and options["engine"] != "compiled"  # alone it may refuse: same table
-                     and str(options["optimizer"]).strip().lower() in _STACKABLE_OPTIMIZERS)
+                     and _stackable_optimizer(options["optimizer"]))
         out.extend([group] if stackable else ([job] for job in group))
     return out
 
@@ -489,19 +493,23 @@ class SweepResult:
         """The table as a pandas DataFrame, one column per swept parameter."""
         import pandas as pd
 
+        from .plotting import _hashable
+
         rows = [{**{f"param_{k}": _hashable(v) for k, v in r["params"].items()},
                  **{k: v for k, v in r.items() if k != "params"}} for r in self.records]
         return pd.DataFrame(rows)
 
-    def configurations(self) -> list[dict]:
-        """Each parameter point with the mean and standard deviation of the scoring metric
-        over its seeds and folds, best first (runs with an error or NaN do not count)."""
+    def configurations(self, metric: str | None = None) -> list[dict]:
+        """Each parameter point with the mean and standard deviation of ``metric`` (default
+        ``val_<scoring>``) over its seeds and folds, best first (lower is better for losses
+        and MSE); runs with an error or a missing value do not count."""
+        metric = metric or self.metric
         groups: dict[str, dict] = {}
         for r in self.records:
             key = _canonical(r["params"])
             group = groups.setdefault(key, {"params": r["params"], "scores": [], "runs": 0})
             group["runs"] += 1
-            value = r.get(self.metric)
+            value = r.get(metric)
             if value is not None and math.isfinite(value):
                 group["scores"].append(value)
         out = []
@@ -511,7 +519,7 @@ class SweepResult:
             group["mean"] = float(np.mean(scores)) if scores else math.nan
             group["std"] = float(np.std(scores)) if scores else math.nan
             out.append(group)
-        sign = 1 if self.scoring in _LOWER_IS_BETTER else -1
+        sign = 1 if metric.endswith(_LOWER_IS_BETTER) else -1
         out.sort(key=lambda g: (math.isnan(g["mean"]), sign * g["mean"]
                                 if not math.isnan(g["mean"]) else 0))
         return out
@@ -553,17 +561,13 @@ class SweepResult:
         return [{k: v for k, v in r.items() if k not in _CIRCUMSTANCES} for r in self.records]
 
 
-def _hashable(value):
-    return tuple(value) if isinstance(value, list) else value
-
-
 # -- the sweep ----------------------------------------------------------------------------------
 
 def _load(data, task: str | None, dataset_options: Mapping | None, random_state: int = 0):
     """(X, targets, classification, description of the data for the sweep id)."""
     if isinstance(data, str):
         dataset_options = dict(dataset_options or {})
-        if data.replace("_", "-").strip().lower() in ("franke", "runge", "polynomial"):
+        if is_generated(data):
             dataset_options.setdefault("seed", random_state)  # the same draw every time
         loaded = load_dataset(data, **dataset_options)
         return loaded.X, loaded.targets, loaded.task == "classification", {
@@ -652,6 +656,8 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
     """
     if grid is None and distributions is None:
         raise ValueError("give a grid or distributions (with n_iter) to sweep")
+    if resume and out is None:
+        raise ValueError("resume needs out (the results file to continue)")
     if grid is not None and distributions is not None:
         raise ValueError("give a grid or distributions, not both")
     swept = dict(grid if grid is not None else distributions)
@@ -692,9 +698,7 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
             raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
         splitter = (StratifiedKFold if classification else KFold)(
             int(folds), shuffle=True, random_state=random_state)
-        labels = T.argmax(axis=1) if classification and T.shape[1] > 1 else \
-            (T[:, 0] > 0.5 if classification else None)
-        fold_splits = list(splitter.split(X, labels))
+        fold_splits = list(splitter.split(X, _class_labels(T) if classification else None))
     else:
         if not 0 < validation_fraction < 1:
             raise ValueError(f"validation_fraction must be in (0, 1), got "
@@ -818,9 +822,7 @@ def _on_dask(context, jobs, n_jobs, scheduler, timeout, stack):
             try:
                 records = future.result()
             except KilledWorker as exc:  # the run killed the workers that tried it
-                records = [_plain({"sweep": context["sweep"], "run": job["run"],
-                                   "index": job["index"], "params": job["params"],
-                                   "seed": job["seed"], "fold": job["fold"], "epochs": None,
+                records = [_plain({**_record_head(context, job), "epochs": None,
                                    "diverged": None,
                                    "error": f"{type(exc).__name__}: {exc}",
                                    "seconds": None, "worker": None})

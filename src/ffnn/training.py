@@ -225,6 +225,18 @@ class Checkpoint(Callback):
 
 # -- the trainer ------------------------------------------------------------------------------
 
+def _check_epochs(epochs) -> int:
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+    return int(epochs)
+
+
+def _check_divergence_factor(factor) -> float:
+    if not (isinstance(factor, numbers.Real) and factor > 1):
+        raise ValueError(f"divergence_factor must be a number > 1, got {factor!r}")
+    return float(factor)
+
+
 def _check_batch_size(batch_size) -> int | None:
     if batch_size is None:
         return None
@@ -315,9 +327,7 @@ class Trainer:
             raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {seed!r}")
         self.rng = np.random.default_rng(seed)
         self.verbose = int(verbose)
-        if not (isinstance(divergence_factor, numbers.Real) and divergence_factor > 1):
-            raise ValueError(f"divergence_factor must be a number > 1, got {divergence_factor!r}")
-        self.divergence_factor = float(divergence_factor)
+        self.divergence_factor = _check_divergence_factor(divergence_factor)
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
         self.engine = engine
@@ -455,8 +465,7 @@ class Trainer:
         -------
         History
         """
-        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
-            raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+        epochs = _check_epochs(epochs)
         X, Y = self._check_data(X, targets)
         weights = self._check_weights(sample_weight, len(X))
         # Decided first: engine="compiled" refuses before anything has started or drawn.
