@@ -68,3 +68,19 @@ def save(fig, out: Path, name: str) -> Path:
     fig.savefig(path, dpi=110)
     print(f"wrote {path}", file=sys.stderr)
     return path
+
+
+def main(doc: str, settings, run, quick_floors: dict[str, float],
+         full_floors: dict[str, float], argv: Sequence[str] | None = None) -> None:
+    """A study's command line: parse ``--quick``/``--out``, run it, print its key numbers
+    and the time taken, and check them against the floors of the mode."""
+    import time
+
+    args = parse_args(doc.splitlines()[0], argv)
+    s = settings(args.quick)
+    started = time.perf_counter()
+    numbers = run(s, args.out)
+    print("\nkey numbers (" + ("quick, 1 seed" if args.quick else f"{len(s.seeds)} seeds")
+          + "): " + ", ".join(f"{k}={v:.4f}" for k, v in numbers.items()))
+    print(f"took {time.perf_counter() - started:.1f} s")
+    check_floors(numbers, quick_floors if args.quick else full_floors)

@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from _common import check_floors, fmt, mean_se, parse_args, save, table
+from _common import fmt, mean_se, save, table
+from _common import main as study_main
 from matplotlib.figure import Figure
 from sklearn.linear_model import LinearRegression, RidgeCV
 from sklearn.metrics import mean_squared_error, r2_score
@@ -471,14 +472,7 @@ def run(s: Settings, out: Path | None = None) -> dict[str, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(__doc__.splitlines()[0], argv)
-    s = settings(args.quick)
-    started = time.perf_counter()
-    numbers = run(s, args.out)
-    print("\nkey numbers (" + ("quick, 1 seed" if args.quick else f"{len(s.seeds)} seeds")
-          + "): " + ", ".join(f"{k}={v:.4f}" for k, v in numbers.items()))
-    print(f"took {time.perf_counter() - started:.1f} s")
-    check_floors(numbers, QUICK_FLOORS if args.quick else FULL_FLOORS)
+    study_main(__doc__, settings, run, QUICK_FLOORS, FULL_FLOORS, argv)
 
 
 if __name__ == "__main__":
