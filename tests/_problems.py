@@ -6,13 +6,14 @@ import numpy as np
 
 import ffnn
 
-ALL_ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax")
+# Every built-in activation, read from the registry: a new one is tested without an edit here.
+ALL_ACTIVATIONS = tuple(cls.name for cls in ffnn.activations.ACTIVATIONS)
 
 # Every valid (output activation, loss) pair: MSE after anything, the cross-entropies after
-# the two activations whose outputs are probabilities.
+# the activations whose outputs are probabilities.
 VALID_PAIRS = [(act, "mse") for act in ALL_ACTIVATIONS] + [
-    (act, loss)
-    for act in ("sigmoid", "softmax")
+    (cls.name, loss)
+    for cls in ffnn.activations.ACTIVATIONS if cls.outputs_probabilities
     for loss in ("binary_cross_entropy", "cross_entropy")
 ]
 

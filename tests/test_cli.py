@@ -239,7 +239,7 @@ def test_train_regression_with_a_schedule_and_warmup(capsys):
         (["--epochs", "-5"], "--epochs must be >= 0, got -5"),
         (["--hidden", "8,4", "--activation", "relu,tanh,elu"], "--activation needs one name"),
         (["--optimizer", "adam", "--momentum", "0.9"], "--momentum applies to"),
-        (["--schedule", "linear"], "unknown name 'linear'"),
+        (["--schedule", "linear"], "unknown schedule 'linear'"),
         (["--epochs", "ten"], "invalid int value"),
         (["--batch-size", "0", "--epochs", "1"], "batch_size must be a positive integer"),
         (["--schedule", "step", "--step-size", "0"], "step_size must be a positive integer"),

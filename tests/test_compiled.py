@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import warnings
 
 import numpy as np
 import pytest
@@ -20,7 +21,8 @@ from ffnn.training import COMPILED_MAX_WORK
 
 pytest.importorskip("numba", reason="numba is a dependency; the test needs the compiled loop")
 
-HIDDEN = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu")
+HIDDEN = tuple(cls.name for cls in ffnn.activations.ACTIVATIONS
+               if cls.elementwise and cls.supports("compiled"))
 OUTPUTS = [("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"),
            ("identity", "mse"), ("sigmoid", "mse"), ("tanh", "mse")]
 OPTIMIZERS = {"sgd": lambda: SGD(0.05), "momentum": lambda: Momentum(0.05, 0.9),
@@ -193,18 +195,26 @@ def test_extreme_inputs_stay_finite_and_agree():
         assert_close(runs, 1e-12)
 
 
-def test_auto_compiles_small_networks_only(monkeypatch):
-    calls = []
-    monkeypatch.setattr(_compiled, "fit", lambda *args: calls.append(args[0].network))
+def test_auto_compiles_small_networks_only():
+    """The History names the path that trained and why it was not the compiled loop; only a
+    configuration the loop cannot run (not the size) warns."""
     X, Y = problem("softmax", "cross_entropy", n=200, n_in=10)
     small = ffnn.Network(10, [8, 3], ["relu", "softmax"], seed=0)
-    ffnn.train(small, X, Y, "cross_entropy", epochs=1, verbose=0)
+    history = ffnn.train(small, X, Y, "cross_entropy", epochs=1, verbose=0)
+    assert (history.engine, history.engine_reason) == ("compiled", "")
     width = COMPILED_MAX_WORK // 200 // 10 + 1  # batch 200 × (10 w + …) > the limit
     big = ffnn.Network(10, [width, 3], ["relu", "softmax"], seed=0)
-    ffnn.train(big, X, Y, "cross_entropy", epochs=1, verbose=0)
-    ffnn.train(small, X, Y, "cross_entropy", epochs=1, verbose=0, engine="numpy")
-    ffnn.train(small, X, Y, "cross_entropy", epochs=1, verbose=0, sample_weight=np.ones(200))
-    assert calls == [small]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a large network's choice is no fallback
+        history = ffnn.train(big, X, Y, "cross_entropy", epochs=1, verbose=0)
+    assert history.engine == "numpy" and "batch rows x parameters" in history.engine_reason
+    history = ffnn.train(small, X, Y, "cross_entropy", epochs=1, verbose=0, engine="numpy")
+    assert history.engine == "numpy" and "engine='numpy'" in history.engine_reason
+    with pytest.warns(ffnn.FallbackWarning, match="sample weights are not compiled"):
+        history = ffnn.train(small, X, Y, "cross_entropy", epochs=1, verbose=0,
+                             sample_weight=np.ones(200))
+    assert history.engine == "numpy"
+    assert history.engine_reason == "sample weights are not compiled"
 
 
 @pytest.mark.parametrize("kwargs,pattern", [

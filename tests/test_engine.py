@@ -41,7 +41,8 @@ def test_engine_backprop_equals_the_reference_bit_for_bit(hidden, output, loss, 
 
 
 @pytest.mark.parametrize(
-    "activation", [*ALL_ACTIVATIONS[:-1], ffnn.LeakyReLU(1.5), ffnn.ELU(0.3), "softmax"], ids=repr
+    "activation", [*(a for a in ALL_ACTIVATIONS if a != "softmax"), ffnn.LeakyReLU(1.5),
+                   ffnn.ELU(0.3), "softmax"], ids=repr
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_in_place_activations_equal_their_readable_forms(activation, dtype):

@@ -264,7 +264,7 @@ def test_bad_prediction_input_gets_clear_errors():
     ("params", "pattern"),
     [
         ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes must be > 0"),
-        ({"activation": "swish"}, "unknown activation 'swish'"),
+        ({"activation": "mish"}, "unknown activation 'mish'"),
         ({"activation": ["relu", "tanh"]}, "one per hidden layer"),
         ({"solver": "newton"}, "solver must be one of"),
         ({"learning_rate": "cyclic"}, "learning_rate must be one of"),
@@ -391,3 +391,22 @@ def test_a_warm_fit_restarts_the_adaptive_rate_but_partial_fit_continues_it():
     est.set_params(max_iter=1)
     est.fit(X, Y_IRIS)
     assert est._trainer.optimizer.lr(0) == 0.5
+
+
+def test_a_tuple_of_activation_objects_is_one_per_hidden_layer():
+    """Two Activation objects are callable, but they are two layers' activations, never a
+    function and its derivative."""
+    X, y = np.random.default_rng(0).standard_normal((30, 3)), np.arange(30.0)
+    est = FFNNRegressor(hidden_layer_sizes=(5, 5), activation=(ffnn.ReLU(), ffnn.Tanh()),
+                        **QUIET).fit(X, y)
+    assert [type(f) for f in est.network_.activation_funcs] == [ffnn.ReLU, ffnn.Tanh,
+                                                                ffnn.Identity]
+    net = ffnn.Network(3, [5, 1], (ffnn.ReLU(), ffnn.Tanh()), seed=0)
+    assert [type(f) for f in net.activation_funcs] == [ffnn.ReLU, ffnn.Tanh]
+    with pytest.raises(TypeError, match="activation must be an activation name"):
+        ffnn.get_activation((ffnn.ReLU(), ffnn.Tanh()))
+    # a pair of plain functions is still one activation, for every layer
+    pair = (np.tanh, lambda z: 1 - np.tanh(z) ** 2)
+    est = FFNNRegressor(hidden_layer_sizes=(5, 5), activation=pair, **QUIET)
+    assert all(type(f) is ffnn.FunctionActivation
+               for f in est.fit(X, y).network_.activation_funcs[:2])

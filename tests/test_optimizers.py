@@ -27,6 +27,7 @@ from ffnn.optimizers import (
     ClipGradNorm,
     GradientTransformation,
     Momentum,
+    NAdam,
     Nesterov,
     RMSprop,
     apply_updates,
@@ -113,6 +114,12 @@ def _ffnn_from_torch(record):
                 assert group["eps"] == hp["eps"]
                 mask[group["indices"]] = group["weight_decay"] / decay
             assert not np.isnan(mask).any()
+    elif kind == "NAdam":
+        # weight_decay is 0 (checked above), so no decay of either kind (L2 or decoupled).
+        assert not hp["decoupled_weight_decay"] and record["param_groups"] is None
+        optimizer = NAdam(
+            lr, betas=hp["betas"], eps=hp["eps"], momentum_decay=hp["momentum_decay"]
+        )
     else:
         raise AssertionError(f"no ffnn counterpart written for torch.optim.{kind}")
     if record["clip_grad_norm"] is not None:
@@ -129,7 +136,7 @@ def test_reference_file_describes_the_problem():
     mask = np.array(PROBLEM["weight_mask"])
     assert sorted(weights + biases) == list(range(len(PROBLEM["theta0"])))
     assert np.all(mask[weights] == 1) and np.all(mask[biases] == 0)
-    expected_kinds = {"SGD", "Adagrad", "RMSprop", "Adam", "AdamW"}
+    expected_kinds = {"SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam"}
     assert {r["torch_optimizer"] for r in TRAJECTORIES.values()} == expected_kinds
     sgd_kinds = {
         (r["torch_defaults"]["momentum"] > 0, r["torch_defaults"]["nesterov"])
@@ -177,6 +184,8 @@ def test_references_exercise_what_they_claim():
         ("rmsprop", "rmsprop_alpha_eps"),
         ("adam", "adam_betas_eps"),
         ("adam", "adamw"),  # the default decay of 0.01 is visible
+        ("adam", "nadam"),
+        ("nadam", "nadam_betas_eps_decay"),
         ("adam", "clip_adam"),
         ("momentum_0.5", "sgd_exponential_lr"),
     ]
@@ -569,6 +578,7 @@ def test_get_optimizer_knows_every_name():
         "rmsprop": RMSprop,
         "adam": Adam,
         "adamw": AdamW,
+        "nadam": NAdam,
     }
     assert set(OPTIMIZER_NAMES) == set(expected)
     for name, cls in expected.items():

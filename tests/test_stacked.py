@@ -13,6 +13,7 @@ from ffnn.optimizers import (
     AdamW,
     ClipGradNorm,
     Momentum,
+    NAdam,
     Nesterov,
     RMSprop,
     chain,
@@ -33,6 +34,7 @@ def optimizers_for(kind: str, lrs):
         "rmsprop": lambda lr, i: RMSprop(lr, alpha=0.9 + 0.04 * i),
         "adam": lambda lr, i: Adam(lr, betas=(0.9, 0.99 + 0.004 * i)),
         "adamw": lambda lr, i: AdamW(lr, weight_decay=0.01 * i),
+        "nadam": lambda lr, i: NAdam(lr, betas=(0.8 + 0.05 * i, 0.999), momentum_decay=0.004),
     }[kind]
     return [make(lr, i) for i, lr in enumerate(lrs)]
 
@@ -77,9 +79,9 @@ def assert_same(alone, histories, stacked, stacked_histories, rtol=RTOL):
 
 
 @pytest.mark.parametrize("kind", ["sgd", "momentum", "nesterov", "adagrad",
-                                  "adagrad_momentum", "rmsprop", "adam", "adamw"])
-@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "leaky_relu", "elu",
-                                    "identity"])
+                                  "adagrad_momentum", "rmsprop", "adam", "adamw", "nadam"])
+@pytest.mark.parametrize("hidden", [cls.name for cls in ffnn.activations.ACTIVATIONS
+                                    if cls.elementwise])
 @pytest.mark.parametrize("output,loss", PROBLEMS)
 def test_every_optimizer_and_activation_agrees_with_training_alone(kind, hidden, output,
                                                                   loss):

@@ -399,7 +399,7 @@ def test_history_plot_writes_a_png(tmp_path):
     [
         ({"epochs": -1}, ValueError, r"epochs must be an integer >= 0, got -1"),
         ({"batch_size": 0}, ValueError, r"batch_size must be a positive integer or None, got 0"),
-        ({"optimizer": "adamm"}, ValueError, r"unknown name 'adamm'; valid names are sgd"),
+        ({"optimizer": "adamm"}, ValueError, r"unknown optimizer 'adamm'; valid names are sgd"),
         ({"optimizer": Adam(), "learning_rate": 0.1}, TypeError, r"learning_rate goes with"),
         ({"learning_rate": -0.1}, ValueError, r"lr must be a positive number"),
         ({"validation_fraction": 1.5}, ValueError, r"validation_fraction must be in \(0, 1\)"),

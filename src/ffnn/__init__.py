@@ -11,21 +11,27 @@ True
 from . import activations, datasets, io, losses, optimizers, schedules
 from .activations import (
     ELU,
+    GELU,
     Activation,
     FunctionActivation,
     Identity,
     LeakyReLU,
     ReLU,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
     elu,
+    gelu,
     get_activation,
     identity,
     leaky_relu,
     relu,
     sigmoid,
+    silu,
     softmax,
+    softplus,
     tanh,
 )
 from .gradcheck import GradcheckResult, gradcheck
@@ -50,11 +56,12 @@ from .optimizers import (
     AdamW,
     ClipGradNorm,
     Momentum,
+    NAdam,
     Nesterov,
     RMSprop,
     chain,
 )
-from .training import Callback, EarlyStopping, History, Trainer, train
+from .training import Callback, EarlyStopping, FallbackWarning, History, Trainer, train
 
 __version__ = "0.1.0"
 
@@ -72,6 +79,9 @@ __all__ = [
     "ReLU",
     "LeakyReLU",
     "ELU",
+    "Softplus",
+    "SiLU",
+    "GELU",
     "Softmax",
     "identity",
     "sigmoid",
@@ -79,6 +89,9 @@ __all__ = [
     "relu",
     "leaky_relu",
     "elu",
+    "softplus",
+    "silu",
+    "gelu",
     "softmax",
     "get_activation",
     "Loss",
@@ -99,6 +112,7 @@ __all__ = [
     "History",
     "Callback",
     "EarlyStopping",
+    "FallbackWarning",
     "SGD",
     "GD",
     "Momentum",
@@ -107,6 +121,7 @@ __all__ = [
     "RMSprop",
     "Adam",
     "AdamW",
+    "NAdam",
     "ClipGradNorm",
     "chain",
     "activations",

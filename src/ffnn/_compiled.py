@@ -1,12 +1,13 @@
-"""The compiled training loop: whole epochs in one numba call.
+"""The compiled training loop: whole epochs in one numba call, as a path of the epoch driver.
 
 For small networks NumPy's cost per call (a few µs for each of ~40 calls a step) outweighs
 their arithmetic: the notebook's iris network takes ~80 µs a step on the NumPy engine and
-~16 µs here. :func:`fit` drives the kernels of :mod:`ffnn._kernels` for a
-:class:`~ffnn.Trainer`: the same epochs, shuffles (the trainer's generator), learning rates,
-history, divergence guard and callbacks as the NumPy engine, with results equal to rounding
-(sums run in another order), which the tests check. Only what the kernels were written for
-goes through it (:func:`unsupported`); the NumPy engine stays the reference.
+~16 µs here. :class:`CompiledPath` drives the kernels of :mod:`ffnn._kernels` for a
+:class:`~ffnn.Trainer` under :func:`ffnn.driver.run_epochs`: the same epochs, shuffles (the
+trainer's generator), learning rates, guard and optimizer state as the NumPy engine, with
+results equal to rounding (sums run in another order), which the tests check. Which built-ins
+it runs is read from their declarations (``kernel``, :mod:`ffnn.registry`); the NumPy engine
+stays the reference.
 
 numba is imported only when a fit takes this path.
 """
@@ -21,39 +22,81 @@ from importlib.util import find_spec
 
 import numpy as np
 
-from .activations import ELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .losses import MSE, BinaryCrossEntropy, CrossEntropy
-from .optimizers import SGD, Adam, Momentum, Nesterov
+from ._kernel_codes import (
+    ACTIVATION_KERNELS,
+    ACTIVATION_PARAMS,
+    BETA_1,
+    BETA_2,
+    DIVERGED,
+    EPS,
+    LOSS_KERNELS,
+    METRIC_ARGMAX,
+    METRIC_NONE,
+    METRIC_R2,
+    METRIC_THRESHOLD,
+    MU,
+    N_HYPER,
+    ONE_MINUS_BETA_1,
+    ONE_MINUS_BETA_2,
+    OPTIMIZER_KERNELS,
+)
+from .activations import ACTIVATIONS, Softmax
+from .driver import Callback, EpochsRun
+from .losses import LOSSES, BinaryCrossEntropy, CrossEntropy
+from .optimizers import OPTIMIZERS
 from .schedules import Constant
 
-# The kernels' integer codes (as in ffnn._kernels, which needs numba to import).
-_ACTIVATIONS = {Identity: 0, Sigmoid: 1, Tanh: 2, ReLU: 3, LeakyReLU: 4, ELU: 5, Softmax: 6}
-_LOSSES = {MSE: 0, CrossEntropy: 1, BinaryCrossEntropy: 2}
-_OPTIMIZERS = {SGD: 0, Momentum: 1, Nesterov: 2, Adam: 3}
-METRIC_NONE, METRIC_ARGMAX, METRIC_THRESHOLD, METRIC_R2 = range(4)
-DIVERGED = 1
+__all__ = ["CompiledPath", "unsupported", "kernel_code"]
+
+
+def kernel_code(obj, registry, table: dict[str, int]) -> int | None:
+    """The kernel code of a built-in ``obj`` (exact registered type), or None."""
+    if not registry.is_builtin(obj):
+        return None  # a subclass may override the formulas that the kernels hard-code
+    name = type(obj).kernel
+    if name is None:
+        return None
+    if name not in table:
+        raise ValueError(f"{type(obj).__name__} declares kernel {name!r}, which the compiled "
+                         f"loop does not have (it has {', '.join(table)})")
+    return table[name]
+
+
+def _activation_param(f) -> float:
+    """The activation's parameter for its kernel (0 when it has none)."""
+    values = [getattr(f, p) for p in type(f).params()]
+    if len(values) > ACTIVATION_PARAMS:
+        raise ValueError(f"{type(f).__name__} has {len(values)} parameters; an activation "
+                         f"kernel takes at most {ACTIVATION_PARAMS}")
+    return float(values[0]) if values else 0.0
+
+
+def _reason_of(obj, registry, table, what: str) -> str | None:
+    if kernel_code(obj, registry, table) is not None:
+        return None
+    declared = type(obj).unsupported.get("compiled") if registry.is_builtin(obj) else None
+    label = type(obj).__name__ if what == "optimizer" else repr(obj.name)
+    return f"{what} {label} has no compiled form" + (f" ({declared})" if declared else "")
 
 
 def unsupported(trainer, weights, validation: bool) -> str | None:
-    """Why the compiled loop cannot run this fit, or None when it can.
-
-    Exact types only: a subclass may override the formulas that the kernels hard-code.
-    """
-    from .training import Callback
-
+    """Why the compiled loop cannot run this fit, or None when it can."""
     network, loss, optimizer = trainer.network, trainer.loss, trainer.optimizer
     funcs = network.activation_funcs
     for i, f in enumerate(funcs):
-        if type(f) not in _ACTIVATIONS:
-            return f"activation {f.name!r} has no compiled form"
+        reason = _reason_of(f, ACTIVATIONS, ACTIVATION_KERNELS, "activation")
+        if reason:
+            return reason
         if type(f) is Softmax and (i < len(funcs) - 1 or type(loss) is not CrossEntropy):
             return "softmax is compiled only as the output layer of a cross-entropy"
-    if type(loss) not in _LOSSES:
-        return f"loss {loss.name!r} has no compiled form"
-    if type(loss) is not MSE and not loss.fuses_with(funcs[-1]):
+    reason = _reason_of(loss, LOSSES, LOSS_KERNELS, "loss")
+    if reason:
+        return reason
+    if loss.kernel != "mse" and not loss.fuses_with(funcs[-1]):
         return "the cross-entropies are compiled only after their softmax/sigmoid"
-    if type(optimizer) not in _OPTIMIZERS:
-        return f"optimizer {type(optimizer).__name__} has no compiled form"
+    reason = _reason_of(optimizer, OPTIMIZERS, OPTIMIZER_KERNELS, "optimizer")
+    if reason:
+        return reason
     if weights is not None:
         return "sample weights are not compiled"
     if validation:
@@ -94,7 +137,7 @@ def _metric_code(metric, loss, Y) -> int:
         return METRIC_NONE
     if metric == "r2":
         return METRIC_R2
-    # as training.accuracy: thresholds after a binary cross-entropy or for one output
+    # as ffnn.metrics.accuracy: thresholds after a binary cross-entropy or for one output
     if isinstance(loss, BinaryCrossEntropy) or Y.shape[1] == 1:
         return METRIC_THRESHOLD
     return METRIC_ARGMAX
@@ -107,96 +150,16 @@ def _rates(optimizer, step: int, count: int, dtype) -> np.ndarray:
     return np.array([optimizer._rate(step + s) for s in range(count)], dtype)
 
 
-def fit(trainer, X: np.ndarray, Y: np.ndarray, epochs: int, history, bar) -> None:
-    """Train ``trainer.network`` for ``epochs`` epochs with the kernels, as the trainer's
-    NumPy loop would: history, ``trainer.epoch``, ``first_loss``, ``opt_state`` and the stop
-    reason end up the same (to rounding).
-
-    What a callback may change between epochs (``opt_state``, ``l1``/``l2``, the batch
-    size, the optimizer's hyperparameters) is read again before every call.
-    """
-    from . import _kernels
-    from .training import divergence_message
-
-    net = trainer.network
-    dtype = net.dtype
-    n = len(X)
-    X, Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
-    acts = np.array([_ACTIVATIONS[type(f)] for f in net.activation_funcs], np.int64)
-    alphas = np.array([getattr(f, "alpha", 0.0) for f in net.activation_funcs], dtype)
-    metric_code = _metric_code(trainer.metric, trainer.loss, Y)
-    ss_tot = (((Y - Y.mean(axis=0)) ** 2).sum(axis=0, dtype=np.float64)
-              if metric_code == METRIC_R2 else np.empty(0))
-    layout = np.array([(n_in, n_out, w.start, b.start)
-                       for (n_in, n_out), (w, b) in zip(net._shapes, net._slices)], np.int64)
-    grads = trainer._buffers()[0]
-    # The start of the last epoch that passed the guard: where a divergence goes back to.
-    good = [net.params.copy(), *(a.copy() for a in _state_arrays(trainer.opt_state, dtype))]
-    good_step = int(trainer.opt_state["step"])
-    # Callbacks, the progress bar and a schedule that hears losses see every epoch.
-    per_epoch = (bool(trainer.callbacks) or bar is not None
-                 or any(s.hears_losses for s in trainer.optimizer.schedules))
-    chunk = 1 if per_epoch else max(1, min(2**22 // n, 10**8 // (n * net.n_params)))
-    epoch = 0
-    while epoch < epochs:
-        count = min(chunk, epochs - epoch)
-        if per_epoch:
-            for cb in trainer.callbacks:
-                cb.on_epoch_begin(trainer, epoch)
-        optimizer, state = trainer.optimizer, trainer.opt_state
-        velocity, m, v = _state_arrays(state, dtype)
-        batch = n if trainer.batch_size is None else min(trainer.batch_size, n)
-        shuffle = batch < n
-        # Scalars in the network's dtype, as NumPy casts Python floats; 1 - β in float64.
-        betas = np.array(getattr(optimizer, "betas", (0.0, 0.0)), np.float64)
-        hyper = np.array([getattr(optimizer, "momentum", 0.0), *betas,
-                          getattr(optimizer, "eps", 0.0), *(1 - betas), trainer.l1,
-                          trainer.l2], dtype)
-        rng_state = trainer.rng.bit_generator.state if shuffle else None
-        orders = (np.stack([trainer.rng.permutation(n) for _ in range(count)]) if shuffle
-                  else np.arange(n)[None])
-        lrs = _rates(optimizer, int(state["step"]), count * -(-n // batch), dtype)
-        losses, metrics = np.empty(count), np.empty(count)
-        first = math.nan if trainer.first_loss is None else float(trainer.first_loss)
-        with _deferred_interrupt():
-            done, status, first, step, good_step = _kernels.train_epochs(
-                X, Y, orders, shuffle, batch, net.params, grads, layout, acts, alphas,
-                _LOSSES[type(trainer.loss)], metric_code, ss_tot,
-                _OPTIMIZERS[type(optimizer)], hyper, betas, lrs, trainer.divergence_factor,
-                first, int(state["step"]), velocity, m, v, good_step, *good, losses, metrics,
-            )
-            state["step"] = step
-            trainer.first_loss = None if math.isnan(first) else first
-            if done:
-                history.history.setdefault("loss", []).extend(losses[:done].tolist())
-                if trainer.metric:
-                    history.history.setdefault(trainer.metric, []).extend(
-                        metrics[:done].tolist())
-            history.epochs += done
-            trainer.epoch += done
-            epoch += done
-            if status == DIVERGED:
-                if shuffle:  # the NumPy loop would have drawn the orders up to this epoch
-                    trainer.rng.bit_generator.state = rng_state
-                    for _ in range(done + 1):
-                        trainer.rng.permutation(n)
-                trainer.stop_reason = "diverged"
-                trainer.stop_message = divergence_message(epoch, losses[done],
-                                                          trainer.first_loss)
-                return
-        if per_epoch:
-            logs = {"loss": history.history["loss"][-1]}
-            if trainer.metric:
-                logs[trainer.metric] = history.history[trainer.metric][-1]
-            for schedule in optimizer.schedules:
-                schedule.report(logs["loss"])
-            for cb in trainer.callbacks:
-                cb.on_epoch_end(trainer, epoch - 1, logs)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
-        if trainer.stop_training:
-            return
+def _hyper(optimizer, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel's hyperparameter slots in the network's dtype (as NumPy casts Python
+    floats; 1 - β computed in float64) and (β₁, β₂) in float64."""
+    betas = np.array(getattr(optimizer, "betas", (0.0, 0.0)), np.float64)
+    hyper = np.zeros(N_HYPER, np.float64)
+    hyper[MU] = getattr(optimizer, "momentum", 0.0)
+    hyper[BETA_1], hyper[BETA_2] = betas
+    hyper[EPS] = getattr(optimizer, "eps", 0.0)
+    hyper[ONE_MINUS_BETA_1], hyper[ONE_MINUS_BETA_2] = 1 - betas
+    return hyper.astype(dtype), betas
 
 
 def _state_arrays(state: dict, dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -210,3 +173,79 @@ def _state_arrays(state: dict, dtype) -> tuple[np.ndarray, np.ndarray, np.ndarra
         else:
             arrays.append(np.empty(0, dtype))
     return tuple(arrays)
+
+
+class CompiledPath:
+    """The kernels as a path of :func:`ffnn.driver.run_epochs`.
+
+    What a callback may change between epochs (``opt_state``, ``l1``/``l2``, the batch
+    size, the optimizer's hyperparameters) is read again before every call.
+    """
+
+    name = "compiled"
+
+    def __init__(self, trainer, X: np.ndarray, Y: np.ndarray):
+        from . import _kernels
+
+        self._train_epochs = _kernels.train_epochs
+        self.trainer = trainer
+        net = trainer.network
+        self.X, self.Y = np.ascontiguousarray(X), np.ascontiguousarray(Y)
+        self.acts = np.array([kernel_code(f, ACTIVATIONS, ACTIVATION_KERNELS)
+                              for f in net.activation_funcs], np.int64)
+        self.act_params = np.array([_activation_param(f) for f in net.activation_funcs],
+                                   net.dtype)
+        self.loss_code = kernel_code(trainer.loss, LOSSES, LOSS_KERNELS)
+        self.metric_code = _metric_code(trainer.metric, trainer.loss, self.Y)
+        self.ss_tot = (((self.Y - self.Y.mean(axis=0)) ** 2).sum(axis=0, dtype=np.float64)
+                       if self.metric_code == METRIC_R2 else np.empty(0))
+        self.layout = np.array([(n_in, n_out, w.start, b.start) for (n_in, n_out), (w, b)
+                                in zip(net._shapes, net._slices)], np.int64)
+        # The start of the last epoch that passed the guard: where a divergence goes back to.
+        self.good = [net.params.copy(),
+                     *(a.copy() for a in _state_arrays(trainer.opt_state, net.dtype))]
+        self.good_step = int(trainer.opt_state["step"])
+
+    def epochs_per_call(self, per_epoch: bool) -> int:
+        n, n_params = len(self.X), self.trainer.network.n_params
+        return 1 if per_epoch else max(1, min(2**22 // n, 10**8 // (n * n_params)))
+
+    def run(self, count: int) -> EpochsRun:
+        trainer, net = self.trainer, self.trainer.network
+        dtype, n = net.dtype, len(self.X)
+        optimizer, state = trainer.optimizer, trainer.opt_state
+        velocity, m, v = _state_arrays(state, dtype)
+        batch = n if trainer.batch_size is None else min(trainer.batch_size, n)
+        shuffle = batch < n
+        hyper, betas = _hyper(optimizer, dtype)
+        rng_state = trainer.rng.bit_generator.state if shuffle else None
+        orders = (np.stack([trainer.rng.permutation(n) for _ in range(count)]) if shuffle
+                  else np.arange(n)[None])
+        lrs = _rates(optimizer, int(state["step"]), count * -(-n // batch), dtype)
+        losses, metrics = np.empty(count), np.empty(count)
+        first = math.nan if trainer.first_loss is None else float(trainer.first_loss)
+        with _deferred_interrupt():
+            done, status, first, step, self.good_step = self._train_epochs(
+                (self.X, self.Y, orders, shuffle, batch),
+                (net.params, trainer._buffers()[0], self.layout, self.acts, self.act_params),
+                (self.loss_code, self.metric_code, self.ss_tot, dtype.type(trainer.l1),
+                 dtype.type(trainer.l2)),
+                (OPTIMIZER_KERNELS[optimizer.kernel], hyper, betas, lrs),
+                (trainer.divergence_factor, first),
+                (int(state["step"]), velocity, m, v),
+                (self.good_step, *self.good),
+                (losses, metrics),
+            )
+            state["step"] = step
+            trainer.first_loss = None if math.isnan(first) else first
+            logs = [{"loss": float(losses[e])} for e in range(done)]
+            if trainer.metric:
+                for e, entry in enumerate(logs):
+                    entry[trainer.metric] = float(metrics[e])
+            if status != DIVERGED:
+                return EpochsRun(logs)
+            if shuffle:  # the NumPy loop would have drawn the orders up to this epoch
+                trainer.rng.bit_generator.state = rng_state
+                for _ in range(done + 1):
+                    trainer.rng.permutation(n)
+            return EpochsRun(logs, float(losses[done]))

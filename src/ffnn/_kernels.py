@@ -2,21 +2,63 @@
 
 One call trains whole epochs: the chain rule of :func:`ffnn.engine.backprop` and the
 optimizers' steps written element by element, with the matrix products in BLAS (``np.dot``
-inside numba). Integer codes stand for the activations, losses, metrics and optimizers. The
-kernels compile on first use and are cached on disk (``cache=True``), so later processes load
-them (~0.3 s with numba's import) instead of compiling again (~10 s per dtype).
-``error_model="numpy"``: a division by zero gives inf or NaN, as in NumPy, for the divergence
-guard to see, instead of raising.
+inside numba). Integer codes (:mod:`ffnn._kernel_codes`) stand for the activations, losses,
+metrics and optimizers that declare a kernel; every branch names its code and a code without
+a branch is refused when the call starts. The divergence rule is
+:func:`ffnn.driver.diverged` itself, compiled. The kernels compile on first use and are
+cached on disk (``cache=True``), so later processes load them (~0.3 s with numba's import)
+instead of compiling again (~10 s per dtype). ``error_model="numpy"``: a division by zero
+gives inf or NaN, as in NumPy, for the divergence guard to see, instead of raising.
 """
+
+import math
 
 import numpy as np
 from numba import njit
 
-IDENTITY, SIGMOID, TANH, RELU, LEAKY_RELU, ELU, SOFTMAX = range(7)
-LOSS_MSE, LOSS_CE, LOSS_BCE = range(3)
-METRIC_NONE, METRIC_ARGMAX, METRIC_THRESHOLD, METRIC_R2 = range(4)
-OPT_SGD, OPT_MOMENTUM, OPT_NESTEROV, OPT_ADAM = range(4)
-DONE, DIVERGED = 0, 1
+from ._kernel_codes import (
+    ACTIVATION_KERNELS,
+    BETA_1,
+    BETA_2,
+    DIVERGED,
+    DONE,
+    EPS,
+    LOSS_KERNELS,
+    METRIC_ARGMAX,
+    METRIC_NONE,
+    METRIC_R2,
+    METRIC_THRESHOLD,
+    MU,
+    ONE_MINUS_BETA_1,
+    ONE_MINUS_BETA_2,
+    OPTIMIZER_KERNELS,
+)
+from .driver import diverged as _diverged_rule
+
+IDENTITY = ACTIVATION_KERNELS["identity"]
+SIGMOID = ACTIVATION_KERNELS["sigmoid"]
+TANH = ACTIVATION_KERNELS["tanh"]
+RELU = ACTIVATION_KERNELS["relu"]
+LEAKY_RELU = ACTIVATION_KERNELS["leaky_relu"]
+ELU = ACTIVATION_KERNELS["elu"]
+SOFTMAX = ACTIVATION_KERNELS["softmax"]
+SOFTPLUS = ACTIVATION_KERNELS["softplus"]
+SILU = ACTIVATION_KERNELS["silu"]
+GELU = ACTIVATION_KERNELS["gelu"]
+N_ACTIVATIONS = len(ACTIVATION_KERNELS)
+LOSS_MSE = LOSS_KERNELS["mse"]
+LOSS_CE = LOSS_KERNELS["cross_entropy"]
+LOSS_BCE = LOSS_KERNELS["binary_cross_entropy"]
+OPT_SGD = OPTIMIZER_KERNELS["sgd"]
+OPT_MOMENTUM = OPTIMIZER_KERNELS["momentum"]
+OPT_NESTEROV = OPTIMIZER_KERNELS["nesterov"]
+OPT_ADAM = OPTIMIZER_KERNELS["adam"]
+N_OPTIMIZERS = len(OPTIMIZER_KERNELS)
+N_LOSSES = len(LOSS_KERNELS)
+SQRT_HALF = 0.7071067811865476
+INV_SQRT_2PI = 0.3989422804014327
+
+_diverged = njit(cache=True, error_model="numpy")(_diverged_rule)
 
 
 @njit(cache=True, error_model="numpy")
@@ -50,8 +92,14 @@ def _forward_into(code: int, alpha, z, a, lse):
                 a[i, j] = x if not x <= 0 else 0
             elif code == LEAKY_RELU:
                 a[i, j] = x if x > 0 else alpha * x
-            else:  # ELU
+            elif code == ELU:
                 a[i, j] = x if x > 0 else alpha * np.expm1(x)
+            elif code == SOFTPLUS:  # logaddexp(0, x)
+                a[i, j] = (x if x > 0 else 0) + np.log1p(np.exp(-abs(x)))
+            elif code == SILU:
+                a[i, j] = x / (1 + np.exp(-x))
+            elif code == GELU:
+                a[i, j] = 0.5 * x * (1 + math.erf(x * SQRT_HALF))
 
 
 @njit(cache=True, error_model="numpy")
@@ -71,8 +119,17 @@ def _backward_into(code: int, alpha, z, a, dC_da, out):
                 out[i, j] = g if z[i, j] > 0 else 0
             elif code == LEAKY_RELU:
                 out[i, j] = g if z[i, j] > 0 else g * alpha
-            else:  # ELU
+            elif code == ELU:
                 out[i, j] = g if z[i, j] > 0 else (a[i, j] + alpha) * g
+            elif code == SOFTPLUS:
+                out[i, j] = g / (1 + np.exp(-z[i, j]))
+            elif code == SILU:
+                s = 1 / (1 + np.exp(-z[i, j]))
+                out[i, j] = (s + a[i, j] * (1 - s)) * g
+            elif code == GELU:
+                x = z[i, j]
+                out[i, j] = (0.5 * (1 + math.erf(x * SQRT_HALF))
+                             + x * np.exp(-0.5 * x * x) * INV_SQRT_2PI) * g
 
 
 @njit(cache=True, error_model="numpy")
@@ -90,7 +147,7 @@ def _costs_and_hits(loss_code: int, metric_code: int, z, a, lse, Y, rows, costs,
             for j in range(k):
                 x = z[i, j]
                 c += (x if not x <= 0 else 0) + np.log1p(np.exp(-abs(x))) - Y[i, j] * x
-        else:  # squared error, summed over outputs
+        elif loss_code == LOSS_MSE:  # squared error, summed over outputs
             for j in range(k):
                 d = a[i, j] - Y[i, j]
                 c += d * d
@@ -121,30 +178,181 @@ def _view(buffer, offset, rows, cols):
 
 
 @njit(cache=True, error_model="numpy")
-def train_epochs(X, Y, orders, shuffle, batch_size, params, grads, layout, acts, alphas,
-                 loss_code, metric_code, ss_tot, opt_code, hyper, betas, lrs,
-                 divergence_factor, first_loss, step, velocity, m, v,
-                 good_step, good_params, good_velocity, good_m, good_v, losses, metrics):
+def _forward(Xb, nb, n_batch, params, layout, acts, act_params, z_buf, a_buf, lse):
+    """z = a W + b, a = f(z) for every layer into the slabs; returns the last layer's offset."""
+    a_prev = Xb
+    offset = 0
+    for layer in range(layout.shape[0]):
+        n_in, k, w0, b0 = layout[layer, 0], layout[layer, 1], layout[layer, 2], layout[layer, 3]
+        z = _view(z_buf, offset, nb, k)
+        np.dot(a_prev, params[w0:w0 + n_in * k].reshape((n_in, k)), z)
+        for i in range(nb):
+            for j in range(k):
+                z[i, j] += params[b0 + j]
+        a = _view(a_buf, offset, nb, k)
+        if acts[layer] == IDENTITY:
+            a[:, :] = z
+        else:
+            _forward_into(acts[layer], act_params[layer], z, a, lse)
+        a_prev = a
+        offset += n_batch * k
+    return offset - n_batch * layout[layout.shape[0] - 1, 1]
+
+
+@njit(cache=True, error_model="numpy")
+def _penalty(params, layout, l1, l2):
+    """``Σ (l2/2) W² + l1 |W|`` over the weights (the cost's penalty)."""
+    penalty = 0.0
+    for layer in range(layout.shape[0]):
+        w0 = layout[layer, 2]
+        for p in range(w0, w0 + layout[layer, 0] * layout[layer, 1]):
+            penalty += 0.5 * l2 * params[p] * params[p] + l1 * abs(params[p])
+    return penalty
+
+
+@njit(cache=True, error_model="numpy")
+def _backward(Xb, Yb, nb, n_batch, last_offset, params, grads, layout, acts, act_params,
+              loss_code, l1, l2, z_buf, a_buf, dz_buf, da_buf):
+    """dC_dW = a_prevᵀ dC_dz (+ the penalties' gradients), dC_db = Σ_rows dC_dz,
+    dC_da_prev = dC_dz Wᵀ, from the output layer down; the flat gradient into ``grads``."""
+    last = layout.shape[0] - 1
+    offset = last_offset
+    for layer in range(last, -1, -1):
+        n_in, k, w0, b0 = layout[layer, 0], layout[layer, 1], layout[layer, 2], layout[layer, 3]
+        z = _view(z_buf, offset, nb, k)
+        a = _view(a_buf, offset, nb, k)
+        dC_dz = _view(dz_buf, offset, nb, k)
+        if layer == last:
+            if loss_code == LOSS_MSE:  # dC/da = 2 (a - y) / size, then through f
+                scale = 2 / (nb * k)
+                for i in range(nb):
+                    for j in range(k):
+                        dC_dz[i, j] = scale * (a[i, j] - Yb[i, j])
+                _backward_into(acts[layer], act_params[layer], z, a, dC_dz, dC_dz)
+            else:  # fused: (p - y) / n
+                for i in range(nb):
+                    for j in range(k):
+                        dC_dz[i, j] = (a[i, j] - Yb[i, j]) / nb
+        else:
+            _backward_into(acts[layer], act_params[layer], z, a,
+                           _view(da_buf, offset, nb, k), dC_dz)
+        a_prev = Xb if layer == 0 else _view(a_buf, offset - n_batch * n_in, nb, n_in)
+        dC_dW = grads[w0:w0 + n_in * k].reshape((n_in, k))
+        np.dot(a_prev.T, dC_dz, dC_dW)
+        if l1 or l2:
+            for p in range(w0, w0 + n_in * k):
+                if l2:
+                    grads[p] += l2 * params[p]
+                if l1:
+                    grads[p] += l1 * np.sign(params[p])
+        for j in range(k):  # summed in float64: long float32 batches stay exact
+            total = 0.0
+            for i in range(nb):
+                total += dC_dz[i, j]
+            grads[b0 + j] = total
+        if layer > 0:
+            np.dot(dC_dz, params[w0:w0 + n_in * k].reshape((n_in, k)).T,
+                   _view(da_buf, offset - n_batch * n_in, nb, n_in))
+            offset -= n_batch * n_in
+
+
+@njit(cache=True, error_model="numpy")
+def _step(opt_code, params, grads, velocity, m, v, hyper, betas, lr, t, corrections):
+    """The optimizer's step ``t`` (from 1), as its in-place NumPy ``step`` computes it."""
+    mu = hyper[MU]
+    if opt_code == OPT_SGD:
+        for p in range(params.shape[0]):
+            params[p] += -lr * grads[p]
+    elif opt_code == OPT_MOMENTUM or opt_code == OPT_NESTEROV:  # noqa: SIM109 (numba)
+        for p in range(params.shape[0]):
+            b = velocity[p] * mu + grads[p]
+            velocity[p] = b
+            if opt_code == OPT_NESTEROV:
+                params[p] += (grads[p] + mu * b) * -lr
+            else:
+                params[p] += -lr * b
+    elif opt_code == OPT_ADAM:  # PyTorch's bias corrections, in float64 as Python's
+        corrections[0] = 1 - betas[0] ** np.float64(t)
+        corrections[1] = 1 - betas[1] ** np.float64(t)
+        c1, c2 = corrections[0], corrections[1]
+        beta_1, beta_2, eps = hyper[BETA_1], hyper[BETA_2], hyper[EPS]
+        one_minus_beta_1, one_minus_beta_2 = hyper[ONE_MINUS_BETA_1], hyper[ONE_MINUS_BETA_2]
+        for p in range(params.shape[0]):
+            g = grads[p]
+            m[p] = m[p] * beta_1 + one_minus_beta_1 * g
+            v[p] = v[p] * beta_2 + one_minus_beta_2 * g * g
+            params[p] += (m[p] / c1) * -lr / (np.sqrt(v[p] / c2) + eps)
+
+
+@njit(cache=True, error_model="numpy")
+def _epoch_metric(metric_code, hits, ss_tot, n, n_out):
+    """The epoch's accuracy (share of hits) or R² (from the squared residuals in ``hits``)."""
+    if metric_code == METRIC_R2:
+        score = 0.0
+        for j in range(n_out):
+            ss_res = 0.0
+            for i in range(n):
+                ss_res += hits[i * n_out + j]
+            if ss_tot[j] > 0:
+                score += 1 - ss_res / ss_tot[j]
+            elif ss_res <= 0:
+                score += 1.0
+        return score / n_out
+    right = 0.0
+    for i in range(n):
+        right += hits[i]
+    return right / n
+
+
+@njit(cache=True, error_model="numpy")
+def _check_codes(acts, loss_code, metric_code, opt_code):
+    for code in acts:
+        if code < 0 or code >= N_ACTIVATIONS:
+            raise ValueError("unknown activation kernel code")
+    if loss_code < 0 or loss_code >= N_LOSSES:
+        raise ValueError("unknown loss kernel code")
+    if metric_code < METRIC_NONE or metric_code > METRIC_R2:
+        raise ValueError("unknown metric code")
+    if opt_code < 0 or opt_code >= N_OPTIMIZERS:
+        raise ValueError("unknown optimizer kernel code")
+
+
+@njit(cache=True, error_model="numpy")
+def train_epochs(data, network, objective, optimizer, guard, state, good, out):
     """Train ``len(losses)`` epochs; returns ``(epochs done, status, first loss, step,
     good step)``.
 
-    Epoch ``e`` visits the samples in the order ``orders[e]`` (``orders[0]`` every epoch
-    unless ``shuffle``), in batches of ``batch_size``. ``lrs[s]`` is the learning rate of
-    this call's ``s``-th step and ``step`` the optimizer's step count before it;
-    ``velocity``, ``m``, ``v`` its state (empty where unused). ``good_*`` hold the start of
-    the last epoch whose loss passed the divergence guard: on a loss that is not finite or
-    exceeds ``divergence_factor × first_loss`` (``first_loss`` NaN until the first epoch),
-    parameters and state go back to them and the call returns DIVERGED with the epochs done
-    (the diverging epoch's loss in ``losses`` after them). Each epoch's loss (its batches'
-    costs at their weights before their updates, plus their penalties) goes to ``losses``
-    and its metric to ``metrics``. ``hyper`` holds (μ, β₁, β₂, ε, 1 - β₁, 1 - β₂, l1, l2) in
-    the parameters' dtype, ``betas`` (β₁, β₂) in float64 for the bias corrections.
+    - ``data = (X, Y, orders, shuffle, batch_size)``: epoch ``e`` visits the samples in the
+      order ``orders[e]`` (``orders[0]`` every epoch unless ``shuffle``), in batches.
+    - ``network = (params, grads, layout, acts, act_params)``: the flat parameters and
+      gradient, each layer's ``(n_in, n_out, W offset, b offset)``, activation code and
+      parameter.
+    - ``objective = (loss_code, metric_code, ss_tot, l1, l2)``.
+    - ``optimizer = (opt_code, hyper, betas, lrs)``: ``hyper`` holds the slots of
+      :mod:`ffnn._kernel_codes` in the parameters' dtype, ``betas`` (β₁, β₂) in float64 for
+      the bias corrections, ``lrs[s]`` the rate of this call's ``s``-th step.
+    - ``guard = (divergence_factor, first_loss)``: ``first_loss`` NaN until the first epoch.
+    - ``state = (step, velocity, m, v)`` and ``good = (good_step, params, velocity, m, v)``:
+      the optimizer's state (empty arrays where unused) and the start of the last epoch whose
+      loss passed the guard. On a loss that fails :func:`ffnn.driver.diverged`, parameters and
+      state go back to ``good`` and the call returns DIVERGED with the epochs done.
+    - ``out = (losses, metrics)``: each epoch's loss (its batches' costs at their weights
+      before their updates, plus their penalties) and metric; the diverging epoch's loss
+      follows the epochs done.
     """
+    X, Y, orders, shuffle, batch_size = data
+    params, grads, layout, acts, act_params = network
+    loss_code, metric_code, ss_tot, l1, l2 = objective
+    opt_code, hyper, betas, lrs = optimizer
+    divergence_factor, first_loss = guard
+    step, velocity, m, v = state
+    good_step, good_params, good_velocity, good_m, good_v = good
+    losses, metrics = out
+    _check_codes(acts, loss_code, metric_code, opt_code)
     n, n_features = X.shape
     n_out = Y.shape[1]
     dtype = params.dtype
     n_layers = layout.shape[0]
-    last = n_layers - 1
     n_batch = min(batch_size, n)
     gather = n_batch < n  # a full batch reads X itself (and is never shuffled)
     width = 0
@@ -164,7 +372,6 @@ def train_epochs(X, Y, orders, shuffle, batch_size, params, grads, layout, acts,
     start_velocity = velocity.copy()
     start_m = m.copy()
     start_v = v.copy()
-    mu, beta_1, beta_2, eps, one_minus_beta_1, one_minus_beta_2, l1, l2 = hyper
     corrections = np.empty(2, dtype)  # Adam's, computed in float64 as Python computes them
     s = 0  # steps taken in this call
     for epoch in range(losses.shape[0]):
@@ -188,105 +395,24 @@ def train_epochs(X, Y, orders, shuffle, batch_size, params, grads, layout, acts,
                         Yb[i, j] = Y[rows[i], j]
             else:
                 Xb, Yb = X, Y
-            # forward: z = a W + b, a = f(z)
-            a_prev = Xb
-            offset = 0
-            for layer in range(n_layers):
-                n_in, k, w0, b0 = layout[layer, 0], layout[layer, 1], layout[layer, 2], \
-                    layout[layer, 3]
-                z = _view(z_buf, offset, nb, k)
-                np.dot(a_prev, params[w0:w0 + n_in * k].reshape((n_in, k)), z)
-                for i in range(nb):
-                    for j in range(k):
-                        z[i, j] += params[b0 + j]
-                a = _view(a_buf, offset, nb, k)
-                if acts[layer] == IDENTITY:
-                    a[:, :] = z
-                else:
-                    _forward_into(acts[layer], alphas[layer], z, a, lse)
-                a_prev = a
-                offset += n_batch * k
-            last_offset = offset - n_batch * layout[last, 1]
-            k = layout[last, 1]
+            last_offset = _forward(Xb, nb, n_batch, params, layout, acts, act_params, z_buf,
+                                   a_buf, lse)
+            k = layout[n_layers - 1, 1]
             _costs_and_hits(loss_code, metric_code, _view(z_buf, last_offset, nb, k),
                             _view(a_buf, last_offset, nb, k), lse, Yb, rows, costs, hits)
             if l1 or l2:  # the penalty at this batch's weights, before its update
-                penalty = 0.0
-                for layer in range(n_layers):
-                    w0 = layout[layer, 2]
-                    for p in range(w0, w0 + layout[layer, 0] * layout[layer, 1]):
-                        penalty += 0.5 * l2 * params[p] * params[p] + l1 * abs(params[p])
-                penalties += penalty * nb
-            # backward: dC_dW = a_prevᵀ dC_dz, dC_db = Σ_rows dC_dz, dC_da_prev = dC_dz Wᵀ
-            offset = last_offset
-            for layer in range(last, -1, -1):
-                n_in, k, w0, b0 = layout[layer, 0], layout[layer, 1], layout[layer, 2], \
-                    layout[layer, 3]
-                z = _view(z_buf, offset, nb, k)
-                a = _view(a_buf, offset, nb, k)
-                dC_dz = _view(dz_buf, offset, nb, k)
-                if layer == last:
-                    if loss_code == LOSS_MSE:  # dC/da = 2 (a - y) / size, then through f
-                        scale = 2 / (nb * k)
-                        for i in range(nb):
-                            for j in range(k):
-                                dC_dz[i, j] = scale * (a[i, j] - Yb[i, j])
-                        _backward_into(acts[layer], alphas[layer], z, a, dC_dz, dC_dz)
-                    else:  # fused: (p - y) / n
-                        for i in range(nb):
-                            for j in range(k):
-                                dC_dz[i, j] = (a[i, j] - Yb[i, j]) / nb
-                else:
-                    _backward_into(acts[layer], alphas[layer], z, a,
-                                   _view(da_buf, offset, nb, k), dC_dz)
-                a_prev = Xb if layer == 0 else _view(a_buf, offset - n_batch * n_in, nb, n_in)
-                dC_dW = grads[w0:w0 + n_in * k].reshape((n_in, k))
-                np.dot(a_prev.T, dC_dz, dC_dW)
-                if l1 or l2:
-                    for p in range(w0, w0 + n_in * k):
-                        if l2:
-                            grads[p] += l2 * params[p]
-                        if l1:
-                            grads[p] += l1 * np.sign(params[p])
-                for j in range(k):  # summed in float64: long float32 batches stay exact
-                    total = 0.0
-                    for i in range(nb):
-                        total += dC_dz[i, j]
-                    grads[b0 + j] = total
-                if layer > 0:
-                    np.dot(dC_dz, params[w0:w0 + n_in * k].reshape((n_in, k)).T,
-                           _view(da_buf, offset - n_batch * n_in, nb, n_in))
-                    offset -= n_batch * n_in
-            # the optimizer's step
-            lr = lrs[s]
-            t = step + 1
-            if opt_code == OPT_SGD:
-                for p in range(params.shape[0]):
-                    params[p] += -lr * grads[p]
-            elif opt_code in (OPT_MOMENTUM, OPT_NESTEROV):
-                for p in range(params.shape[0]):
-                    b = velocity[p] * mu + grads[p]
-                    velocity[p] = b
-                    if opt_code == OPT_NESTEROV:
-                        params[p] += (grads[p] + mu * b) * -lr
-                    else:
-                        params[p] += -lr * b
-            else:  # Adam, with PyTorch's bias corrections
-                corrections[0] = 1 - betas[0] ** np.float64(t)
-                corrections[1] = 1 - betas[1] ** np.float64(t)
-                c1, c2 = corrections[0], corrections[1]
-                for p in range(params.shape[0]):
-                    g = grads[p]
-                    m[p] = m[p] * beta_1 + one_minus_beta_1 * g
-                    v[p] = v[p] * beta_2 + one_minus_beta_2 * g * g
-                    params[p] += (m[p] / c1) * -lr / (np.sqrt(v[p] / c2) + eps)
-            step = t
+                penalties += _penalty(params, layout, l1, l2) * nb
+            _backward(Xb, Yb, nb, n_batch, last_offset, params, grads, layout, acts,
+                      act_params, loss_code, l1, l2, z_buf, a_buf, dz_buf, da_buf)
+            step += 1
+            _step(opt_code, params, grads, velocity, m, v, hyper, betas, lrs[s], step,
+                  corrections)
             s += 1
         total = 0.0
         for i in range(n):
             total += costs[i]
         loss = (total / (n * n_out) if loss_code == LOSS_MSE else total / n) + penalties / n
-        if not np.isfinite(loss) or (first_loss > 0 and loss > divergence_factor * first_loss):
+        if _diverged(loss, first_loss, divergence_factor):
             params[:] = good_params
             velocity[:] = good_velocity
             m[:] = good_m
@@ -296,22 +422,8 @@ def train_epochs(X, Y, orders, shuffle, batch_size, params, grads, layout, acts,
         if np.isnan(first_loss):
             first_loss = loss
         losses[epoch] = loss
-        if metric_code == METRIC_R2:
-            score = 0.0
-            for j in range(n_out):
-                ss_res = 0.0
-                for i in range(n):
-                    ss_res += hits[i * n_out + j]
-                if ss_tot[j] > 0:
-                    score += 1 - ss_res / ss_tot[j]
-                elif ss_res <= 0:
-                    score += 1.0
-            metrics[epoch] = score / n_out
-        elif metric_code != METRIC_NONE:
-            right = 0.0
-            for i in range(n):
-                right += hits[i]
-            metrics[epoch] = right / n
+        if metric_code != METRIC_NONE:
+            metrics[epoch] = _epoch_metric(metric_code, hits, ss_tot, n, n_out)
         # this epoch passed: its start is the last good point
         good_step = start_step
         good_params[:] = start_params

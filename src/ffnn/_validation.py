@@ -8,8 +8,11 @@ inner loops of the forward and backward passes.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 
 import numpy as np
+
+from .registry import Component
 
 FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
@@ -23,6 +26,87 @@ def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
     if resolved not in FLOAT_DTYPES:
         raise ValueError(f"{name} must be float64 or float32, got {resolved.name}")
     return resolved
+
+
+def is_function_pair(value, kinds: tuple[type, ...] = (tuple,)) -> bool:
+    """Whether ``value`` is one ``(f, f_prime)`` pair of plain functions, as in the notebook.
+
+    Two library objects (``(ReLU(), Tanh())``) or classes are callable too, but they are two
+    activations (one per layer), never a function and its derivative. A pair is a tuple;
+    where only one activation can stand (``kinds=(tuple, list)``) a two-item list is one too,
+    whereas a list of two functions given for two layers is one activation per layer.
+    """
+    return (
+        isinstance(value, kinds)
+        and len(value) == 2
+        and all(callable(f) and not isinstance(f, (Component, type)) for f in value)
+    )
+
+
+def check_pair(f: Callable, f_prime: Callable, what: str) -> None:
+    """Refuse a pair whose members are not two plain callables."""
+    if not is_function_pair((f, f_prime)):  # two plain callables
+        raise TypeError(
+            f"{what} must be two plain callables, got ({type(f).__name__}, "
+            f"{type(f_prime).__name__})"
+        )
+
+
+def check_seed(seed, name: str = "seed") -> np.random.Generator:
+    """``np.random.default_rng(seed)`` for an int >= 0, a Generator or None."""
+    if isinstance(seed, bool) or not (
+        seed is None or isinstance(seed, (numbers.Integral, np.random.Generator))
+    ):
+        raise TypeError(f"{name} must be an int, a numpy.random.Generator or None, got {seed!r}")
+    if isinstance(seed, numbers.Integral) and seed < 0:
+        raise ValueError(f"{name} must be a non-negative int, got {seed}")
+    return np.random.default_rng(seed)
+
+
+def is_integer(value) -> bool:
+    """An integer that is not a bool (``True`` is an ``int`` to Python, never a count here)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def is_real(value) -> bool:
+    """A real number that is not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_integer(value, name: str, minimum: int | None = None) -> int:
+    """Return ``value`` as an int, which must be an integer (not a bool) >= ``minimum``."""
+    bound = "" if minimum is None else f" >= {minimum}"
+    if not is_integer(value):
+        raise TypeError(f"{name} must be an integer{bound}, got {value!r} "
+                        f"({type(value).__name__})")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be an integer{bound}, got {value}")
+    return int(value)
+
+
+def check_epochs(epochs) -> int:
+    """A number of epochs: an integer >= 0."""
+    if not (is_integer(epochs) and epochs >= 0):
+        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+    return int(epochs)
+
+
+def check_batch_size(batch_size) -> int | None:
+    """A mini-batch size: a positive integer, or None for the full batch."""
+    if batch_size is None:
+        return None
+    if not is_integer(batch_size):
+        raise TypeError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}")
+    return int(batch_size)
+
+
+def check_divergence_factor(factor) -> float:
+    """The divergence guard's factor: a number > 1."""
+    if not (is_real(factor) and factor > 1):
+        raise ValueError(f"divergence_factor must be a number > 1, got {factor!r}")
+    return float(factor)
 
 
 def check_positive_int(value, name: str) -> int:

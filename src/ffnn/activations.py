@@ -17,12 +17,15 @@ pair ``(f, f_prime)`` as in the course notebook is accepted; see :func:`get_acti
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
+from scipy import special
 
 from ._autograd import anp, asp
+from ._validation import check_pair, is_function_pair, is_real
+from .registry import Component, Registry
 
 __all__ = [
     "Activation",
@@ -32,6 +35,9 @@ __all__ = [
     "ReLU",
     "LeakyReLU",
     "ELU",
+    "Softplus",
+    "SiLU",
+    "GELU",
     "Softmax",
     "FunctionActivation",
     "identity",
@@ -40,14 +46,23 @@ __all__ = [
     "relu",
     "leaky_relu",
     "elu",
+    "softplus",
+    "silu",
+    "gelu",
     "softmax",
     "get_activation",
+    "is_single_activation",
+    "ACTIVATIONS",
     "ACTIVATION_NAMES",
     "ActivationLike",
 ]
 
 
-class Activation:
+#: The built-in activations (see :mod:`ffnn.registry`).
+ACTIVATIONS = Registry("activation")
+
+
+class Activation(Component):
     """Base class of activations.
 
     Subclass it and implement ``forward`` and ``derivative`` for an elementwise function, or
@@ -66,12 +81,22 @@ class Activation:
     kinks : tuple of float
         Points where ``f`` is not smooth (its derivative, or a higher one, jumps): finite
         differences whose stencil straddles one lose their accuracy.
+    sklearn : str or None
+        scikit-learn's MLP name for it as a hidden activation (None: its MLP has none).
+    torch : str or None
+        The ``torch.nn`` module computing it (None: none does); ``torch_params`` maps its
+        parameters to the module's arguments, ``torch_fixed`` gives module arguments that
+        must hold these values (checked when reading a module).
     """
 
     name: str = "activation"
     elementwise: bool = True
     outputs_probabilities: bool = False
     kinks: tuple[float, ...] = ()
+    sklearn: str | None = None
+    torch: str | None = None
+    torch_params: Mapping[str, str] = {}
+    torch_fixed: Mapping[str, Any] = {}
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         """Return ``a = f(z)``."""
@@ -124,10 +149,15 @@ def _one(z: np.ndarray):
     return z.dtype.type(1)
 
 
+@ACTIVATIONS.register
 class Identity(Activation):
     """``f(z) = z``, ``f'(z) = 1``: the output of a regression network."""
 
     name = "identity"
+    aliases = ("linear",)
+    kernel = "identity"
+    sklearn = "identity"
+    torch = "Identity"
 
     def forward(self, z):
         return z
@@ -152,6 +182,7 @@ class Identity(Activation):
         return z
 
 
+@ACTIVATIONS.register
 class Sigmoid(Activation):
     """``f(z) = 1 / (1 + exp(-z))``, ``f'(z) = f(z) (1 - f(z))``.
 
@@ -162,7 +193,11 @@ class Sigmoid(Activation):
     """
 
     name = "sigmoid"
+    aliases = ("logistic",)  # scikit-learn's name
     outputs_probabilities = True
+    kernel = "sigmoid"
+    sklearn = "logistic"
+    torch = "Sigmoid"
 
     def forward(self, z):
         with np.errstate(over="ignore"):
@@ -188,10 +223,14 @@ class Sigmoid(Activation):
         return asp.expit(z)
 
 
+@ACTIVATIONS.register
 class Tanh(Activation):
     """``f(z) = tanh(z)``, ``f'(z) = 1 - f(z)²``."""
 
     name = "tanh"
+    kernel = "tanh"
+    sklearn = "tanh"
+    torch = "Tanh"
 
     def forward(self, z):
         return np.tanh(z)
@@ -212,11 +251,15 @@ class Tanh(Activation):
         return anp.tanh(z)
 
 
+@ACTIVATIONS.register
 class ReLU(Activation):
     """``f(z) = max(z, 0)``, ``f'(z) = 1 if z > 0 else 0`` (0 at the kink, as the notebook)."""
 
     name = "relu"
     kinks = (0.0,)
+    kernel = "relu"
+    sklearn = "relu"
+    torch = "ReLU"
 
     def forward(self, z):
         return np.maximum(z, 0)
@@ -240,13 +283,14 @@ class ReLU(Activation):
 
 
 def _check_alpha(alpha, name: str) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not np.isfinite(alpha):
+    if not is_real(alpha) or not np.isfinite(alpha):
         raise TypeError(f"{name} must be a finite real number, got {alpha!r}")
     if alpha < 0:
         raise ValueError(f"{name} must be >= 0, got {alpha}")
     return float(alpha)
 
 
+@ACTIVATIONS.register
 class LeakyReLU(Activation):
     """``f(z) = z if z > 0 else alpha z``, ``f'(z) = 1 if z > 0 else alpha``.
 
@@ -258,6 +302,9 @@ class LeakyReLU(Activation):
 
     name = "leaky_relu"
     kinks = (0.0,)
+    kernel = "leaky_relu"
+    torch = "LeakyReLU"
+    torch_params = {"alpha": "negative_slope"}
 
     def __init__(self, alpha: float = 0.01):
         self.alpha = _check_alpha(alpha, "LeakyReLU alpha")
@@ -282,6 +329,7 @@ class LeakyReLU(Activation):
         return anp.where(z > 0, z, self.alpha * z)
 
 
+@ACTIVATIONS.register
 class ELU(Activation):
     """``f(z) = z if z > 0 else alpha (exp(z) - 1)``, ``f'(z) = 1 if z > 0 else f(z) + alpha``.
 
@@ -294,6 +342,9 @@ class ELU(Activation):
 
     name = "elu"
     kinks = (0.0,)
+    kernel = "elu"
+    torch = "ELU"
+    torch_params = {"alpha": "alpha"}
 
     def __init__(self, alpha: float = 1.0):
         self.alpha = _check_alpha(alpha, "ELU alpha")
@@ -322,6 +373,100 @@ class ELU(Activation):
         return anp.where(z > 0, z, self.alpha * anp.expm1(anp.minimum(z, 0.0)))
 
 
+_SQRT_HALF = 0.7071067811865476  # 1/√2 as a Python float: float32 stays float32
+_INV_SQRT_2PI = 0.3989422804014327  # 1/√(2π)
+
+
+def _sigmoid(z):
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-z))
+
+
+@ACTIVATIONS.register
+class Softplus(Activation):
+    """``f(z) = log(1 + exp(z))``, ``f'(z) = 1 / (1 + exp(-z))`` (the sigmoid).
+
+    Computed as ``logaddexp(0, z)``: no overflow for large ``z``, full accuracy for very
+    negative ``z``. (PyTorch's ``Softplus`` returns ``z`` itself above ``z = 20``, where the
+    two differ by less than ``exp(-20) ≈ 2e-9``.)
+    """
+
+    name = "softplus"
+    kernel = "softplus"
+    torch = "Softplus"
+    torch_fixed = {"beta": 1.0}
+
+    def forward(self, z):
+        return np.logaddexp(0, z)
+
+    def derivative(self, z, a):
+        return _sigmoid(z)
+
+    def forward_into(self, z, out):
+        return np.logaddexp(0, z, out=out)
+
+    def backward_into(self, z, a, dC_da, out):
+        np.negative(z, out=out)
+        with np.errstate(over="ignore"):
+            np.exp(out, out=out)
+        out += 1
+        np.reciprocal(out, out=out)
+        out *= dC_da
+        return out
+
+    def reference(self, z):
+        return anp.logaddexp(0.0, z)
+
+
+@ACTIVATIONS.register
+class SiLU(Activation):
+    """``f(z) = z σ(z)`` (SiLU, also called swish), ``f'(z) = σ(z) + f(z) (1 - σ(z))``."""
+
+    name = "silu"
+    aliases = ("swish",)
+    kernel = "silu"
+    torch = "SiLU"
+
+    def forward(self, z):
+        with np.errstate(over="ignore"):
+            return z / (1 + np.exp(-z))
+
+    def derivative(self, z, a):
+        s = _sigmoid(z)
+        return s + a * (1 - s)
+
+    def forward_into(self, z, out):
+        np.negative(z, out=out)
+        with np.errstate(over="ignore"):
+            np.exp(out, out=out)
+        out += 1
+        return np.divide(z, out, out=out)
+
+    def reference(self, z):
+        return z * asp.expit(z)
+
+
+@ACTIVATIONS.register
+class GELU(Activation):
+    """``f(z) = z Φ(z) = (z / 2) (1 + erf(z / √2))``, ``f'(z) = Φ(z) + z φ(z)``, exact (with
+    ``erf``, PyTorch's default), where ``φ(z) = exp(-z² / 2) / √(2π)``."""
+
+    name = "gelu"
+    kernel = "gelu"
+    torch = "GELU"
+    torch_fixed = {"approximate": "none"}
+
+    def forward(self, z):
+        return 0.5 * z * (1 + special.erf(z * _SQRT_HALF))
+
+    def derivative(self, z, a):
+        return 0.5 * (1 + special.erf(z * _SQRT_HALF)) + z * np.exp(-0.5 * z * z) * _INV_SQRT_2PI
+
+    def reference(self, z):
+        return 0.5 * z * (1 + asp.erf(z * _SQRT_HALF))
+
+
+@ACTIVATIONS.register
 class Softmax(Activation):
     """Row-wise ``f(z)_k = exp(z_k) / Σ_j exp(z_j)``; each row of the output sums to 1.
 
@@ -333,6 +478,9 @@ class Softmax(Activation):
     name = "softmax"
     elementwise = False
     outputs_probabilities = True
+    kernel = "softmax"  # compiled as the output layer of a cross-entropy only
+    torch = "Softmax"
+    torch_fixed = {"dim": -1}
 
     def forward(self, z):
         e = np.exp(z - z.max(axis=-1, keepdims=True))
@@ -394,11 +542,7 @@ class FunctionActivation(Activation):
 
     def __init__(self, f: Callable, f_prime: Callable, name: str | None = None,
                  kinks: tuple[float, ...] = (), outputs_probabilities: bool = False):
-        if not callable(f) or not callable(f_prime):
-            raise TypeError(
-                f"an activation pair must be two callables (f, f_prime), got "
-                f"({type(f).__name__}, {type(f_prime).__name__})"
-            )
+        check_pair(f, f_prime, "an activation pair (f, f_prime)")
         self.f = f
         self.f_prime = f_prime
         self.name = name or getattr(f, "__name__", "custom")
@@ -421,22 +565,24 @@ tanh = Tanh()
 relu = ReLU()
 leaky_relu = LeakyReLU()
 elu = ELU()
+softplus = Softplus()
+silu = SiLU()
+gelu = GELU()
 softmax = Softmax()
 
-_REGISTRY: dict[str, Callable[[], Activation]] = {
-    "identity": Identity,
-    "sigmoid": Sigmoid,
-    "logistic": Sigmoid,  # scikit-learn's name
-    "tanh": Tanh,
-    "relu": ReLU,
-    "leaky_relu": LeakyReLU,
-    "elu": ELU,
-    "softmax": Softmax,
-}
-ACTIVATION_NAMES: tuple[str, ...] = tuple(_REGISTRY)
+#: Every name an activation may be given by (canonical names first, then aliases).
+ACTIVATION_NAMES: tuple[str, ...] = ACTIVATIONS.names
 
 #: What may stand for an activation: a name, an object, its class, or a pair (f, f_prime).
 ActivationLike = str | Activation | type[Activation] | tuple[Callable, Callable]
+
+
+def is_single_activation(spec) -> bool:
+    """Whether ``spec`` names one activation (a name, an object, its class or one pair), as
+    opposed to a sequence of them (one per layer)."""
+    return (isinstance(spec, (str, Activation))
+            or (isinstance(spec, type) and issubclass(spec, Activation))
+            or is_function_pair(spec))
 
 
 def get_activation(spec: ActivationLike, name: str = "activation") -> Activation:
@@ -456,16 +602,10 @@ def get_activation(spec: ActivationLike, name: str = "activation") -> Activation
     if isinstance(spec, Activation):
         return spec
     if isinstance(spec, str):
-        key = spec.strip().lower().replace("-", "_")
-        if key not in _REGISTRY:
-            raise ValueError(
-                f"{name}: unknown activation {spec!r}; valid names are "
-                f"{', '.join(ACTIVATION_NAMES)}"
-            )
-        return _REGISTRY[key]()
+        return ACTIVATIONS.lookup(spec, name)()
     if isinstance(spec, type) and issubclass(spec, Activation):
         return spec()
-    if isinstance(spec, (tuple, list)) and len(spec) == 2 and all(callable(f) for f in spec):
+    if is_function_pair(spec, (tuple, list)):
         return FunctionActivation(*spec)
     if callable(spec):
         raise TypeError(

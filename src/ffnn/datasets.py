@@ -21,7 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import FLOAT_DTYPES, as_float_array, check_penalty, check_positive_int
+from ._validation import (
+    FLOAT_DTYPES,
+    as_float_array,
+    check_penalty,
+    check_positive_int,
+    check_seed,
+)
 
 __all__ = [
     "DATASET_NAMES",
@@ -201,17 +207,6 @@ def encode_labels(labels, classes=None) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_seed(seed) -> np.random.Generator:
-    """Return ``np.random.default_rng(seed)`` for an int >= 0, a Generator or None."""
-    if isinstance(seed, bool) or not (
-        seed is None or isinstance(seed, (numbers.Integral, np.random.Generator))
-    ):
-        raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {seed!r}")
-    if isinstance(seed, numbers.Integral) and seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed}")
-    return np.random.default_rng(seed)
-
-
 def _check_noise(noise) -> float:
     return check_penalty(noise, "noise")
 
@@ -286,7 +281,7 @@ def franke(
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     noise = _check_noise(noise)
-    rng = _check_seed(seed)
+    rng = check_seed(seed)
     X = rng.uniform(0.0, 1.0, size=(n_samples, 2))
     y = franke_function(X[:, 0], X[:, 1]) + noise * rng.standard_normal(n_samples)
     return X, y.reshape(-1, 1)
@@ -315,7 +310,7 @@ def runge(
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     noise = _check_noise(noise)
-    rng = _check_seed(seed)
+    rng = check_seed(seed)
     X = rng.uniform(-1.0, 1.0, size=(n_samples, 1))
     y = runge_function(X) + noise * rng.standard_normal((n_samples, 1))
     return X, y
@@ -356,7 +351,7 @@ def polynomial(
             f"first), got an array of shape {c.shape}"
         )
     noise = _check_noise(noise)
-    rng = _check_seed(seed)
+    rng = check_seed(seed)
     X = rng.uniform(-1.0, 1.0, size=(n_samples, 1))
     y = np.polynomial.polynomial.polyval(X, c) + noise * rng.standard_normal((n_samples, 1))
     return X, y
@@ -542,7 +537,7 @@ def _random_state(seed) -> int:
     """An int seed for scikit-learn from an int, a Generator or None (fresh entropy)."""
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 2**32:
         raise ValueError(f"seed must be below 2**32 for scikit-learn, got {seed}")
-    rng = _check_seed(seed)
+    rng = check_seed(seed)
     if isinstance(seed, numbers.Integral):
         return int(seed)
     return int(rng.integers(0, 2**32))

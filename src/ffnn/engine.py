@@ -12,7 +12,8 @@ into a :class:`Workspace` made once per batch size and reused for every step:
     dC_da_{l-1} = dC_dz_l @ W_lᵀ        np.matmul(dC_dz, W.T, out=dC_da)
 
 A workspace belongs to the loop that made it, never to the network (which holds parameters
-only); its arrays are overwritten by the next step.
+only); its arrays are overwritten by the next step. :class:`NumpyPath` runs these steps as a
+path of the epoch driver (:func:`ffnn.driver.run_epochs`).
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ import functools
 import numpy as np
 
 from .activations import Activation, Identity
+from .driver import EpochsRun, check_divergence
 from .losses import Loss
+from .metrics import METRIC_FUNCTIONS
 from .network import Network, weight_scale
+from .optimizers import GradientTransformation, copy_state
 
-__all__ = ["Workspace", "backprop", "fast_form"]
+__all__ = ["Workspace", "backprop", "fast_form", "NumpyPath"]
 
 
 @functools.cache
@@ -141,3 +145,101 @@ def backprop(network: Network, ws: Workspace, X: np.ndarray, Y: np.ndarray, loss
                 scratch *= l1
                 dC_dW += scratch
     return ws.z[last], ws.a[last]
+
+
+class NumpyPath:
+    """The NumPy engine as a path of :func:`ffnn.driver.run_epochs`: one epoch per call,
+    a :class:`Workspace` per batch size, the optimizer's in-place ``step``.
+
+    Parameters
+    ----------
+    trainer : Trainer
+        Its network, loss, optimizer and state, penalties, batch size, generator, metric
+        and callbacks (``on_batch_end`` hears every batch here).
+    X, Y : ndarray
+        The training data, checked.
+    weights : ndarray or None
+        Sample weights.
+    validation_data : (X_val, Y_val) or None
+        Measured after each epoch.
+    """
+
+    name = "numpy"
+
+    def __init__(self, trainer, X, Y, weights, validation_data):
+        self.trainer = trainer
+        self.X, self.Y, self.weights, self.validation_data = X, Y, weights, validation_data
+        # The last good weights: the start of the last epoch whose loss passed the guard (an
+        # epoch's loss is measured along the way from its starting weights).
+        self.good_params = trainer.network.params.copy()
+        self.good_state = copy_state(trainer.opt_state)
+
+    def epochs_per_call(self, per_epoch: bool) -> int:
+        return 1
+
+    def run(self, count: int) -> EpochsRun:
+        trainer = self.trainer
+        start_params = trainer.network.params.copy()
+        start_state = copy_state(trainer.opt_state)
+        logs = self.epoch()
+        if check_divergence(trainer, logs["loss"]):
+            trainer.network.params[...] = self.good_params
+            trainer.opt_state = self.good_state  # the moments would be poisoned too
+            return EpochsRun([], logs["loss"])
+        self.good_params, self.good_state = start_params, start_state
+        return EpochsRun([logs])
+
+    def epoch(self) -> dict[str, float]:
+        """One epoch over the (shuffled) mini-batches; returns its logs."""
+        trainer, X, Y, weights = self.trainer, self.X, self.Y, self.weights
+        net, loss, optimizer = trainer.network, trainer.loss, trainer.optimizer
+        l1, l2 = trainer.l1, trainer.l2
+        n = X.shape[0]
+        batch_size = n if trainer.batch_size is None else min(trainer.batch_size, n)
+        order = np.arange(n) if batch_size == n else trainer.rng.permutation(n)
+        grads, scratch = trainer._buffers()
+        # The in-place step, unless a subclass overrides update below the class that wrote it.
+        step = optimizer.step if fast_form(optimizer, "step", "update") else \
+            functools.partial(GradientTransformation.step, optimizer)
+        # Each batch's outputs (and logits, for a fused loss) are kept, before its update, so
+        # the epoch's loss and metric are computed once over all of them, not per batch.
+        fused = loss.fuses_with(net.activation_funcs[-1])
+        outputs = np.empty((n, net.n_outputs), dtype=net.dtype)
+        logits = np.empty_like(outputs) if fused else None
+        penalties = 0.0
+        for batch, start in enumerate(range(0, n, batch_size)):
+            index = order[start:start + batch_size]
+            ws = trainer._workspace(len(index), gather=batch_size < n)
+            if batch_size == n:
+                Xb, Yb = X, Y
+            else:  # gather the batch's rows into the workspace (no new arrays)
+                # mode="clip": the indices are valid, and "raise" would buffer a copy first
+                Xb = np.take(X, index, axis=0, out=ws.X, mode="clip")
+                Yb = np.take(Y, index, axis=0, out=ws.Y, mode="clip")
+            wb = None if weights is None else weights[index]
+            z_last, output = backprop(net, ws, Xb, Yb, loss, l1, l2, grads, wb)
+            outputs[index] = output
+            if fused:
+                logits[index] = z_last
+            # The penalty at this batch's weights, before its update (0 without l1 and l2).
+            penalty = net._penalty(l1, l2) if l1 or l2 else 0.0
+            penalties += penalty * (len(index) if wb is None else wb.sum())
+            if trainer.callbacks:
+                batch_loss = net._loss_value(z_last, output, Yb, loss, wb) + penalty
+            trainer.opt_state = step(net.params, grads, trainer.opt_state, scratch)
+            if trainer.callbacks:
+                for cb in trainer.callbacks:
+                    cb.on_batch_end(trainer, batch, {"loss": batch_loss, "size": len(index)})
+        total_weight = n if weights is None else weights.sum()
+        logs = {"loss": net._loss_value(logits, outputs, Y, loss, weights)
+                + penalties / total_weight}
+        if trainer.metric:
+            logs[trainer.metric] = METRIC_FUNCTIONS[trainer.metric](outputs, Y, loss)
+        if self.validation_data is not None:
+            X_val, Y_val = self.validation_data
+            _, zs, output = net._feed_forward_saver(X_val)
+            logs["val_loss"] = net._loss_value(zs[-1], output, Y_val, loss) + net._penalty(l1, l2)
+            if trainer.metric:
+                logs[f"val_{trainer.metric}"] = METRIC_FUNCTIONS[trainer.metric](output, Y_val,
+                                                                                   loss)
+        return logs

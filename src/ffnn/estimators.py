@@ -33,18 +33,16 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._validation import check_penalty
-from .activations import Activation, get_activation
+from .activations import Activation, get_activation, is_single_activation
 from .losses import get_loss
 from .network import Network
 from .optimizers import (
+    OPTIMIZER_NAMES,
+    OPTIMIZERS,
     SGD,
-    Adagrad,
-    Adam,
-    AdamW,
     GradientTransformation,
     Momentum,
     Nesterov,
-    RMSprop,
     state_layout,
 )
 from .schedules import InverseScaling, ReduceOnPlateau, Schedule
@@ -52,10 +50,10 @@ from .training import Callback, EarlyStopping, Trainer
 
 __all__ = ["FFNNClassifier", "FFNNRegressor", "SOLVERS"]
 
-SOLVERS = ("sgd", "adam", "gd", "momentum", "nesterov", "adagrad", "rmsprop", "adamw")
+#: scikit-learn's "sgd" (with its momentum and nesterovs_momentum), then every optimizer name.
+SOLVERS = ("sgd", *(name for name in OPTIMIZER_NAMES if name != "sgd"))
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
 
-_SKLEARN_ACTIVATIONS = {"logistic": "sigmoid"}
 
 
 class _BaseFFNN(BaseEstimator):
@@ -133,9 +131,7 @@ class _BaseFFNN(BaseEstimator):
 
     def _hidden_activations(self, n_hidden: int) -> list[Activation]:
         spec = self.activation
-        if isinstance(spec, (str, Activation)) or (
-            isinstance(spec, tuple) and len(spec) == 2 and all(callable(f) for f in spec)
-        ):
+        if is_single_activation(spec):
             spec = [spec] * n_hidden
         if not isinstance(spec, (list, tuple)) or len(spec) != n_hidden:
             raise ValueError(
@@ -143,8 +139,7 @@ class _BaseFFNN(BaseEstimator):
                 f"got {self.activation!r}"
             )
         return [
-            get_activation(_SKLEARN_ACTIVATIONS.get(a, a) if isinstance(a, str) else a,
-                           f"activation[{i}]")
+            get_activation(a, f"activation[{i}]")
             for i, a in enumerate(spec)
         ]
 
@@ -177,27 +172,24 @@ class _BaseFFNN(BaseEstimator):
                 "solver='lbfgs' is not supported: ffnn trains by gradient steps; use one of "
                 f"{', '.join(SOLVERS)} or an ffnn optimizer object"
             )
-        lr = self._schedule()
-        betas = (self.beta_1, self.beta_2)
-        if solver == "sgd":
-            if self.momentum == 0:
-                return SGD(lr)
-            return (Nesterov if self.nesterovs_momentum else Momentum)(lr, self.momentum)
-        factories = {
-            "adam": lambda: Adam(lr, betas, self.epsilon),
-            "adamw": lambda: AdamW(lr, betas, self.epsilon),
-            "gd": lambda: SGD(lr),
-            "momentum": lambda: Momentum(lr, self.momentum),
-            "nesterov": lambda: Nesterov(lr, self.momentum),
-            "adagrad": lambda: Adagrad(lr),
-            "rmsprop": lambda: RMSprop(lr),
-        }
-        if solver not in factories:
+        if not isinstance(solver, str) or solver not in SOLVERS:
             raise ValueError(
                 f"solver must be one of {', '.join(SOLVERS)} or an ffnn optimizer object, "
                 f"got {solver!r}"
             )
-        return factories[solver]()
+        lr = self._schedule()
+        if solver == "sgd":
+            if self.momentum == 0:
+                return SGD(lr)
+            return (Nesterov if self.nesterovs_momentum else Momentum)(lr, self.momentum)
+        cls = OPTIMIZERS.lookup(solver, "solver")
+        # The hyperparameters the optimizer declares scikit-learn names for.
+        kwargs = {
+            name: tuple(getattr(self, n) for n in ours) if isinstance(ours, tuple)
+            else getattr(self, ours)
+            for name, ours in cls.sklearn_params.items()
+        }
+        return cls(lr, **kwargs)
 
     def _batch_size(self, n_samples: int) -> int:
         if self.batch_size == "auto":
@@ -300,6 +292,7 @@ class _BaseFFNN(BaseEstimator):
             sample_weight=sample_weight,
         )
         self.history_ = history
+        self.engine_, self.engine_reason_ = history.engine, history.engine_reason
         self.loss_curve_ += history["loss"] if history.epochs else []
         if "val_loss" in history:
             self.validation_loss_curve_ += history["val_loss"]
@@ -510,6 +503,10 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
     n_features_in_ : int
     history_ : History
         Of the last call to ``fit`` or ``partial_fit``.
+    engine_ : str
+        The path that trained in that call: ``"compiled"`` or ``"numpy"``.
+    engine_reason_ : str
+        Why it was not the compiled loop ("" when it was).
     """
 
     def _output(self):

@@ -29,15 +29,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import FLOAT_DTYPES
 from .activations import (
-    ELU,
+    ACTIVATIONS,
     Activation,
     ActivationLike,
     Identity,
-    LeakyReLU,
-    ReLU,
     Sigmoid,
     Softmax,
-    Tanh,
 )
 from .network import Network
 
@@ -46,18 +43,28 @@ if TYPE_CHECKING:
 
 __all__ = ["from_sklearn", "to_sklearn", "to_torch_state_dict", "to_torch", "from_torch"]
 
-# scikit-learn's activation names and ffnn's (``logistic`` is ffnn's ``sigmoid``).
-_SKLEARN_TO_FFNN = {
-    "identity": "identity",
-    "logistic": "sigmoid",
-    "tanh": "tanh",
-    "relu": "relu",
-    "softmax": "softmax",
-}
-# scikit-learn's hidden-layer activations, by ffnn class (exact types: a subclass may compute
-# something else).
-_FFNN_TO_SKLEARN_HIDDEN = {Identity: "identity", Sigmoid: "logistic", Tanh: "tanh", ReLU: "relu"}
-_EXPORTABLE = (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Softmax)
+
+
+def _sklearn_hidden(f: Activation) -> str | None:
+    """scikit-learn's name for a hidden activation (exact built-in types only: a subclass
+    may compute something else), or None."""
+    return type(f).sklearn if ACTIVATIONS.is_builtin(f) else None
+
+
+def _from_sklearn_hidden(name: str) -> type[Activation] | None:
+    return next((cls for cls in ACTIVATIONS if cls.sklearn == name), None)
+
+
+def _sklearn_hidden_names() -> str:
+    """``identity, logistic (sigmoid), tanh and relu``: scikit-learn's names (ffnn's)."""
+    names = [cls.sklearn + ("" if cls.sklearn == cls.name else f" ({cls.name})")
+             for cls in ACTIVATIONS if cls.sklearn]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _torch_classes() -> list[type[Activation]]:
+    return [cls for cls in ACTIVATIONS if cls.torch]
+
 
 _TORCH_HINT = (
     "PyTorch is optional for ffnn and is not installed: install it (pip install torch) to "
@@ -103,11 +110,13 @@ def _import_torch(caller: str):
 
 def _check_exportable(network: Network) -> None:
     for i, f in enumerate(network.activation_funcs):
-        if type(f) not in _EXPORTABLE:
+        if not (ACTIVATIONS.is_builtin(f) and type(f).torch):
+            names = ", ".join(cls.name for cls in _torch_classes())
+            kind = "activation" if ACTIVATIONS.is_builtin(f) else "custom activation"
             raise ValueError(
-                f"layer {i} uses the custom activation {_describe(f)}, which cannot be exported "
-                "to PyTorch: only identity, sigmoid, tanh, relu, leaky_relu, elu and softmax "
-                "have a PyTorch module; rebuild the network with one of those"
+                f"layer {i} uses the {kind} {_describe(f)}, which cannot be exported "
+                f"to PyTorch: only {names} have a PyTorch module; rebuild the network with "
+                "one of those"
             )
 
 
@@ -153,9 +162,10 @@ def from_sklearn(mlp: MLPClassifier | MLPRegressor) -> Network:
         msg=f"mlp: this {type(mlp).__name__} is not fitted yet; call fit before from_sklearn",
     )
     hidden, output = mlp.activation, mlp.out_activation_
-    if hidden not in _SKLEARN_TO_FFNN or hidden == "softmax":
+    hidden_class = _from_sklearn_hidden(hidden)
+    if hidden_class is None:
         raise ValueError(
-            f"mlp.activation {hidden!r} is not supported; expected identity, logistic, tanh or relu"
+            f"mlp.activation {hidden!r} is not supported; expected {_sklearn_hidden_names()}"
         )
     if output not in ("identity", "logistic", "softmax"):
         raise ValueError(
@@ -166,7 +176,7 @@ def from_sklearn(mlp: MLPClassifier | MLPRegressor) -> Network:
     dtype = np.asarray(coefs[0]).dtype
     if dtype not in FLOAT_DTYPES:
         raise ValueError(f"mlp.coefs_ must be float64 or float32, got {dtype.name}")
-    activations = [_SKLEARN_TO_FFNN[hidden]] * (len(coefs) - 1) + [_SKLEARN_TO_FFNN[output]]
+    activations = [hidden_class()] * (len(coefs) - 1) + [ACTIVATIONS.lookup(output)()]
     return _build_network(list(zip(coefs, intercepts)), activations, dtype)
 
 
@@ -252,12 +262,12 @@ def to_sklearn(
     network = _check_network(network)
     *hidden, out = network.activation_funcs
     for i, f in enumerate(hidden):
-        if type(f) not in _FFNN_TO_SKLEARN_HIDDEN:
+        if _sklearn_hidden(f) is None:
             raise ValueError(
-                f"scikit-learn's MLP offers identity, logistic (sigmoid), tanh and relu for "
-                f"hidden layers, but hidden layer {i} uses {_describe(f)}"
+                f"scikit-learn's MLP offers {_sklearn_hidden_names()} for hidden layers, but "
+                f"hidden layer {i} uses {_describe(f)}"
             )
-    names = [_FFNN_TO_SKLEARN_HIDDEN[type(f)] for f in hidden]
+    names = [_sklearn_hidden(f) for f in hidden]
     if len(set(names)) > 1:
         raise ValueError(
             "scikit-learn's MLP uses one activation for every hidden layer, but this network's "
@@ -379,20 +389,36 @@ def to_torch_state_dict(network: Network) -> dict[str, np.ndarray]:
 
 
 def _torch_activation(nn, f: Activation):
-    t = type(f)
-    if t is Sigmoid:
-        return nn.Sigmoid()
-    if t is Tanh:
-        return nn.Tanh()
-    if t is ReLU:
-        return nn.ReLU()
-    if t is LeakyReLU:
-        return nn.LeakyReLU(negative_slope=f.alpha)
-    if t is ELU:
-        return nn.ELU(alpha=f.alpha)
-    if t is Softmax:
-        return nn.Softmax(dim=-1)
-    raise AssertionError(f"no PyTorch module for {_describe(f)}")  # _check_exportable ran
+    """The module its declaration names (``_check_exportable`` ran)."""
+    cls = type(f)
+    kwargs = {ours: getattr(f, p) for p, ours in cls.torch_params.items()}
+    return getattr(nn, cls.torch)(**kwargs, **cls.torch_fixed)
+
+
+def _activation_from_module(index: int, m) -> Activation:
+    """The ffnn activation a torch module computes, by the declarations (module ``index``)."""
+    for cls in _torch_classes():
+        if type(m).__name__ == cls.torch and type(m).__module__.startswith("torch.nn"):
+            break
+    else:
+        raise ValueError(
+            f"module {index} ({type(m).__name__}) is not supported: from_torch reads Linear "
+            f"and the modules {', '.join(c.torch for c in _torch_classes())}"
+        )
+    if cls is Softmax:
+        if m.dim not in (-1, 1):
+            raise ValueError(
+                f"module {index} is Softmax(dim={m.dim}); ffnn's softmax runs over the "
+                "features, dim=-1 (or 1 for inputs of shape (n_samples, n_features))"
+            )
+        return Softmax()
+    for attribute, value in cls.torch_fixed.items():
+        if getattr(m, attribute) != value:
+            raise ValueError(
+                f"module {index} is {type(m).__name__}({attribute}={getattr(m, attribute)!r}); "
+                f"ffnn's {cls.name} is the one with {attribute}={value!r}"
+            )
+    return cls(**{p: getattr(m, ours) for p, ours in cls.torch_params.items()})
 
 
 def to_torch(network: Network) -> torch.nn.Sequential:
@@ -492,7 +518,6 @@ def _layers_from_state_dict(state: Mapping) -> list[tuple[np.ndarray, np.ndarray
 
 def _layers_from_sequential(torch, module) -> tuple[list, list[Activation]]:
     nn = torch.nn
-    simple = {nn.Sigmoid: Sigmoid, nn.Tanh: Tanh, nn.ReLU: ReLU}
     layers: list[tuple[np.ndarray, np.ndarray]] = []
     activations: list[Activation | None] = []
     for i, m in enumerate(module):
@@ -509,24 +534,7 @@ def _layers_from_sequential(torch, module) -> tuple[list, list[Activation]]:
             continue
         if t is nn.Identity:
             continue
-        if t in simple:
-            f: Activation = simple[t]()
-        elif t is nn.LeakyReLU:
-            f = LeakyReLU(m.negative_slope)
-        elif t is nn.ELU:
-            f = ELU(m.alpha)
-        elif t is nn.Softmax:
-            if m.dim not in (-1, 1):
-                raise ValueError(
-                    f"module {i} is Softmax(dim={m.dim}); ffnn's softmax runs over the "
-                    "features, dim=-1 (or 1 for inputs of shape (n_samples, n_features))"
-                )
-            f = Softmax()
-        else:
-            raise ValueError(
-                f"module {i} ({t.__name__}) is not supported: from_torch reads Linear, "
-                "Identity, Sigmoid, Tanh, ReLU, LeakyReLU, ELU and Softmax modules"
-            )
+        f = _activation_from_module(i, m)
         if not activations:
             raise ValueError(f"module {i} ({t.__name__}) comes before any Linear layer")
         if activations[-1] is not None:

@@ -54,17 +54,8 @@ from typing import Any
 
 import numpy as np
 
-from .activations import (
-    ELU,
-    Activation,
-    FunctionActivation,
-    Identity,
-    LeakyReLU,
-    ReLU,
-    Sigmoid,
-    Softmax,
-    Tanh,
-)
+from ._validation import is_function_pair
+from .activations import ACTIVATIONS, Activation, FunctionActivation
 from .network import Network
 from .optimizers import state_from_arrays, state_to_arrays
 
@@ -110,10 +101,6 @@ _READ_ERRORS = (
     OverflowError,
 )
 
-_BUILTIN_ACTIVATIONS: dict[str, type[Activation]] = {
-    cls.name: cls for cls in (Identity, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Softmax)
-}
-_WITH_ALPHA = (LeakyReLU, ELU)
 
 
 class ModelFileError(ValueError):
@@ -518,11 +505,9 @@ def activation_to_config(activation: Activation) -> dict[str, Any]:
             f"activation must be an Activation, got {activation!r} ({type(activation).__name__})"
         )
     cls = type(activation)
-    if _BUILTIN_ACTIVATIONS.get(cls.name) is cls:
-        config: dict[str, Any] = {"name": cls.name}
-        if cls in _WITH_ALPHA:
-            config["alpha"] = float(activation.alpha)
-        return config
+    if ACTIVATIONS.is_builtin(activation):
+        return {k: float(v) if isinstance(v, numbers.Real) else v
+                for k, v in activation.config().items()}
     name = activation.name
     if not isinstance(name, str) or not name:
         raise ValueError(
@@ -540,14 +525,6 @@ def activation_to_config(activation: Activation) -> dict[str, Any]:
     return {"name": name, "custom": "class", "class": f"{cls.__module__}.{cls.__qualname__}"}
 
 
-def _is_pair(value) -> bool:
-    return (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(callable(f) and not isinstance(f, (Activation, type)) for f in value)
-    )
-
-
 def _check_custom_objects(custom_objects) -> dict:
     if custom_objects is None:
         return {}
@@ -562,7 +539,7 @@ def _check_custom_objects(custom_objects) -> dict:
         ok = (
             isinstance(value, Activation)
             or (isinstance(value, type) and issubclass(value, Activation))
-            or _is_pair(value)
+            or is_function_pair(value, (tuple, list))
         )
         if not ok:
             raise TypeError(
@@ -592,23 +569,23 @@ def _missing_custom_message(configs: list[Mapping]) -> str:
 
 def _builtin_from_config(config: Mapping) -> Activation:
     name = config["name"]
-    cls = _BUILTIN_ACTIVATIONS.get(name)
-    if cls is None:
+    try:
+        cls = ACTIVATIONS.lookup(name)
+    except ValueError:
         raise ModelFileError(
             f"unknown activation {name!r}; the built-in names are "
-            f"{', '.join(_BUILTIN_ACTIVATIONS)} (custom ones are marked 'custom')"
-        )
-    allowed = {"name", "alpha"} if cls in _WITH_ALPHA else {"name"}
-    unexpected = sorted(set(config) - allowed)
+            f"{', '.join(c.name for c in ACTIVATIONS)} (custom ones are marked 'custom')"
+        ) from None
+    params = cls.params()
+    unexpected = sorted(set(config) - {"name", *params})
     if unexpected:
         raise ModelFileError(f"activation {name!r}: unexpected entries {unexpected}")
-    if cls not in _WITH_ALPHA:
-        return cls()
-    alpha = config.get("alpha")
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise ModelFileError(f"activation {name!r} needs a number 'alpha', got {alpha!r}")
+    for p in params:  # parameters are numbers (the file's JSON may say anything)
+        value = config.get(p)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ModelFileError(f"activation {name!r} needs a number {p!r}, got {value!r}")
     try:
-        return cls(alpha)
+        return ACTIVATIONS.from_config(config)
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"activation {name!r}: {exc}") from exc
 

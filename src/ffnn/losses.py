@@ -27,7 +27,9 @@ from collections.abc import Callable
 import numpy as np
 
 from ._autograd import anp
+from ._validation import check_pair, is_function_pair
 from .activations import Activation, Sigmoid, Softmax
+from .registry import Component, Registry
 
 __all__ = [
     "Loss",
@@ -39,6 +41,7 @@ __all__ = [
     "binary_cross_entropy",
     "cross_entropy",
     "get_loss",
+    "LOSSES",
     "LOSS_NAMES",
     "LossLike",
 ]
@@ -59,7 +62,11 @@ def _clip(p, xp=np):
     return xp.clip(p, eps, 1 - eps)
 
 
-class Loss:
+#: The built-in losses (see :mod:`ffnn.registry`).
+LOSSES = Registry("loss")
+
+
+class Loss(Component):
     """Base class of costs.
 
     Subclass it and implement ``value`` and ``gradient``; write ``value`` with
@@ -144,6 +151,7 @@ class Loss:
         return hash(type(self))
 
 
+@LOSSES.register
 class MSE(Loss):
     """Mean squared error over all elements.
 
@@ -151,6 +159,8 @@ class MSE(Loss):
     """
 
     name = "mse"
+    aliases = ("squared_error",)  # scikit-learn's name
+    kernel = "mse"
 
     def value(self, y_pred, y):
         diff = y_pred - y
@@ -178,6 +188,7 @@ def _check_unit_interval(y: np.ndarray, name: str, loss: str) -> None:
         )
 
 
+@LOSSES.register
 class BinaryCrossEntropy(Loss):
     """Binary cross-entropy, summed over outputs and averaged over samples.
 
@@ -188,6 +199,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     name = "binary_cross_entropy"
+    kernel = "binary_cross_entropy"  # fused with its sigmoid only
     requires_probabilities = True
     fused_activation = Sigmoid
 
@@ -222,6 +234,7 @@ class BinaryCrossEntropy(Loss):
         return _outside_clip(y_pred)
 
 
+@LOSSES.register
 class CrossEntropy(Loss):
     """Categorical cross-entropy, summed over classes and averaged over samples.
 
@@ -232,6 +245,7 @@ class CrossEntropy(Loss):
     """
 
     name = "cross_entropy"
+    kernel = "cross_entropy"  # fused with its softmax only
     requires_probabilities = True
     fused_activation = Softmax
 
@@ -289,11 +303,7 @@ class FunctionLoss(Loss):
     """
 
     def __init__(self, f: Callable, f_der: Callable, name: str | None = None):
-        if not callable(f) or not callable(f_der):
-            raise TypeError(
-                f"a loss pair must be two callables (cost, cost_der), got "
-                f"({type(f).__name__}, {type(f_der).__name__})"
-            )
+        check_pair(f, f_der, "a loss pair (cost, cost_der)")
         self.f = f
         self.f_der = f_der
         self.name = name or getattr(f, "__name__", "custom")
@@ -321,13 +331,7 @@ mse = MSE()
 binary_cross_entropy = BinaryCrossEntropy()
 cross_entropy = CrossEntropy()
 
-_REGISTRY: dict[str, Callable[[], Loss]] = {
-    "mse": MSE,
-    "squared_error": MSE,  # scikit-learn's name
-    "binary_cross_entropy": BinaryCrossEntropy,
-    "cross_entropy": CrossEntropy,
-}
-LOSS_NAMES: tuple[str, ...] = tuple(_REGISTRY)
+LOSS_NAMES: tuple[str, ...] = LOSSES.names
 
 #: What may stand for a loss: a name, an object, its class, or a pair (cost, cost_der).
 LossLike = str | Loss | type[Loss] | tuple[Callable, Callable]
@@ -338,15 +342,10 @@ def get_loss(spec: LossLike, name: str = "loss") -> Loss:
     if isinstance(spec, Loss):
         return spec
     if isinstance(spec, str):
-        key = spec.strip().lower().replace("-", "_")
-        if key not in _REGISTRY:
-            raise ValueError(
-                f"{name}: unknown loss {spec!r}; valid names are {', '.join(LOSS_NAMES)}"
-            )
-        return _REGISTRY[key]()
+        return LOSSES.lookup(spec, name)()
     if isinstance(spec, type) and issubclass(spec, Loss):
         return spec()
-    if isinstance(spec, (tuple, list)) and len(spec) == 2 and all(callable(f) for f in spec):
+    if is_function_pair(spec, (tuple, list)):
         return FunctionLoss(*spec)
     raise TypeError(
         f"{name} must be a loss name ({', '.join(LOSS_NAMES)}), a Loss, or a pair "

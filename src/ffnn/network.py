@@ -19,7 +19,6 @@ Gradient methods live outside it and work on ``layer_grads`` (or the flat gradie
 from __future__ import annotations
 
 import itertools
-import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -32,9 +31,10 @@ from ._validation import (
     check_inputs,
     check_penalty,
     check_positive_int,
+    check_seed,
     check_targets,
 )
-from .activations import Activation, ActivationLike, get_activation
+from .activations import Activation, ActivationLike, get_activation, is_single_activation
 from .losses import Loss, LossLike, get_loss
 
 __all__ = ["Network", "LayerTrace", "BackpropTrace", "INITIALIZERS"]
@@ -194,13 +194,7 @@ class Network:
         n_layers = len(self.layer_output_sizes)
         # One spec for every layer: a name, an Activation or its class, or one (f, f_prime)
         # pair (two plain functions cannot be two layers' activations: they lack derivatives).
-        single = isinstance(funcs, (str, Activation)) or (
-            isinstance(funcs, type) and issubclass(funcs, Activation)
-        ) or (
-            isinstance(funcs, tuple) and len(funcs) == 2
-            and all(callable(f) and not isinstance(f, (Activation, type)) for f in funcs)
-        )
-        if single:
+        if is_single_activation(funcs):
             return tuple(get_activation(funcs, f"activation_funcs[{i}]") for i in range(n_layers))
         if not isinstance(funcs, (list, tuple)):
             raise TypeError(
@@ -227,13 +221,7 @@ class Network:
         self.n_params = offset
 
     def _initialize(self, initializer, seed) -> None:
-        if isinstance(seed, bool) or not (
-            seed is None or isinstance(seed, (numbers.Integral, np.random.Generator))
-        ):
-            raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {seed!r}")
-        if isinstance(seed, numbers.Integral) and seed < 0:
-            raise ValueError(f"seed must be a non-negative int, got {seed}")
-        rng = np.random.default_rng(seed)
+        rng = check_seed(seed)
         if isinstance(initializer, str):
             if initializer not in INITIALIZERS:
                 raise ValueError(

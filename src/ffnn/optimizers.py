@@ -26,18 +26,26 @@ Every method follows PyTorch's formulation with its default arguments (``g`` the
 ``Adam``        ``m ← β₁ m + (1 - β₁) g``;  ``v ← β₂ v + (1 - β₂) g²``;
                 ``θ ← θ - lr m̂ / (√v̂ + ε)`` with ``m̂ = m / (1 - β₁ᵗ)``, ``v̂ = v / (1 - β₂ᵗ)``
 ``AdamW``       ``θ ← θ - lr λ mask θ``, then Adam
+``NAdam``       Adam's ``m`` and ``v`` with Nesterov momentum through ``μₜ = β₁ (1 - ½ 0.96^(ψt))``:
+                ``θ ← θ - lr (1 - μₜ) g / ((1 - Πμ) d) - lr μₜ₊₁ m / ((1 - Πμ μₜ₊₁) d)``,
+                ``d = √(v / (1 - β₂ᵗ)) + ε``
 ==============  ===========================================================================
+
+Each class declares what the rest of the library reads (:mod:`ffnn.registry`): its names, its
+compiled kernel, the paths that cannot run it, scikit-learn's parameter names for its
+hyperparameters (``sklearn_params``) and the ``torch.optim`` class it reproduces.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from ._validation import is_real
+from .registry import Component, Registry
 from .schedules import Schedule, as_schedule
 
 __all__ = [
@@ -50,6 +58,7 @@ __all__ = [
     "RMSprop",
     "Adam",
     "AdamW",
+    "NAdam",
     "ClipGradNorm",
     "Chain",
     "chain",
@@ -59,14 +68,18 @@ __all__ = [
     "state_to_arrays",
     "state_from_arrays",
     "get_optimizer",
+    "OPTIMIZERS",
     "OPTIMIZER_NAMES",
 ]
+
+#: The built-in optimizers (see :mod:`ffnn.registry`).
+OPTIMIZERS = Registry("optimizer")
 
 State = Any  # a dict of arrays and numbers, or a tuple of such dicts for a chain
 
 
 def _unit_interval(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    if not is_real(value) or not math.isfinite(value):
         raise TypeError(f"{name} must be a number in [0, 1), got {value!r}")
     if not 0 <= value < 1:
         raise ValueError(f"{name} must be in [0, 1), got {value}")
@@ -74,15 +87,27 @@ def _unit_interval(value, name: str) -> float:
 
 
 def _non_negative(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    if not is_real(value) or not math.isfinite(value):
         raise TypeError(f"{name} must be a finite number >= 0, got {value!r}")
     if value < 0:
         raise ValueError(f"{name} must be >= 0, got {value}")
     return float(value)
 
 
-class GradientTransformation:
-    """Base class: ``init(params, mask) -> state`` and ``update(grads, state, params)``."""
+class GradientTransformation(Component):
+    """Base class: ``init(params, mask) -> state`` and ``update(grads, state, params)``.
+
+    Attributes
+    ----------
+    sklearn_params : dict
+        ``{parameter: scikit-learn MLP parameter}`` (a pair of names for ``betas``): what an
+        estimator passes on (``{"betas": ("beta_1", "beta_2"), "eps": "epsilon"}``).
+    torch : str or None
+        The ``torch.optim`` class whose formulas (with its defaults) it reproduces.
+    """
+
+    sklearn_params: Mapping[str, Any] = {}
+    torch: str | None = None
 
     def init(self, params: np.ndarray, mask: np.ndarray | None = None) -> State:
         """The state before the first step, for parameters shaped like ``params``."""
@@ -120,6 +145,7 @@ class GradientTransformation:
         return f"{type(self).__name__}({params})"
 
 
+@OPTIMIZERS.register
 class SGD(GradientTransformation):
     """Plain (stochastic) gradient descent: ``θ ← θ - lr g``.
 
@@ -127,6 +153,11 @@ class SGD(GradientTransformation):
     ----------
     lr : float or Schedule, default 0.01
     """
+
+    name = "sgd"
+    aliases = ("gd",)
+    kernel = "sgd"
+    torch = "SGD"
 
     def __init__(self, lr: float | Schedule = 0.01):
         self.lr = as_schedule(lr)
@@ -145,6 +176,7 @@ class SGD(GradientTransformation):
 GD = SGD
 
 
+@OPTIMIZERS.register
 class Momentum(GradientTransformation):
     """Gradient descent with momentum (PyTorch's SGD with ``momentum``, no dampening).
 
@@ -156,6 +188,10 @@ class Momentum(GradientTransformation):
     momentum : float in [0, 1), default 0.9
     """
 
+    name = "momentum"
+    kernel = "momentum"
+    sklearn_params = {"momentum": "momentum"}
+    torch = "SGD"
     nesterov = False
 
     def __init__(self, lr: float | Schedule = 0.01, momentum: float = 0.9):
@@ -187,12 +223,17 @@ class Momentum(GradientTransformation):
         return state
 
 
+@OPTIMIZERS.register
 class Nesterov(Momentum):
     """Nesterov momentum as in PyTorch: ``b ← μ b + g``, ``θ ← θ - lr (g + μ b)``."""
+
+    name = "nesterov"
+    kernel = "nesterov"
 
     nesterov = True
 
 
+@OPTIMIZERS.register
 class Adagrad(GradientTransformation):
     """Adagrad: ``G ← G + g²``, ``θ ← θ - lr g / (√G + ε)`` (PyTorch's, no lr decay).
 
@@ -205,6 +246,10 @@ class Adagrad(GradientTransformation):
     eps : float, default 1e-10
     momentum : float in [0, 1), default 0
     """
+
+    name = "adagrad"
+    unsupported = {"compiled": "no compiled kernel: the NumPy engine runs it"}
+    torch = "Adagrad"
 
     def __init__(self, lr: float | Schedule = 0.01, eps: float = 1e-10, momentum: float = 0.0):
         self.lr = as_schedule(lr)
@@ -247,6 +292,7 @@ class Adagrad(GradientTransformation):
         return state
 
 
+@OPTIMIZERS.register
 class RMSprop(GradientTransformation):
     """RMSprop: ``v ← α v + (1 - α) g²``, ``θ ← θ - lr g / (√v + ε)`` (PyTorch's).
 
@@ -257,6 +303,10 @@ class RMSprop(GradientTransformation):
         Decay of the running mean of squared gradients.
     eps : float, default 1e-8
     """
+
+    name = "rmsprop"
+    unsupported = {"compiled": "no compiled kernel: the NumPy engine runs it"}
+    torch = "RMSprop"
 
     def __init__(self, lr: float | Schedule = 0.01, alpha: float = 0.99, eps: float = 1e-8):
         self.lr = as_schedule(lr)
@@ -293,6 +343,7 @@ def _check_betas(betas) -> tuple[float, float]:
     return _unit_interval(betas[0], "beta_1"), _unit_interval(betas[1], "beta_2")
 
 
+@OPTIMIZERS.register
 class Adam(GradientTransformation):
     """Adam (Kingma & Ba; PyTorch's formulation).
 
@@ -307,6 +358,11 @@ class Adam(GradientTransformation):
     eps : float, default 1e-8
         Added to ``√v̂``.
     """
+
+    name = "adam"
+    kernel = "adam"
+    sklearn_params = {"betas": ("beta_1", "beta_2"), "eps": "epsilon"}
+    torch = "Adam"
 
     def __init__(self, lr: float | Schedule = 0.001, betas=(0.9, 0.999), eps: float = 1e-8):
         self.lr = as_schedule(lr)
@@ -360,6 +416,7 @@ class Adam(GradientTransformation):
         return state
 
 
+@OPTIMIZERS.register
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter; PyTorch's AdamW).
 
@@ -375,6 +432,11 @@ class AdamW(Adam):
     weight_decay : float, default 0.01
         ``λ``.
     """
+
+    name = "adamw"
+    kernel = None
+    unsupported = {"compiled": "no compiled kernel: the NumPy engine runs it"}
+    torch = "AdamW"
 
     def __init__(self, lr: float | Schedule = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.01):
@@ -400,6 +462,84 @@ class AdamW(Adam):
         scratch *= params
         grads -= scratch
         params += grads
+        return state
+
+
+@OPTIMIZERS.register
+class NAdam(Adam):
+    """NAdam: Adam with Nesterov momentum (Dozat; PyTorch's formulation and defaults).
+
+    With ``μₜ = β₁ (1 - ½ · 0.96^(t ψ))`` and ``Πμ = μ₁ ⋯ μₜ``: ``m`` and ``v`` as Adam's,
+    ``d = √(v / (1 - β₂ᵗ)) + ε`` and
+    ``θ ← θ - lr (1 - μₜ) / (1 - Πμ) · g / d - lr μₜ₊₁ / (1 - Πμ μₜ₊₁) · m / d``.
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.002
+    betas : (float, float), default (0.9, 0.999)
+    eps : float, default 1e-8
+    momentum_decay : float, default 0.004
+        ``ψ``.
+    """
+
+    name = "nadam"
+    kernel = None
+    unsupported = {"compiled": "no compiled kernel: the NumPy engine runs it"}
+    torch = "NAdam"
+
+    def __init__(self, lr: float | Schedule = 0.002, betas=(0.9, 0.999), eps: float = 1e-8,
+                 momentum_decay: float = 0.004):
+        super().__init__(lr, betas, eps)
+        self.momentum_decay = _non_negative(momentum_decay, "momentum_decay")
+
+    def init(self, params, mask=None):
+        # Πμ in float64 as PyTorch keeps it (a column per network when stacked).
+        return {**super().init(params), "mu_product": np.ones(1)}
+
+    def _coefficients(self, state, dtype):
+        """This step's ``t``, ``1 - β₂ᵗ``, the two coefficients of ``g / d`` and ``m / d``
+        (in ``dtype``) and the new ``Πμ``."""
+        beta_1, beta_2 = self.betas
+        t = state["step"] + 1
+        mu = beta_1 * (1 - 0.5 * 0.96 ** (t * self.momentum_decay))
+        mu_next = beta_1 * (1 - 0.5 * 0.96 ** ((t + 1) * self.momentum_decay))
+        mu_product = state["mu_product"] * mu
+        lr = self._rate(state["step"])
+        c_grad = np.asarray(-lr * (1 - mu) / (1 - mu_product), dtype)
+        c_m = np.asarray(-lr * mu_next / (1 - mu_product * mu_next), dtype)
+        return t, 1 - beta_2**t, c_grad, c_m, mu_product
+
+    def update(self, grads, state, params):
+        beta_1, beta_2 = self.betas
+        t, correction_2, c_grad, c_m, mu_product = self._coefficients(state, grads.dtype)
+        m = beta_1 * state["m"] + (1 - beta_1) * grads
+        v = beta_2 * state["v"] + (1 - beta_2) * grads * grads
+        d = np.sqrt(v / correction_2) + self.eps
+        updates = (grads / d) * c_grad + (m / d) * c_m
+        return updates, {**state, "step": t, "m": m, "v": v, "mu_product": mu_product}
+
+    def step(self, params, grads, state, scratch):
+        beta_1, beta_2 = self.betas
+        t, correction_2, c_grad, c_m, mu_product = self._coefficients(state, grads.dtype)
+        m, v = state["m"], state["v"]
+        m *= beta_1
+        np.multiply(1 - beta_1, grads, out=scratch)
+        m += scratch
+        v *= beta_2
+        np.multiply(1 - beta_2, grads, out=scratch)
+        scratch *= grads
+        v += scratch
+        np.divide(v, correction_2, out=scratch)
+        np.sqrt(scratch, out=scratch)
+        scratch += self.eps  # d
+        grads /= scratch
+        grads *= c_grad
+        np.divide(m, scratch, out=scratch)
+        scratch *= c_m
+        grads += scratch
+        params += grads
+        state["step"] = t
+        state["mu_product"] = mu_product
         return state
 
 
@@ -516,17 +656,7 @@ def state_from_arrays(arrays) -> State:
 
 # -- names ------------------------------------------------------------------------------------
 
-_REGISTRY = {
-    "sgd": SGD,
-    "gd": SGD,
-    "momentum": Momentum,
-    "nesterov": Nesterov,
-    "adagrad": Adagrad,
-    "rmsprop": RMSprop,
-    "adam": Adam,
-    "adamw": AdamW,
-}
-OPTIMIZER_NAMES: tuple[str, ...] = tuple(_REGISTRY)
+OPTIMIZER_NAMES: tuple[str, ...] = OPTIMIZERS.names
 
 
 def get_optimizer(spec, **kwargs) -> GradientTransformation:
@@ -536,12 +666,7 @@ def get_optimizer(spec, **kwargs) -> GradientTransformation:
             raise TypeError("optimizer: keyword arguments go with a name, not an optimizer object")
         return spec
     if isinstance(spec, str):
-        key = spec.strip().lower()
-        if key not in _REGISTRY:
-            raise ValueError(
-                f"optimizer: unknown name {spec!r}; valid names are {', '.join(OPTIMIZER_NAMES)}"
-            )
-        return _REGISTRY[key](**kwargs)
+        return OPTIMIZERS.lookup(spec, "optimizer")(**kwargs)
     raise TypeError(
         f"optimizer must be a name ({', '.join(OPTIMIZER_NAMES)}) or a GradientTransformation, "
         f"got {spec!r}"

@@ -20,17 +20,16 @@ from . import schedules
 from .losses import BinaryCrossEntropy, Loss, get_loss
 from .network import Network
 from .optimizers import (
-    OPTIMIZER_NAMES,
+    OPTIMIZERS,
     ClipGradNorm,
     GradientTransformation,
     chain,
-    get_optimizer,
 )
+from .schedules import SCHEDULE_NAMES
 
 __all__ = ["TRAIN_OPTIONS", "SCHEDULE_NAMES", "Recipe", "build", "check_options",
            "default_loss", "binary_targets", "normalize"]
 
-SCHEDULE_NAMES = ("constant", "inverse-time", "exponential", "step", "cosine", "plateau")
 
 #: Every training option with its default (those of ``ffnn train``).
 TRAIN_OPTIONS: dict[str, object] = {
@@ -146,49 +145,32 @@ def build(options: Mapping, n_features: int, n_outputs: int, classification: boo
 
 def optimizer(args, steps_per_epoch: int) -> GradientTransformation:
     """The optimizer of the options in ``args`` (attributes), with its schedule."""
+    cls = OPTIMIZERS.lookup(args.optimizer, "--optimizer")
     kwargs = {"lr": schedule(args, steps_per_epoch)}
-    applies = {
-        "momentum": ("momentum", ("momentum", "nesterov", "adagrad")),
-        "eps": ("eps", ("adagrad", "rmsprop", "adam", "adamw")),
-        "weight_decay": ("weight_decay", ("adamw",)),
-    }
-    name = args.optimizer.strip().lower()
-    for flag, (key, names) in applies.items():
+    params = cls.params()
+    # Each flag sets the optimizer parameter of its name, where the optimizer has one.
+    for flag in ("momentum", "eps", "weight_decay"):
         value = getattr(args, flag)
         if value is not None:
-            if name not in names:
-                raise ValueError(f"--{flag.replace('_', '-')} applies to {', '.join(names)}, "
+            if flag not in params:
+                takers = [c.name for c in OPTIMIZERS if flag in c.params()]
+                raise ValueError(f"--{flag.replace('_', '-')} applies to {', '.join(takers)}, "
                                  f"not to --optimizer {args.optimizer}")
-            kwargs[key] = value
+            kwargs[flag] = value
     if args.beta1 is not None or args.beta2 is not None:
-        if name not in ("adam", "adamw"):
-            raise ValueError(f"--beta1/--beta2 apply to adam and adamw, not {args.optimizer}")
-        kwargs["betas"] = (0.9 if args.beta1 is None else args.beta1,
-                           0.999 if args.beta2 is None else args.beta2)
-    opt = get_optimizer(name, **kwargs) if name in OPTIMIZER_NAMES else \
-        get_optimizer(args.optimizer)  # an unknown name: get_optimizer says which are valid
+        if "betas" not in params:
+            takers = [c.name for c in OPTIMIZERS if "betas" in c.params()]
+            raise ValueError(f"--beta1/--beta2 apply to {', '.join(takers)}, not "
+                             f"{args.optimizer}")
+        beta_1, beta_2 = params["betas"]
+        kwargs["betas"] = (beta_1 if args.beta1 is None else args.beta1,
+                           beta_2 if args.beta2 is None else args.beta2)
+    opt = cls(**kwargs)
     return opt if args.clip is None else chain(ClipGradNorm(args.clip), opt)
 
 
 def schedule(args, steps_per_epoch: int) -> schedules.Schedule:
     """The learning-rate schedule of the options in ``args`` (attributes)."""
-    name = args.schedule.strip().lower()
-    lr = args.lr
-    if name == "constant":
-        result = schedules.as_schedule(lr, "--lr")
-    elif name == "inverse-time":
-        t1 = 50.0 if args.t1 is None else args.t1
-        result = schedules.InverseTime(lr * t1, t1)
-    elif name == "exponential":
-        result = schedules.Exponential(lr, 0.999 if args.gamma is None else args.gamma)
-    elif name == "step":
-        step_size = 100 * steps_per_epoch if args.step_size is None else args.step_size
-        result = schedules.StepDecay(lr, step_size, 0.1 if args.gamma is None else args.gamma)
-    elif name == "cosine":
-        result = schedules.Cosine(lr, max(1, args.epochs * steps_per_epoch))
-    elif name == "plateau":
-        result = schedules.ReduceOnPlateau(lr, patience=args.plateau_patience)
-    else:
-        raise ValueError(f"--schedule: unknown name {args.schedule!r}; valid names are "
-                         f"{', '.join(SCHEDULE_NAMES)}")
+    cls = schedules.SCHEDULES.lookup(args.schedule, "--schedule")
+    result = cls.from_options(args.lr, args, steps_per_epoch)
     return result if args.warmup is None else schedules.Warmup(result, args.warmup)

@@ -19,7 +19,10 @@ rate goes, a number or a schedule is accepted.
 from __future__ import annotations
 
 import math
-import numbers
+from types import SimpleNamespace
+
+from ._validation import is_integer, is_real
+from .registry import PATHS, Component, Registry
 
 __all__ = [
     "Schedule",
@@ -32,11 +35,16 @@ __all__ = [
     "Warmup",
     "ReduceOnPlateau",
     "as_schedule",
+    "SCHEDULES",
+    "SCHEDULE_NAMES",
 ]
+
+#: The built-in schedules by their ``ffnn train --schedule`` names (see :mod:`ffnn.registry`).
+SCHEDULES = Registry("schedule")
 
 
 def _positive(value, name: str, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    if not is_real(value) or not math.isfinite(value):
         raise TypeError(f"{name} must be a finite number, got {value!r}")
     if value < 0 or (value == 0 and not allow_zero):
         expected = ">= 0" if allow_zero else "> 0"
@@ -45,7 +53,7 @@ def _positive(value, name: str, *, allow_zero: bool = False) -> float:
 
 
 def _count(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+    if not is_integer(value) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
 
@@ -57,7 +65,7 @@ def _factor(value, name: str) -> float:
     return value
 
 
-class Schedule:
+class Schedule(Component):
     """Base class: ``schedule(step) -> learning rate``."""
 
     def __call__(self, step: int) -> float:
@@ -66,6 +74,21 @@ class Schedule:
     #: Whether the schedule changes with the losses it hears (then every epoch must be
     #: reported to it, one network's at a time).
     hears_losses: bool = False
+
+    @classmethod
+    def supports(cls, path: str) -> bool:
+        """Every path runs a schedule of the step (the compiled loop gets its rates
+        computed ahead), unless the class declares otherwise."""
+        if path not in PATHS:
+            raise ValueError(f"path must be one of {PATHS}, got {path!r}")
+        return path not in cls.unsupported
+
+    @classmethod
+    def from_options(cls, lr: float, options: SimpleNamespace, steps_per_epoch: int
+                     ) -> Schedule:
+        """The schedule that ``ffnn train --schedule NAME --lr LR`` and its options mean
+        (``options`` has the attributes of :data:`ffnn.recipe.TRAIN_OPTIONS`)."""
+        raise NotImplementedError(f"{cls.__name__} is not built from training options")
 
     def report(self, value: float) -> None:
         """Hear the epoch's monitored loss (only :class:`ReduceOnPlateau` listens)."""
@@ -87,8 +110,15 @@ class Schedule:
     __hash__ = None  # schedules with state are mutable
 
 
+@SCHEDULES.register
 class Constant(Schedule):
     """``lr`` at every step."""
+
+    name = "constant"
+
+    @classmethod
+    def from_options(cls, lr, options, steps_per_epoch):
+        return as_schedule(lr, "--lr")
 
     def __init__(self, lr: float):
         self.lr = _positive(lr, "lr")
@@ -97,8 +127,16 @@ class Constant(Schedule):
         return self.lr
 
 
+@SCHEDULES.register
 class InverseTime(Schedule):
     """``t0 / (step + t1)``: the course's decaying SGD rate (starts at ``t0 / t1``)."""
+
+    name = "inverse-time"
+
+    @classmethod
+    def from_options(cls, lr, options, steps_per_epoch):  # starts at lr; t1 default 50
+        t1 = 50.0 if options.t1 is None else options.t1
+        return cls(lr * t1, t1)
 
     def __init__(self, t0: float = 5.0, t1: float = 50.0):
         self.t0 = _positive(t0, "t0")
@@ -108,11 +146,18 @@ class InverseTime(Schedule):
         return self.t0 / (step + self.t1)
 
 
+@SCHEDULES.register
 class InverseScaling(Schedule):
     """``lr / (step + 1)^power``: scikit-learn's ``learning_rate='invscaling'``.
 
     scikit-learn counts samples seen; this counts optimizer steps, like every schedule here.
     """
+
+    name = "invscaling"
+
+    @classmethod
+    def from_options(cls, lr, options, steps_per_epoch):
+        return cls(lr)
 
     def __init__(self, lr: float, power: float = 0.5):
         self.lr = _positive(lr, "lr")
@@ -122,8 +167,15 @@ class InverseScaling(Schedule):
         return self.lr / (step + 1) ** self.power
 
 
+@SCHEDULES.register
 class Exponential(Schedule):
     """``lr · gamma^step``."""
+
+    name = "exponential"
+
+    @classmethod
+    def from_options(cls, lr, options, steps_per_epoch):
+        return cls(lr, 0.999 if options.gamma is None else options.gamma)
 
     def __init__(self, lr: float, gamma: float = 0.999):
         self.lr = _positive(lr, "lr")
@@ -133,8 +185,16 @@ class Exponential(Schedule):
         return self.lr * self.gamma**step
 
 
+@SCHEDULES.register
 class StepDecay(Schedule):
     """``lr · gamma^(step // step_size)``: multiplied by ``gamma`` every ``step_size`` steps."""
+
+    name = "step"
+
+    @classmethod
+    def from_options(cls, lr, options, steps_per_epoch):  # default: every 100 epochs
+        step_size = 100 * steps_per_epoch if options.step_size is None else options.step_size
+        return cls(lr, step_size, 0.1 if options.gamma is None else options.gamma)
 
     def __init__(self, lr: float, step_size: int, gamma: float = 0.1):
         self.lr = _positive(lr, "lr")
@@ -145,8 +205,15 @@ class StepDecay(Schedule):
         return self.lr * self.gamma ** (step // self.step_size)
 
 
+@SCHEDULES.register
 class Cosine(Schedule):
     """Cosine annealing from ``lr`` to ``lr_min`` over ``total_steps``, then ``lr_min``."""
+
+    name = "cosine"
+
+    @classmethod
+    def from_options(cls, lr, options, steps_per_epoch):  # over the whole run
+        return cls(lr, max(1, options.epochs * steps_per_epoch))
 
     def __init__(self, lr: float, total_steps: int, lr_min: float = 0.0):
         self.lr = _positive(lr, "lr")
@@ -194,6 +261,7 @@ class Warmup(Schedule):
         self.after.load_state_dict(state)
 
 
+@SCHEDULES.register
 class ReduceOnPlateau(Schedule):
     """Multiply the rate by ``factor`` when the reported loss stops improving.
 
@@ -204,7 +272,13 @@ class ReduceOnPlateau(Schedule):
     counts epochs through :meth:`report`, not optimizer steps.
     """
 
+    name = "plateau"
     hears_losses = True
+    unsupported = {"stacked": "it listens to each network's loss, which a stack shares"}
+
+    @classmethod
+    def from_options(cls, lr, options, steps_per_epoch):
+        return cls(lr, patience=options.plateau_patience)
 
     def __init__(self, lr: float, factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, min_lr: float = 0.0):
@@ -249,8 +323,11 @@ def as_schedule(lr, name: str = "lr") -> Schedule:
     """A schedule from a number (constant) or a schedule (itself)."""
     if isinstance(lr, Schedule):
         return lr
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+    if not is_real(lr):
         raise TypeError(f"{name} must be a positive number or a Schedule, got {lr!r}")
     if not (math.isfinite(lr) and lr > 0):
         raise ValueError(f"{name} must be a positive number or a Schedule, got {lr}")
     return Constant(lr)
+
+
+SCHEDULE_NAMES: tuple[str, ...] = SCHEDULES.names

@@ -20,42 +20,35 @@ nothing non-finite reaches the others.
 from __future__ import annotations
 
 import copy
-import numbers
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
 from . import engine
-from ._validation import check_penalty
-from .activations import Identity, Softmax
+from ._validation import (
+    check_batch_size,
+    check_divergence_factor,
+    check_epochs,
+    check_penalty,
+    is_real,
+)
+from .activations import ACTIVATIONS, Identity, Softmax
+from .driver import History, divergence_message
+from .driver import diverged as diverged_rule
 from .losses import MSE, Loss, LossLike, get_loss
+from .metrics import METRIC_FUNCTIONS, resolve_metric
 from .network import Network
-from .optimizers import (
-    SGD,
-    Adagrad,
-    Adam,
-    AdamW,
-    GradientTransformation,
-    Momentum,
-    Nesterov,
-    RMSprop,
-    get_optimizer,
-)
+from .optimizers import OPTIMIZERS, Adagrad, GradientTransformation, get_optimizer
 from .schedules import Constant, Schedule
-from .training import (
-    _METRIC_FUNCTIONS,
-    History,
-    _check_batch_size,
-    _check_divergence_factor,
-    _check_epochs,
-    _resolve_metric,
-    divergence_message,
-)
 
-__all__ = ["train_stack", "stack_unsupported", "STACKABLE_OPTIMIZERS"]
+__all__ = ["train_stack", "stack_unsupported", "stackable_optimizers"]
 
-STACKABLE_OPTIMIZERS = (SGD, Momentum, Nesterov, Adagrad, RMSprop, Adam, AdamW)
+
+def stackable_optimizers() -> tuple[type, ...]:
+    """The optimizer classes the stacked trainer runs: the built-ins that do not declare
+    ``"stacked"`` unsupported."""
+    return tuple(cls for cls in OPTIMIZERS if cls.supports("stacked"))
 
 
 def stack_unsupported(networks: Sequence[Network], loss: Loss,
@@ -67,14 +60,18 @@ def stack_unsupported(networks: Sequence[Network], loss: Loss,
                 net.dtype) != (first.network_input_size, first.layer_output_sizes,
                                first.activation_funcs, first.dtype):
             return f"the networks differ in architecture ({first} and {net})"
+    for f in first.activation_funcs:
+        if ACTIVATIONS.is_builtin(f) and not type(f).supports("stacked"):
+            return f"activation {f.name!r} has no stacked form ({type(f).unsupported['stacked']})"
     output = first.activation_funcs[-1]
     if not (loss.fuses_with(output) or type(loss) is MSE):
         return f"{loss.name} after {output.name} has no stacked form (fused pairs and mse)"
     if type(loss) is MSE and isinstance(output, Softmax):
         return "mse after softmax has no stacked form"
     kinds = {type(o) for o in optimizers}
-    if len(kinds) != 1 or next(iter(kinds)) not in STACKABLE_OPTIMIZERS:
-        names = ", ".join(k.__name__ for k in STACKABLE_OPTIMIZERS)
+    stackable = stackable_optimizers()
+    if len(kinds) != 1 or next(iter(kinds)) not in stackable:
+        names = ", ".join(k.__name__ for k in stackable)
         return (f"the optimizers must be all of one kind among {names}, got "
                 f"{', '.join(sorted(k.__name__ for k in kinds))}")
     for opt in optimizers:
@@ -102,7 +99,7 @@ def _stack_optimizer(optimizers: Sequence[GradientTransformation], dtype):
         values = [getattr(o, name) for o in optimizers]
         if name == "betas":
             stacked.betas = tuple(_column([v[i] for v in values], dtype) for i in range(2))
-        elif isinstance(value, numbers.Real):
+        elif is_real(value):
             setattr(stacked, name, _column([float(v) for v in values], dtype))
         elif any(v != value for v in values):
             raise ValueError(f"the optimizers differ in {name}, which cannot be stacked")
@@ -292,7 +289,7 @@ def _penalties(stack: _Stack) -> np.ndarray:
 def _per_network(values, K: int, name: str, default=0.0) -> list:
     if values is None:
         values = default
-    if isinstance(values, numbers.Real):
+    if is_real(values):
         return [float(values)] * K
     values = list(values)
     if len(values) != K:
@@ -318,7 +315,7 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     loss : str or Loss
         A fused pair (softmax + cross-entropy, sigmoid + binary cross-entropy) or mse.
     optimizers : one optimizer, or one per network
-        All of one class among :data:`STACKABLE_OPTIMIZERS`; their learning rates (any
+        All of one class among :func:`stackable_optimizers`; their learning rates (any
         schedule of the step), momenta, βs and ε may differ.
     epochs, batch_size : as :func:`ffnn.train`
     l1, l2 : float or sequence of K floats
@@ -353,12 +350,12 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
         raise ValueError(f"these networks cannot train as one stack: {reason}")
     l1s = [check_penalty(v, "l1") for v in _per_network(l1, K, "l1")]
     l2s = [check_penalty(v, "l2") for v in _per_network(l2, K, "l2")]
-    epochs = _check_epochs(epochs)
-    batch_size = _check_batch_size(batch_size)
-    divergence_factor = _check_divergence_factor(divergence_factor)
+    epochs = check_epochs(epochs)
+    batch_size = check_batch_size(batch_size)
+    divergence_factor = check_divergence_factor(divergence_factor)
     first = networks[0]
     X, Y, *_ = first._check_problem(X, targets, loss, 0.0, 0.0)
-    metric = _resolve_metric(metric, loss)
+    metric = resolve_metric(metric, loss)
     rng = np.random.default_rng(seed)
     n = X.shape[0]
     batch = n if batch_size is None else min(batch_size, n)
@@ -430,9 +427,10 @@ def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng,
             costs = loss.logits_per_sample(logits, Y) if fused else loss.per_sample(outputs, Y)
             losses = costs.mean(axis=1) + penalties / n
             firsts = first_losses[stack.index]
+            bad = np.array([diverged_rule(loss, first, divergence_factor)
+                            for loss, first in zip(losses.tolist(), firsts.tolist())])
             firsts = np.where(np.isnan(firsts), losses, firsts)
-            bad = ~np.isfinite(losses) | ((firsts > 0) & (losses > divergence_factor * firsts))
-            scores = None if metric is None else _METRIC_FUNCTIONS[metric](outputs, Y, loss)
+            scores = None if metric is None else METRIC_FUNCTIONS[metric](outputs, Y, loss)
             for r, k in enumerate(stack.index):
                 history = histories[k]
                 if bad[r]:

@@ -282,11 +282,17 @@ def _run_stacked(context: dict, jobs: list[dict]) -> list[dict]:
 
 # Options in which the runs of one stack may differ (besides the initial seed).
 _STACKABLE = ("lr", "l1", "l2", "momentum", "beta1", "beta2", "eps", "weight_decay")
-def _stackable_optimizer(name) -> bool:
-    from .optimizers import _REGISTRY
-    from .stacked import STACKABLE_OPTIMIZERS
 
-    return _REGISTRY.get(str(name).strip().lower()) in STACKABLE_OPTIMIZERS
+
+def _stackable_optimizer(name) -> bool:
+    from .optimizers import OPTIMIZERS
+
+    try:
+        return OPTIMIZERS.lookup(str(name)).supports("stacked")
+    except ValueError:
+        return False
+
+
 _STACK_BUDGET = 256 * 2**20  # bytes of stacked arrays per chunk
 
 

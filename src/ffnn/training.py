@@ -18,129 +18,44 @@ training data, and the same after the epoch on validation data when there is som
 from __future__ import annotations
 
 import copy
-import functools
 import math
 import numbers
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import engine
-from ._validation import check_penalty
-from .losses import BinaryCrossEntropy, CrossEntropy, Loss, LossLike, get_loss
+from . import checkpoints, engine
+from ._validation import (
+    check_batch_size,
+    check_divergence_factor,
+    check_epochs,
+    check_penalty,
+    check_seed,
+    is_integer,
+)
+from .driver import Callback, History, divergence_message, run_epochs
+from .losses import LossLike, get_loss
+from .metrics import METRICS, accuracy, r2, resolve_metric
 from .network import Network
-from .optimizers import GradientTransformation, copy_state, get_optimizer, state_layout
+from .optimizers import GradientTransformation, get_optimizer
 
-__all__ = ["train", "Trainer", "History", "Callback", "EarlyStopping", "Checkpoint", "METRICS"]
+__all__ = ["train", "Trainer", "History", "Callback", "EarlyStopping", "Checkpoint", "METRICS",
+           "FallbackWarning", "accuracy", "r2", "divergence_message"]
 
-METRICS = ("auto", "accuracy", "r2", None)
 ENGINES = ("auto", "numpy", "compiled")
+Checkpoint = checkpoints.Checkpoint
+
+
+class FallbackWarning(UserWarning):
+    """``engine="auto"`` could not take the compiled loop for a small network's
+    configuration and runs the NumPy engine instead (``History.engine_reason`` says why)."""
 #: "auto" compiles a fit when batch rows × parameters is at most this (measured crossover).
 COMPILED_MAX_WORK = 2**19
 
 
-# -- metrics ----------------------------------------------------------------------------------
-
-def accuracy(output: np.ndarray, Y: np.ndarray, loss: Loss):
-    """Share of samples whose predicted class is right.
-
-    After a cross-entropy the class is the argmax of the row; after a binary cross-entropy
-    each output is thresholded at 0.5 and a sample counts when every output is right (subset
-    accuracy, as scikit-learn's for multilabel targets). ``output`` (n, k) gives a float; with
-    leading axes, (K, n, k) for a stack of networks, an array of K values.
-    """
-    if isinstance(loss, BinaryCrossEntropy) or output.shape[-1] == 1:
-        right = np.all((output > 0.5) == (Y > 0.5), axis=-1)
-    else:
-        right = output.argmax(axis=-1) == Y.argmax(axis=-1)
-    score = np.count_nonzero(right, axis=-1) / Y.shape[0]
-    return float(score) if output.ndim == 2 else score
-
-
-def r2(output: np.ndarray, Y: np.ndarray, loss: Loss | None = None):
-    """Coefficient of determination ``1 - SS_res / SS_tot``, averaged over the outputs
-    (a float for (n, k) outputs, one per network for (K, n, k))."""
-    ss_res = ((Y - output) ** 2).sum(axis=-2)
-    ss_tot = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_output = np.where(ss_tot > 0, 1 - ss_res / ss_tot, np.where(ss_res > 0, 0.0, 1.0))
-    score = per_output.mean(axis=-1)
-    return float(score) if output.ndim == 2 else score
-
-
-_METRIC_FUNCTIONS = {"accuracy": accuracy, "r2": r2}
-
-
-def _resolve_metric(metric, loss: Loss) -> str | None:
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
-    if metric == "auto":
-        return "accuracy" if isinstance(loss, (CrossEntropy, BinaryCrossEntropy)) else "r2"
-    return metric
-
-
-# -- history and callbacks --------------------------------------------------------------------
-
-@dataclass
-class History:
-    """What a training run recorded, Keras-style.
-
-    Attributes
-    ----------
-    history : dict of str to list of float
-        Per-epoch values: ``"loss"`` and the metric (``"accuracy"`` or ``"r2"``), and with
-        validation ``"val_loss"`` and ``"val_<metric>"``.
-    epochs : int
-        Epochs completed.
-    stop_reason : str or None
-        ``"early_stopping"``, ``"diverged"``, ``"interrupted"`` or None (ran to the end).
-    message : str
-        A sentence for the user when the run stopped early.
-    best_epoch : int or None
-        The epoch (from 0) whose weights early stopping restored.
-    """
-
-    history: dict[str, list[float]] = field(default_factory=dict)
-    epochs: int = 0
-    stop_reason: str | None = None
-    message: str = ""
-    best_epoch: int | None = None
-
-    def __getitem__(self, key: str) -> list[float]:
-        return self.history[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.history
-
-    @property
-    def diverged(self) -> bool:
-        return self.stop_reason == "diverged"
-
-    def plot(self, path=None):
-        """Loss and metric per epoch, training and validation; see :func:`ffnn.plotting`."""
-        from .plotting import plot_history
-
-        return plot_history(self, path)
-
-
-class Callback:
-    """Hooks into training. ``trainer`` is the running :class:`Trainer`.
-
-    Set ``trainer.stop_training = True`` to end the run after the current epoch.
-    """
-
-    def on_train_begin(self, trainer: Trainer) -> None: ...
-
-    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None: ...
-
-    def on_batch_end(self, trainer: Trainer, batch: int, logs: dict) -> None: ...
-
-    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict) -> None: ...
-
-    def on_train_end(self, trainer: Trainer) -> None: ...
-
+# -- callbacks --------------------------------------------------------------------------------
 
 class EarlyStopping(Callback):
     """Stop when the monitored loss has not improved by ``min_delta`` for ``patience`` epochs.
@@ -158,7 +73,7 @@ class EarlyStopping(Callback):
 
     def __init__(self, patience: int = 10, min_delta: float = 0.0, restore_best: bool = True,
                  monitor: str = "auto"):
-        if isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 1:
+        if not (is_integer(patience) and patience >= 1):
             raise ValueError(f"patience must be a positive integer, got {patience!r}")
         if monitor not in ("auto", "val_loss", "loss"):
             raise ValueError(f"monitor must be 'auto', 'val_loss' or 'loss', got {monitor!r}")
@@ -203,49 +118,7 @@ class EarlyStopping(Callback):
             trainer.best_epoch = self.best_epoch
 
 
-class Checkpoint(Callback):
-    """Save the training state every ``every`` epochs to ``path`` (atomically, one file).
-
-    The file holds the weights, the optimizer state, the epoch count, the shuffling generator
-    and the validation split, so :meth:`Trainer.load_checkpoint` (or ``train(resume_from=)``)
-    continues bit-identically. Callbacks' own state (early stopping's patience count) is not
-    saved.
-    """
-
-    def __init__(self, path, every: int = 1):
-        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
-            raise ValueError(f"every must be a positive integer, got {every!r}")
-        self.path = path
-        self.every = int(every)
-
-    def on_epoch_end(self, trainer, epoch, logs):
-        if trainer.epoch % self.every == 0:
-            trainer.save_checkpoint(self.path)
-
-
 # -- the trainer ------------------------------------------------------------------------------
-
-def _check_epochs(epochs) -> int:
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
-        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
-    return int(epochs)
-
-
-def _check_divergence_factor(factor) -> float:
-    if not (isinstance(factor, numbers.Real) and factor > 1):
-        raise ValueError(f"divergence_factor must be a number > 1, got {factor!r}")
-    return float(factor)
-
-
-def _check_batch_size(batch_size) -> int | None:
-    if batch_size is None:
-        return None
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-        raise TypeError(f"batch_size must be a positive integer or None, got {batch_size!r}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}")
-    return int(batch_size)
-
 
 class Trainer:
     """Trains one network with one optimizer, keeping the optimizer state between fits.
@@ -315,19 +188,15 @@ class Trainer:
                 self.optimizer = optimizer
         self.l1 = check_penalty(l1, "l1")
         self.l2 = check_penalty(l2, "l2")
-        self.batch_size = _check_batch_size(batch_size)
-        self.metric = _resolve_metric(metric, self.loss)
+        self.batch_size = check_batch_size(batch_size)
+        self.metric = resolve_metric(metric, self.loss)
         self.callbacks = list(callbacks)
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks must be Callback objects, got {type(cb).__name__}")
-        if isinstance(seed, bool) or not (
-            seed is None or isinstance(seed, (numbers.Integral, np.random.Generator))
-        ):
-            raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {seed!r}")
-        self.rng = np.random.default_rng(seed)
+        self.rng = check_seed(seed)
         self.verbose = int(verbose)
-        self.divergence_factor = _check_divergence_factor(divergence_factor)
+        self.divergence_factor = check_divergence_factor(divergence_factor)
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
         self.engine = engine
@@ -337,69 +206,25 @@ class Trainer:
         self._split_seed: int | None = None  # this fit's validation split, for checkpoints
         self._resumed_split_seed: int | None = None
 
-    # -- checkpoints -------------------------------------------------------------------------
+    # -- checkpoints (see ffnn.checkpoints) ------------------------------------------------
 
     def training_state(self) -> dict:
         """What besides the weights and ``opt_state`` a resumed run needs (JSON types)."""
-        return {
-            "epoch": self.epoch,
-            "rng": self.rng.bit_generator.state,
-            "first_loss": self.first_loss,
-            "split_seed": self._split_seed,
-            "schedules": [schedule.state_dict() for schedule in self.optimizer.schedules],
-        }
+        return checkpoints.training_state(self)
 
     def set_training_state(self, state: dict, opt_state, *, resume_split: bool = True) -> None:
-        """Restore what :meth:`training_state` gave, with the optimizer state.
-
-        With ``resume_split`` the next fit reuses the saved validation split (a checkpoint's
-        run continues); without, it draws a new one as any later fit does.
-        """
-        expected = state_layout(self.optimizer.init(self.network.params,
-                                                    self.network.weight_mask()))
-        given = state_layout(opt_state)
-        if given != expected:
-            raise ValueError(
-                f"the saved optimizer state (arrays {sorted(given)}) does not fit "
-                f"{self.optimizer!r} (arrays {sorted(expected)})"
-            )
-        schedules = self.optimizer.schedules
-        if len(schedules) != len(state["schedules"]):
-            raise ValueError(f"the saved state has {len(state['schedules'])} schedule(s), "
-                             f"the optimizer {len(schedules)}")
-        self.opt_state = opt_state
-        self.epoch = int(state["epoch"])
-        self.rng.bit_generator.state = state["rng"]
-        self.first_loss = state["first_loss"]
-        self._resumed_split_seed = state["split_seed"] if resume_split else None
-        for schedule, schedule_state in zip(schedules, state["schedules"]):
-            schedule.load_state_dict(schedule_state)
+        """Restore what :meth:`training_state` gave, with the optimizer state; see
+        :func:`ffnn.checkpoints.set_training_state`."""
+        checkpoints.set_training_state(self, state, opt_state, resume_split=resume_split)
 
     def save_checkpoint(self, path) -> None:
-        """Write weights, optimizer state, epoch count, shuffling generator and validation
-        split to one model file (see :mod:`ffnn.io`), atomically."""
-        from .io import save
-
-        save(self.network, path, opt_state=self.opt_state,
-             metadata={"trainer": self.training_state()})
+        """Write the training state to one model file, atomically; see
+        :func:`ffnn.checkpoints.save_checkpoint`."""
+        checkpoints.save_checkpoint(self, path)
 
     def load_checkpoint(self, path, *, custom_objects=None) -> None:
-        """Continue from a checkpoint written by :meth:`save_checkpoint` with the same
-        network architecture, loss and optimizer (their hyperparameters are not stored)."""
-        from .io import ModelFileError, load_with_state
-
-        network, opt_state, extra = load_with_state(path, custom_objects=custom_objects)
-        state = extra.get("trainer") if isinstance(extra, dict) else None
-        if state is None or opt_state is None:
-            raise ModelFileError("not a training checkpoint (no trainer state)", str(path))
-        if (network.layer_output_sizes != self.network.layer_output_sizes
-                or network.network_input_size != self.network.network_input_size
-                or network.activation_funcs != self.network.activation_funcs
-                or network.dtype != self.network.dtype):
-            raise ValueError(f"checkpoint {path} holds {network}, but this trainer trains "
-                             f"{self.network}")
-        self.network.params[...] = network.params
-        self.set_training_state(state, opt_state)
+        """Continue from a checkpoint; see :func:`ffnn.checkpoints.load_checkpoint`."""
+        checkpoints.load_checkpoint(self, path, custom_objects=custom_objects)
 
     # -- data --------------------------------------------------------------------------------
 
@@ -465,12 +290,12 @@ class Trainer:
         -------
         History
         """
-        epochs = _check_epochs(epochs)
+        epochs = check_epochs(epochs)
         X, Y = self._check_data(X, targets)
         weights = self._check_weights(sample_weight, len(X))
         # Decided first: engine="compiled" refuses before anything has started or drawn.
-        compiled = self._compiled(X, weights, validation_data is not None
-                                  or validation_fraction is not None)
+        compiled, reason = self._engine(X, weights, validation_data is not None
+                                        or validation_fraction is not None)
         if validation_data is not None and validation_fraction is not None:
             raise ValueError("give validation_data or validation_fraction, not both")
         if validation_fraction is not None:
@@ -483,7 +308,7 @@ class Trainer:
             validation_data = self._check_data(*validation_data, "validation_data[0]",
                                                "validation_data[1]")
 
-        history = History()
+        history = History(engine="compiled" if compiled else "numpy", engine_reason=reason)
         self.__dict__.pop("_workspaces", None)  # batch sizes of earlier fits: let them go
         self.stop_training = False
         self.stop_reason: str | None = None
@@ -492,65 +317,19 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_train_begin(self)
         bar = self._progress(epochs)
-        if compiled:
-            from . import _compiled
-
-            try:
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    _compiled.fit(self, X, Y, epochs, history, bar)
-            except KeyboardInterrupt:
-                self._interrupted(history)
-            finally:
-                if bar is not None:
-                    bar.close()
-            return self._finish(history)
-        # The last good weights: the start of the last epoch whose loss passed the guard (an
-        # epoch's loss is measured along the way from its starting weights).
-        good_params = self.network.params.copy()
-        good_state = copy_state(self.opt_state)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-                for epoch in range(epochs):
-                    for cb in self.callbacks:
-                        cb.on_epoch_begin(self, epoch)
-                    start_params = self.network.params.copy()
-                    start_state = copy_state(self.opt_state)
-                    logs = self._epoch(X, Y, weights, validation_data)
-                    if self._diverged(logs["loss"]):
-                        self.network.params[...] = good_params
-                        self.opt_state = good_state  # the moments would be poisoned too
-                        self.stop_reason = "diverged"
-                        self.stop_message = divergence_message(epoch, logs["loss"],
-                                                               self.first_loss)
-                        break
-                    good_params, good_state = start_params, start_state
-                    for key, value in logs.items():
-                        history.history.setdefault(key, []).append(value)
-                    history.epochs += 1
-                    self.epoch += 1
-                    monitored = logs.get("val_loss", logs["loss"])
-                    for schedule in self.optimizer.schedules:
-                        schedule.report(monitored)
-                    for cb in self.callbacks:
-                        cb.on_epoch_end(self, epoch, logs)
-                    if bar is not None:
-                        bar.update(1)
-                        bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
-                    if self.stop_training:
-                        break
-        except KeyboardInterrupt:
-            self._interrupted(history)
+                if compiled:
+                    from ._compiled import CompiledPath
+
+                    path = CompiledPath(self, X, Y)
+                else:
+                    path = engine.NumpyPath(self, X, Y, weights, validation_data)
+                run_epochs(self, path, epochs, history, bar)
         finally:
             if bar is not None:
                 bar.close()
         return self._finish(history)
-
-    def _interrupted(self, history: History) -> None:
-        self.stop_reason = "interrupted"
-        self.stop_message = (
-            f"interrupted after {history.epochs} epochs; the network keeps the weights "
-            "trained so far"
-        )
 
     def _finish(self, history: History) -> History:
         for cb in self.callbacks:
@@ -562,20 +341,31 @@ class Trainer:
             print(self.stop_message)
         return history
 
-    def _compiled(self, X, weights, validation: bool) -> bool:
-        """Whether this fit runs on the compiled loop (see ``engine``)."""
+    def _engine(self, X, weights, validation: bool) -> tuple[bool, str]:
+        """Whether this fit runs on the compiled loop (see ``engine``), and why not.
+
+        ``engine="compiled"`` refuses a fit it cannot run; ``"auto"`` warns
+        (:class:`FallbackWarning`) when a network small enough for the compiled loop has a
+        configuration that the loop cannot run.
+        """
         if self.engine == "numpy":
-            return False
+            return False, "engine='numpy' was asked for"
         batch = len(X) if self.batch_size is None else min(self.batch_size, len(X))
-        if self.engine == "auto" and batch * self.network.n_params > COMPILED_MAX_WORK:
-            return False
+        work = batch * self.network.n_params
+        if self.engine == "auto" and work > COMPILED_MAX_WORK:
+            return False, (f"batch rows x parameters = {work} > {COMPILED_MAX_WORK}: the NumPy "
+                           "engine is as fast for a network this large")
         from . import _compiled
 
         reason = _compiled.unsupported(self, weights, validation)
-        if reason is not None and self.engine == "compiled":
+        if reason is None:
+            return True, ""
+        if self.engine == "compiled":
             raise ValueError(f"engine='compiled' cannot run this fit: {reason}; use "
                              "engine='numpy' or 'auto'")
-        return reason is None
+        warnings.warn(f"engine='auto' runs the NumPy engine: {reason}", FallbackWarning,
+                      stacklevel=4)
+        return False, reason
 
     def _workspace(self, n: int, gather: bool) -> engine.Workspace:
         """The buffers for batches of ``n`` rows, made on first use and then reused."""
@@ -602,74 +392,6 @@ class Trainer:
         from tqdm.auto import tqdm
 
         return tqdm(total=epochs, desc="training", unit="epoch", leave=False)
-
-    def _diverged(self, loss: float) -> bool:
-        if not math.isfinite(loss):
-            return True
-        if self.first_loss is None:
-            self.first_loss = loss
-            return False
-        # A first loss of 0 (a perfect start) leaves only non-finite losses as divergence.
-        return self.first_loss > 0 and loss > self.divergence_factor * self.first_loss
-
-    def _epoch(self, X, Y, weights, validation_data) -> dict[str, float]:
-        net, loss, optimizer = self.network, self.loss, self.optimizer
-        n = X.shape[0]
-        batch_size = n if self.batch_size is None else min(self.batch_size, n)
-        order = np.arange(n) if batch_size == n else self.rng.permutation(n)
-        grads, scratch = self._buffers()
-        # The in-place step, unless a subclass overrides update below the class that wrote it.
-        step = optimizer.step if engine.fast_form(optimizer, "step", "update") else \
-            functools.partial(GradientTransformation.step, optimizer)
-        # Each batch's outputs (and logits, for a fused loss) are kept, before its update, so
-        # the epoch's loss and metric are computed once over all of them, not per batch.
-        fused = loss.fuses_with(net.activation_funcs[-1])
-        outputs = np.empty((n, net.n_outputs), dtype=net.dtype)
-        logits = np.empty_like(outputs) if fused else None
-        penalties = 0.0
-        for batch, start in enumerate(range(0, n, batch_size)):
-            index = order[start:start + batch_size]
-            ws = self._workspace(len(index), gather=batch_size < n)
-            if batch_size == n:
-                Xb, Yb = X, Y
-            else:  # gather the batch's rows into the workspace (no new arrays)
-                # mode="clip": the indices are valid, and "raise" would buffer a copy first
-                Xb = np.take(X, index, axis=0, out=ws.X, mode="clip")
-                Yb = np.take(Y, index, axis=0, out=ws.Y, mode="clip")
-            wb = None if weights is None else weights[index]
-            z_last, output = engine.backprop(net, ws, Xb, Yb, loss, self.l1, self.l2, grads, wb)
-            outputs[index] = output
-            if fused:
-                logits[index] = z_last
-            # The penalty at this batch's weights, before its update (0 without l1 and l2).
-            penalty = net._penalty(self.l1, self.l2) if self.l1 or self.l2 else 0.0
-            penalties += penalty * (len(index) if wb is None else wb.sum())
-            if self.callbacks:
-                batch_loss = net._loss_value(z_last, output, Yb, loss, wb) + penalty
-            self.opt_state = step(net.params, grads, self.opt_state, scratch)
-            if self.callbacks:
-                for cb in self.callbacks:
-                    cb.on_batch_end(self, batch, {"loss": batch_loss, "size": len(index)})
-        total_weight = n if weights is None else weights.sum()
-        logs = {"loss": net._loss_value(logits, outputs, Y, loss, weights)
-                + penalties / total_weight}
-        if self.metric:
-            logs[self.metric] = _METRIC_FUNCTIONS[self.metric](outputs, Y, loss)
-        if validation_data is not None:
-            X_val, Y_val = validation_data
-            _, zs, output = net._feed_forward_saver(X_val)
-            logs["val_loss"] = net._loss_value(zs[-1], output, Y_val, loss) + net._penalty(
-                self.l1, self.l2
-            )
-            if self.metric:
-                logs[f"val_{self.metric}"] = _METRIC_FUNCTIONS[self.metric](output, Y_val, loss)
-        return logs
-
-
-def divergence_message(epoch: int, loss: float, first_loss: float | None) -> str:
-    first = "" if first_loss is None else f", first {first_loss:.4g}"
-    return (f"training diverged at epoch {epoch} (loss {loss:.4g}{first}): stopped and kept "
-            "the last good weights; try a smaller learning rate")
 
 
 def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,

@@ -76,6 +76,15 @@ RUNS = {
         None,
         None,
     ),
+    # NAdam (Nesterov momentum through μₜ = β₁ (1 − ½ 0.96^(ψt)), ψ = momentum_decay)
+    "nadam": ("NAdam", {"lr": 0.1}, None, None, None),
+    "nadam_betas_eps_decay": (
+        "NAdam",
+        {"lr": 0.2, "betas": (0.7, 0.95), "eps": 0.01, "momentum_decay": 0.2},
+        None,
+        None,
+        None,
+    ),
     # clip_grad_norm_ then Adam (max_norm small enough to clip the first steps at least)
     "clip_adam": ("Adam", {"lr": 0.1}, None, 1.5, None),
     # an ExponentialLR stepped after every optimizer step: lr · gamma^step

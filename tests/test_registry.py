@@ -1,0 +1,276 @@
+"""Coverage of the registry: every built-in × every execution path is checked against the
+reference path or declared unsupported with a reason (in the built-in's own class).
+
+The lists here are read from :mod:`ffnn.registry`, never written by hand: a new activation,
+loss, optimizer or schedule is covered on every path the moment it registers, and a built-in
+that forgets to say how a path runs it fails here (shown by registering a dummy).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ffnn
+import ffnn.interop
+import ffnn.recipe
+from ffnn import io as fio
+from ffnn.activations import ACTIVATIONS, Activation
+from ffnn.losses import LOSSES
+from ffnn.optimizers import OPTIMIZERS
+from ffnn.registry import PATHS
+from ffnn.schedules import SCHEDULES
+from ffnn.stacked import train_stack
+
+TRAJECTORIES = json.loads(
+    (Path(__file__).parent / "reference" / "torch_trajectories.json").read_text("utf-8")
+)["trajectories"]
+
+
+def _data(loss: str, n: int = 24, n_in: int = 3, n_out: int = 3, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, n_in))
+    if loss == "cross_entropy":
+        Y = ffnn.datasets.one_hot(rng.integers(0, n_out, n), n_out)
+    elif loss == "binary_cross_entropy":
+        Y = (rng.uniform(size=(n, n_out)) > 0.5).astype(float)
+    else:
+        Y = rng.standard_normal((n, n_out))
+    return X, Y
+
+
+def _setting(kind: str, cls):
+    """(network activations, loss, optimizer factory) exercising the built-in ``cls``."""
+    if kind == "activation":
+        if cls.name == "softmax":
+            return ["tanh", "softmax"], "cross_entropy", lambda lr: ffnn.SGD(lr)
+        return [cls.name, cls.name, "identity"], "mse", lambda lr: ffnn.SGD(lr)
+    if kind == "loss":
+        output = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
+        return ["tanh", output.get(cls.name, "identity")], cls.name, lambda lr: ffnn.SGD(lr)
+    if kind == "optimizer":
+        return ["tanh", "softmax"], "cross_entropy", lambda lr: cls(lr)
+    # a schedule: its parameters from the training options' defaults
+    options = ffnn.recipe.check_options({"epochs": 4})
+    from types import SimpleNamespace
+
+    args = SimpleNamespace(**options)
+    return (["tanh", "softmax"], "cross_entropy",
+            lambda lr: ffnn.SGD(cls.from_options(lr, args, 3)))
+
+
+def _train(sizes, activations, loss, optimizer, engine, seed=1):
+    X, Y = _data(loss)
+    net = ffnn.Network(X.shape[1], sizes, activations, seed=seed)
+    history = ffnn.train(net, X, Y, loss, optimizer=optimizer, epochs=3, batch_size=8, seed=5,
+                         l1=1e-3, l2=1e-2, verbose=0, engine=engine)
+    return net, history
+
+
+def _reference_run(sizes, activations, loss, optimizer, seed=1):
+    """The readable path: Network.gradient and optimizer.update, batch by batch."""
+    X, Y = _data(loss)
+    net = ffnn.Network(X.shape[1], sizes, activations, seed=seed)
+    rng = np.random.default_rng(5)
+    state = optimizer.init(net.params, net.weight_mask())
+    for _ in range(3):
+        order = rng.permutation(len(X))
+        for start in range(0, len(X), 8):
+            rows = order[start:start + 8]
+            grads = net.gradient(X[rows], Y[rows], loss, l1=1e-3, l2=1e-2)
+            updates, state = optimizer.update(grads, state, net.params)
+            ffnn.optimizers.apply_updates(net.params, updates)
+    return net
+
+
+def check_path(kind: str, cls, path: str) -> None:
+    """Run the built-in ``cls`` on ``path`` and compare with the reference, or check that
+    the path refuses it with the reason the class declares. Raises AssertionError when the
+    built-in neither runs on the path nor declares why not."""
+    if not cls.supports(path):
+        reason = cls.unsupported.get(path)
+        assert isinstance(reason, str) and reason, (
+            f"{kind} {cls.name!r} ({cls.__name__}) neither runs on path {path!r} nor declares "
+            f"why not (unsupported[{path!r}])")
+    activations, loss, make_optimizer = _setting(kind, cls)
+    sizes = [5] * (len(activations) - 1) + [3]
+    if path == "reference":
+        X, Y = _data(loss)
+        net = ffnn.Network(X.shape[1], sizes, activations, seed=1)
+        result = ffnn.gradcheck(net, X[:6], Y[:6], loss, l1=1e-3, l2=1e-2)
+        assert max(result.errors["autograd"]) <= 1e-9, result
+        return
+    if path == "engine":
+        net, _ = _train(sizes, activations, loss, make_optimizer(0.05), "numpy")
+        reference = _reference_run(sizes, activations, loss, make_optimizer(0.05))
+        np.testing.assert_allclose(net.params, reference.params, rtol=1e-12, atol=1e-14)
+        return
+    if path == "compiled":
+        if not cls.supports("compiled"):
+            with pytest.raises(ValueError, match=cls.unsupported["compiled"].split(":")[0]):
+                _train(sizes, activations, loss, make_optimizer(0.05), "compiled")
+            return
+        fast, fast_history = _train(sizes, activations, loss, make_optimizer(0.05), "compiled")
+        assert fast_history.engine == "compiled"
+        slow, slow_history = _train(sizes, activations, loss, make_optimizer(0.05), "numpy")
+        np.testing.assert_allclose(fast.params, slow.params, rtol=0,
+                                   atol=1e-12 * np.abs(slow.params).max())
+        np.testing.assert_allclose(fast_history["loss"], slow_history["loss"], rtol=1e-12)
+        return
+    assert path == "stacked"
+    X, Y = _data(loss)
+    nets = [ffnn.Network(X.shape[1], sizes, activations, seed=s) for s in (1, 2)]
+    optimizers = [make_optimizer(0.05), make_optimizer(0.02)]
+    if not cls.supports("stacked"):
+        with pytest.raises(ValueError, match="cannot train as one stack"):
+            train_stack(nets, X, Y, loss, optimizers, epochs=3, batch_size=8, seed=5)
+        return
+    histories = train_stack(nets, X, Y, loss, optimizers, epochs=3, batch_size=8, seed=5,
+                            l1=1e-3, l2=1e-2)
+    for net, opt, history, seed in zip(nets, (0.05, 0.02), histories, (1, 2)):
+        alone, alone_history = _train(sizes, activations, loss, make_optimizer(opt), "numpy",
+                                      seed=seed)
+        np.testing.assert_allclose(net.params, alone.params, rtol=0,
+                                   atol=1e-10 * np.abs(alone.params).max())
+        np.testing.assert_allclose(history["loss"], alone_history["loss"], rtol=1e-10)
+
+
+REGISTRIES = {"activation": ACTIVATIONS, "loss": LOSSES, "optimizer": OPTIMIZERS,
+              "schedule": SCHEDULES}
+CASES = [(kind, cls, path) for kind, registry in REGISTRIES.items() for cls in registry
+         for path in PATHS]
+
+
+@pytest.mark.parametrize("kind,cls,path", CASES,
+                         ids=[f"{k}-{c.name}-{p}" for k, c, p in CASES])
+def test_every_builtin_on_every_path(kind, cls, path):
+    check_path(kind, cls, path)
+
+
+class _Dummy(Activation):
+    """A built-in that registers but declares nothing about the compiled loop."""
+
+    name = "dummy"
+
+    def forward(self, z):
+        return np.tanh(z)
+
+    def derivative(self, z, a):
+        return 1 - a * a
+
+    def reference(self, z):
+        import autograd.numpy as anp
+
+        return anp.tanh(z)
+
+
+def test_a_builtin_without_coverage_fails_the_check():
+    ACTIVATIONS.register(_Dummy)
+    try:
+        assert _Dummy in list(ACTIVATIONS)  # the parametrized test above would take it
+        check_path("activation", _Dummy, "engine")  # the paths that need nothing pass
+        with pytest.raises(AssertionError, match="neither runs on path 'compiled'"):
+            check_path("activation", _Dummy, "compiled")
+        # declaring a kernel that the compiled loop does not have fails at once too
+        _Dummy.kernel = "dummy"
+        net = ffnn.Network(3, [4, 3], ["dummy", "softmax"], seed=0)
+        X, Y = _data("cross_entropy")
+        with pytest.raises(ValueError, match="declares kernel 'dummy'"):
+            ffnn.train(net, X, Y, "cross_entropy", epochs=1, verbose=0, engine="compiled")
+    finally:
+        ACTIVATIONS.unregister(_Dummy)
+        _Dummy.kernel = None
+    assert "dummy" not in ffnn.activations.ACTIVATIONS.names
+
+
+def test_unknown_kernel_codes_are_refused_by_the_kernels():
+    pytest.importorskip("numba", reason="the compiled loop needs numba")
+    from ffnn import _compiled
+
+    X, Y = _data("cross_entropy")
+    net = ffnn.Network(3, [4, 3], ["tanh", "softmax"], seed=0)
+    trainer = ffnn.Trainer(net, "cross_entropy", "sgd", verbose=0, engine="compiled")
+    path = _compiled.CompiledPath(trainer, X, Y)
+    path.acts[0] = 99
+    with pytest.raises(ValueError, match="unknown activation kernel code"):
+        path.run(1)
+
+
+# -- peers and files, from the same declarations ----------------------------------------------
+
+@pytest.mark.parametrize("cls", list(ACTIVATIONS), ids=lambda c: c.name)
+def test_every_activation_round_trips_through_a_model_file(cls, tmp_path):
+    f = cls()
+    net = ffnn.Network(3, [4, 2], [f, "identity"] if cls.elementwise else ["tanh", f], seed=0)
+    ffnn.save(net, tmp_path / "m.npz")
+    loaded = ffnn.load(tmp_path / "m.npz")
+    assert loaded.activation_funcs == net.activation_funcs
+    assert fio.activation_from_config(fio.activation_to_config(f)) == f
+
+
+@pytest.mark.parametrize("cls", list(ACTIVATIONS), ids=lambda c: c.name)
+def test_every_activation_maps_to_scikit_learn_as_declared(cls):
+    net = ffnn.Network(3, [4, 1], [cls(), "identity"], seed=0)
+    if cls.sklearn is None or not cls.elementwise:
+        with pytest.raises(ValueError, match="scikit-learn's MLP offers"):
+            ffnn.interop.to_sklearn(net)
+        return
+    mlp = ffnn.interop.to_sklearn(net)
+    assert mlp.activation == cls.sklearn
+    X = np.random.default_rng(0).standard_normal((5, 3))
+    np.testing.assert_allclose(mlp.predict(X), net.predict(X)[:, 0], rtol=1e-12)
+    assert ffnn.interop.from_sklearn(mlp).activation_funcs == net.activation_funcs
+
+
+@pytest.mark.parametrize("cls", list(ACTIVATIONS), ids=lambda c: c.name)
+def test_every_activation_maps_to_pytorch_as_declared(cls):
+    activations = [cls(), "identity"] if cls.elementwise else ["tanh", cls()]
+    net = ffnn.Network(3, [4, 2], activations, seed=0)
+    if cls.torch is None:
+        with pytest.raises(ValueError, match="cannot be exported to PyTorch"):
+            ffnn.interop.to_torch_state_dict(net)
+        return
+    torch = pytest.importorskip("torch", reason="PyTorch is optional (comparisons only)")
+    module = ffnn.interop.to_torch(net)
+    X = np.random.default_rng(0).standard_normal((5, 3))
+    with torch.no_grad():
+        out = module(torch.from_numpy(X)).numpy()
+    # PyTorch's Softplus is linear above 20 (exp(-20) ≈ 2e-9 away): inputs here stay below
+    np.testing.assert_allclose(out, net.predict(X), rtol=1e-12, atol=1e-14)
+    assert ffnn.interop.from_torch(module).activation_funcs == net.activation_funcs
+
+
+@pytest.mark.parametrize("cls", [c for c in OPTIMIZERS if c.torch], ids=lambda c: c.name)
+def test_every_optimizer_with_a_pytorch_peer_has_a_recorded_trajectory(cls):
+    """test_optimizers.py replays them: a new optimizer is not done until it has one."""
+    kinds = {record["torch_optimizer"] for record in TRAJECTORIES.values()}
+    assert cls.torch in kinds
+
+
+def test_every_optimizer_name_reaches_the_cli_sweeps_and_estimators():
+    from ffnn.estimators import SOLVERS
+    from ffnn.recipe import build
+
+    X, Y = _data("cross_entropy", n=30)
+    for cls in OPTIMIZERS:
+        recipe = build({"optimizer": cls.name, "hidden": [4], "epochs": 1}, X.shape[1],
+                       Y.shape[1], True, len(X))
+        assert type(recipe.optimizer) is cls
+        assert cls.name in SOLVERS or cls.name == "sgd"
+        if "betas" in cls.params():
+            recipe = build({"optimizer": cls.name, "beta1": 0.5}, 3, 3, True, 30)
+            assert recipe.optimizer.betas[0] == 0.5
+
+
+def test_every_schedule_is_built_from_the_cli_options():
+    options = ffnn.recipe.check_options({"epochs": 4})
+    from types import SimpleNamespace
+
+    for cls in SCHEDULES:
+        schedule = cls.from_options(0.1, SimpleNamespace(**options), 3)
+        assert isinstance(schedule, cls)
+        assert math.isclose(schedule(0), 0.1)  # every schedule starts at --lr
