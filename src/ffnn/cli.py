@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -40,8 +41,8 @@ from .io import save
 from .losses import LOSS_NAMES, BinaryCrossEntropy, CrossEntropy, get_loss
 from .network import INITIALIZERS, Network
 from .optimizers import OPTIMIZER_NAMES
-from .recipe import SCHEDULE_NAMES
-from .training import train
+from .schedules import SCHEDULE_NAMES
+from .training import FallbackWarning, train
 
 
 class _Parser(argparse.ArgumentParser):
@@ -337,12 +338,16 @@ def _run_train(args: argparse.Namespace) -> int:
     print(f"training: {optimizer}, {loss.name}, "
           f"{'full batch' if args.batch_size is None else f'batch {args.batch_size}'}, "
           f"{args.epochs} epochs, l1={args.l1:g}, l2={args.l2:g}, seed {args.seed}")
-    history = train(
-        network, X, targets, loss, optimizer=optimizer,
-        validation_fraction=args.validation_fraction,
-        verbose=0 if args.quiet or not sys.stderr.isatty() else 1, **built.train_kwargs,
-    )
+    with warnings.catch_warnings():  # said below, in the run's own words
+        warnings.simplefilter("ignore", FallbackWarning)
+        history = train(
+            network, X, targets, loss, optimizer=optimizer,
+            validation_fraction=args.validation_fraction,
+            verbose=0 if args.quiet or not sys.stderr.isatty() else 1, **built.train_kwargs,
+        )
     metric = "accuracy" if classification else "r2"
+    print(f"engine: {history.engine}" + (f" ({history.engine_reason})"
+                                         if history.engine_reason else ""))
     print(f"epochs run: {history.epochs}" + (f" ({history.message})" if history.message else ""))
     if history.epochs:
         print(f"train loss: {history['loss'][-1]:.6g}")
