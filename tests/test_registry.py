@@ -274,3 +274,28 @@ def test_every_schedule_is_built_from_the_cli_options():
         schedule = cls.from_options(0.1, SimpleNamespace(**options), 3)
         assert isinstance(schedule, cls)
         assert math.isclose(schedule(0), 0.1)  # every schedule starts at --lr
+
+
+def test_the_penalty_forms_agree():
+    """ffnn.penalties: the scalar forms the kernels compile, the array forms and the stacked
+    forms are one definition."""
+    from ffnn import penalties
+
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((4, 3))
+    W[0, 0] = 0.0  # sign(0) = 0
+    for l1, l2 in [(0.0, 0.0), (1e-2, 0.0), (0.0, 0.3), (1e-2, 0.3)]:
+        expected = l1 * np.abs(W).sum() + 0.5 * l2 * (W * W).sum()
+        assert math.isclose(penalties.value([W], l1, l2), expected, rel_tol=1e-14)
+        assert math.isclose(sum(penalties.term(w, l1, l2) for w in W.ravel()), expected,
+                            rel_tol=1e-14, abs_tol=1e-300)
+        g = rng.standard_normal(W.shape)
+        array = g.copy()
+        penalties.add_gradient(W, array, l1, l2)
+        scalar = np.array([penalties.add_gradient_term(a, w, l1, l2)
+                           for a, w in zip(g.ravel(), W.ravel())]).reshape(W.shape)
+        np.testing.assert_array_equal(array, scalar)
+        K = np.stack([W, 2 * W])
+        np.testing.assert_allclose(penalties.stack_values([K], np.array([l1, 0.0]),
+                                                          np.array([l2, 0.0])),
+                                   [expected, 0.0], rtol=1e-14)

@@ -34,6 +34,8 @@ from ._kernel_codes import (
     OPTIMIZER_KERNELS,
 )
 from .driver import diverged as _diverged_rule
+from .penalties import add_gradient_term as _add_gradient_term_rule
+from .penalties import term as _penalty_term_rule
 
 IDENTITY = ACTIVATION_KERNELS["identity"]
 SIGMOID = ACTIVATION_KERNELS["sigmoid"]
@@ -59,6 +61,8 @@ SQRT_HALF = 0.7071067811865476
 INV_SQRT_2PI = 0.3989422804014327
 
 _diverged = njit(cache=True, error_model="numpy")(_diverged_rule)
+_penalty_term = njit(cache=True, error_model="numpy")(_penalty_term_rule)
+_add_gradient_term = njit(cache=True, error_model="numpy")(_add_gradient_term_rule)
 
 
 @njit(cache=True, error_model="numpy")
@@ -201,12 +205,13 @@ def _forward(Xb, nb, n_batch, params, layout, acts, act_params, z_buf, a_buf, ls
 
 @njit(cache=True, error_model="numpy")
 def _penalty(params, layout, l1, l2):
-    """``Σ (l2/2) W² + l1 |W|`` over the weights (the cost's penalty)."""
+    """``Σ (l2/2) W² + l1 |W|`` over the weights (the cost's penalty,
+    :func:`ffnn.penalties.term` per weight)."""
     penalty = 0.0
     for layer in range(layout.shape[0]):
         w0 = layout[layer, 2]
         for p in range(w0, w0 + layout[layer, 0] * layout[layer, 1]):
-            penalty += 0.5 * l2 * params[p] * params[p] + l1 * abs(params[p])
+            penalty += _penalty_term(params[p], l1, l2)
     return penalty
 
 
@@ -241,10 +246,7 @@ def _backward(Xb, Yb, nb, n_batch, last_offset, params, grads, layout, acts, act
         np.dot(a_prev.T, dC_dz, dC_dW)
         if l1 or l2:
             for p in range(w0, w0 + n_in * k):
-                if l2:
-                    grads[p] += l2 * params[p]
-                if l1:
-                    grads[p] += l1 * np.sign(params[p])
+                grads[p] = _add_gradient_term(grads[p], params[p], l1, l2)
         for j in range(k):  # summed in float64: long float32 batches stay exact
             total = 0.0
             for i in range(nb):

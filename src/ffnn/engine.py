@@ -22,6 +22,7 @@ import functools
 
 import numpy as np
 
+from . import penalties
 from .activations import Activation, Identity
 from .driver import EpochsRun, check_divergence
 from .losses import Loss
@@ -118,9 +119,8 @@ def backprop(network: Network, ws: Workspace, X: np.ndarray, Y: np.ndarray, loss
         f, z, a, dC_dz = funcs[i], ws.z[i], ws.a[i], ws.dC_dz[i]
         if i == last:
             if loss.fuses_with(f):
-                if _owner(type(loss), "logits_gradient") is Loss:  # the base's (p - y) / n
-                    np.subtract(a, Y, out=dC_dz)
-                    dC_dz /= a.shape[0]
+                if fast_form(loss, "logits_gradient_into", "logits_gradient"):
+                    loss.logits_gradient_into(a, Y, dC_dz)  # (p - y) / n
                 else:
                     dC_dz[...] = loss.logits_gradient(a, Y)
             else:
@@ -135,15 +135,7 @@ def backprop(network: Network, ws: Workspace, X: np.ndarray, Y: np.ndarray, loss
         dC_dW, dC_db = grads[i]
         np.matmul(layer_input.T, dC_dz, out=dC_dW)
         np.add.reduce(dC_dz, axis=0, out=dC_db)  # np.sum without its Python wrapper
-        if l2 or l1:
-            W, scratch = layers[i][0], ws.scratch[i]
-            if l2:
-                np.multiply(l2, W, out=scratch)
-                dC_dW += scratch
-            if l1:
-                np.sign(W, out=scratch)
-                scratch *= l1
-                dC_dW += scratch
+        penalties.add_gradient(layers[i][0], dC_dW, l1, l2, ws.scratch[i])
     return ws.z[last], ws.a[last]
 
 

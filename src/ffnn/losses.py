@@ -125,6 +125,18 @@ class Loss(Component):
         """``dC_dz = (a - y) / n`` from the output ``a`` (fused path)."""
         return (a - y) / _n_samples(a)
 
+    def logits_gradient_into(self, a: np.ndarray, y: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """:meth:`logits_gradient` written into ``out`` (the same operations, so the same
+        bits); ``a`` may have a leading axis of K networks, ``(K, n, k)``."""
+        np.subtract(a, y, out=out)
+        out /= a.shape[-2]
+        return out
+
+    def gradient_into(self, y_pred: np.ndarray, y: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """:meth:`gradient` written into ``out`` (the default copies)."""
+        out[...] = self.gradient(y_pred, y)
+        return out
+
     def check_output(self, activation: Activation, name: str = "loss") -> None:
         """Refuse an output activation whose values may leave (0, 1) when they must not."""
         if self.requires_probabilities and not activation.outputs_probabilities:
@@ -168,6 +180,12 @@ class MSE(Loss):
 
     def gradient(self, y_pred, y):
         return (2 / y_pred.size) * (y_pred - y)
+
+    def gradient_into(self, y_pred, y, out):
+        # per network when stacked, (K, n, k): 2 / (n k)
+        np.subtract(y_pred, y, out=out)
+        out *= 2 / (y_pred.shape[-2] * y_pred.shape[-1])
+        return out
 
     def reference(self, y_pred, y):
         return anp.mean((y_pred - y) ** 2)

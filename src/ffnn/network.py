@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import penalties
 from ._validation import (
     as_float_array,
     check_float_dtype,
@@ -442,13 +443,7 @@ class Network:
         return float(np.dot(sample_weight, costs) / total)
 
     def _penalty(self, l1: float, l2: float) -> float:
-        total = 0.0
-        for W, _ in self._layers:
-            if l2:
-                total += 0.5 * l2 * float(np.vdot(W, W))
-            if l1:
-                total += l1 * float(np.abs(W).sum())
-        return total
+        return penalties.value((W for W, _ in self._layers), l1, l2)
 
     # -- backpropagation ---------------------------------------------------------------------
 
@@ -534,12 +529,7 @@ class Network:
             dC_dW, dC_db = grads[i]
             np.matmul(layer_inputs[i].T, dC_dz, out=dC_dW)
             np.sum(dC_dz, axis=0, out=dC_db)
-            if l2 or l1:
-                W = self._layers[i][0]
-                if l2:
-                    dC_dW += l2 * W
-                if l1:
-                    dC_dW += l1 * np.sign(W)
+            penalties.add_gradient(self._layers[i][0], dC_dW, l1, l2)
             if records is not None:
                 records[i].update(
                     layer_input=layer_inputs[i], z=z, a=a, dC_da=dC_da,

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import engine
+from . import engine, penalties
 from ._validation import (
     check_batch_size,
     check_divergence_factor,
@@ -64,7 +64,9 @@ def stack_unsupported(networks: Sequence[Network], loss: Loss,
         if ACTIVATIONS.is_builtin(f) and not type(f).supports("stacked"):
             return f"activation {f.name!r} has no stacked form ({type(f).unsupported['stacked']})"
     output = first.activation_funcs[-1]
-    if not (loss.fuses_with(output) or type(loss) is MSE):
+    fused = loss.fuses_with(output) and engine.fast_form(loss, "logits_gradient_into",
+                                                         "logits_gradient")
+    if not (fused or type(loss) is MSE):
         return f"{loss.name} after {output.name} has no stacked form (fused pairs and mse)"
     if type(loss) is MSE and isinstance(output, Softmax):
         return "mse after softmax has no stacked form"
@@ -223,18 +225,15 @@ def _forward(stack: _Stack, ws: _Workspace, X) -> None:
 
 def _backward(stack: _Stack, ws: _Workspace, funcs, X, Y, loss: Loss) -> None:
     """The stacked gradient into ``stack.G`` (penalties included)."""
-    n, n_in = X.shape
+    n_in = X.shape[1]
     last = len(funcs) - 1
     for i in range(last, -1, -1):
         z, a, dC_dz, backward_into = ws.z[i], ws.a[i], ws.dC_dz[i], ws.forms[i][1]
         if i == last:
-            np.subtract(a, Y, out=dC_dz)
             if loss.fuses_with(funcs[i]):
-                dC_dz /= n  # (p - y) / n
+                loss.logits_gradient_into(a, Y, dC_dz)  # (p - y) / n
             else:  # mse: 2 (a - y) / (n × outputs) for each network, then through f
-                dC_da = ws.dC_da[i]
-                np.multiply(dC_dz, 2 / (n * a.shape[-1]), out=dC_da)
-                backward_into(z, a, dC_da, dC_dz)
+                backward_into(z, a, loss.gradient_into(a, Y, ws.dC_da[i]), dC_dz)
         else:
             W_next = stack.layers[i + 1][0]
             if W_next.shape[2] == 1:  # one output: an outer product, faster by broadcasting
@@ -259,31 +258,15 @@ def _backward(stack: _Stack, ws: _Workspace, funcs, X, Y, loss: Loss) -> None:
 
 
 def _penalty_gradients(stack: _Stack) -> None:
-    """``dC_dW += l2 W + l1 sign(W)`` over whole rows of the flat (K, n_params) arrays, with
-    the strengths spread over the weights (0 on biases): contiguous passes, several times
-    faster than the strided (K, n_in, n_out) views."""
-    # only where the strength is > 0: a network without a penalty must not get 0 · inf = NaN
-    if stack.l2_rows is not None:
-        where = stack.l2_rows > 0
-        np.multiply(stack.P, stack.l2_rows, out=stack.scratch, where=where)
-        np.add(stack.G, stack.scratch, out=stack.G, where=where)
-    if stack.l1_rows is not None:
-        where = stack.l1_rows > 0
-        np.sign(stack.P, out=stack.scratch, where=where)
-        np.multiply(stack.scratch, stack.l1_rows, out=stack.scratch, where=where)
-        np.add(stack.G, stack.scratch, out=stack.G, where=where)
+    """The penalties' gradients over whole rows of the flat (K, n_params) arrays:
+    contiguous passes, several times faster than the strided (K, n_in, n_out) views."""
+    penalties.add_stack_gradient(stack.P, stack.G, stack.l1_rows, stack.l2_rows, stack.scratch)
 
 
 def _penalties(stack: _Stack) -> np.ndarray:
-    """Each network's ``l1 Σ|W| + (l2 / 2) Σ W²``, shape (K,)."""
-    total = np.zeros(len(stack.P))
-    l1, l2 = stack.l1[:, 0, 0], stack.l2[:, 0, 0]
-    for W, _ in stack.layers:
-        if stack.l2.any():
-            total += np.where(l2 > 0, 0.5 * l2 * np.einsum("kij,kij->k", W, W), 0.0)
-        if stack.l1.any():
-            total += np.where(l1 > 0, l1 * np.abs(W).sum(axis=(1, 2)), 0.0)
-    return total
+    """Each network's penalty, shape (K,)."""
+    return penalties.stack_values((W for W, _ in stack.layers), stack.l1[:, 0, 0],
+                                  stack.l2[:, 0, 0])
 
 
 def _per_network(values, K: int, name: str, default=0.0) -> list:
