@@ -307,7 +307,8 @@ def test_a_stop_at_the_start_and_an_immediate_divergence_match_numpy():
                 callbacks=[StopAtOnce()])
     assert [h.epochs for _, h in runs] == [1, 1]
     runs = both((4, [3], ["identity"]), X * 1e200, Y, "mse", 3, optimizer=SGD(1.0))
-    assert [dict(h.history) for _, h in runs] == [{}, {}]
+    assert [dict(h.history) for _, h in runs] == [{"loss": [], "r2": []}] * 2
+    assert [(h.epochs, h.stop_reason) for _, h in runs] == [(0, "diverged")] * 2
 
 
 def test_an_engine_refusal_comes_before_anything_starts():
@@ -349,3 +350,33 @@ def test_an_ignored_ctrl_c_stays_ignored():
             os.kill(os.getpid(), signal.SIGINT)
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT to itself")
+@pytest.mark.parametrize("per_epoch", [True, False])
+def test_ctrl_c_during_a_kernel_call_keeps_its_epochs(monkeypatch, per_epoch):
+    """The interrupt is held until the call ends; the epochs it trained are recorded before
+    the run stops (weights, step count, history and epoch count stay consistent)."""
+    from ffnn import _kernels
+
+    real, calls = _kernels.train_epochs, []
+
+    def interrupted_on_the_third_call(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return real(*args)
+
+    monkeypatch.setattr(_kernels, "train_epochs", interrupted_on_the_third_call)
+    X, Y = problem("softmax", "cross_entropy")
+    net = ffnn.Network(4, [8, 3], ["sigmoid", "softmax"], seed=0)
+    callbacks = [ffnn.Callback()] if per_epoch else []
+    trainer = ffnn.Trainer(net, "cross_entropy", "sgd", learning_rate=0.1, batch_size=20,
+                           engine="compiled", seed=1, verbose=0, callbacks=callbacks)
+    if not per_epoch:  # several epochs a call: small chunks so that there are three calls
+        monkeypatch.setattr(_compiled.CompiledPath, "epochs_per_call", lambda self, p: 2)
+    history = trainer.fit(X, Y, epochs=20)
+    epochs = 3 if per_epoch else 6
+    assert history.stop_reason == "interrupted"
+    assert history.epochs == trainer.epoch == len(history["loss"]) == epochs
+    assert trainer.opt_state["step"] == epochs * 3  # 60 samples in batches of 20

@@ -216,15 +216,18 @@ def test_early_stopping_stops_and_restores_the_best_weights():
 def test_a_diverging_run_stops_with_finite_weights_and_says_so(capsys):
     X, y = franke(100, noise=0.05, seed=1)
     net = ffnn.Network(2, [10, 1], ["tanh", "identity"], seed=0)
+    before = net.cost(X, y, "mse")
     history = train(
         net, X, y, "mse", learning_rate=5.0, epochs=100, batch_size=10, seed=0, verbose=1
     )
     assert history.diverged and history.epochs < 100
     assert "smaller learning rate" in history.message
+    assert f"before training {before:.4g}" in history.message
     assert "smaller learning rate" in capsys.readouterr().out
     assert np.isfinite(net.params).all()
-    # The kept weights are those of the last epoch that passed the guard.
-    assert net.cost(X, y, "mse") < 1000 * history["loss"][0]
+    # The kept weights are those of the last epoch that passed the guard, whose reference
+    # is the loss before any update (here the first epoch already blows up).
+    assert net.cost(X, y, "mse") < 1000 * before
 
 
 def test_mse_divergence_to_inf_is_caught_too():
@@ -584,3 +587,69 @@ def test_a_checkpoint_of_another_network_is_refused(tmp_path):
     ffnn.io.save(iris_net(), tmp_path / "plain.npz")
     with pytest.raises(ffnn.io.ModelFileError, match="not a training checkpoint"):
         trainer.load_checkpoint(tmp_path / "plain.npz")
+
+
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+def test_a_first_epoch_that_blows_up_is_caught(engine):
+    """The guard's reference is the loss before any update: a learning rate of 1e300 with
+    batches of one explodes within the first epoch, and the run keeps its initial weights."""
+    X, T = ffnn.datasets.load_iris()
+    net = ffnn.Network(4, [8, 3], ["sigmoid", "softmax"], seed=0)
+    start = net.params.copy()
+    history = train(net, X, T, "cross_entropy", learning_rate=1e300, batch_size=1, epochs=5,
+                    verbose=0, engine=engine)
+    assert (history.stop_reason, history.epochs) == ("diverged", 0)
+    assert "at epoch 0" in history.message and "largest weight" in history.message
+    np.testing.assert_array_equal(net.params, start)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+def test_absurd_weights_are_divergence_even_when_the_loss_looks_fine(engine):
+    """A weight beyond √(largest float) trips the guard although the loss stays finite and
+    small (here the weight multiplies an input that is always 0)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    X[:, 0] = 0.0
+    T = ffnn.datasets.one_hot(rng.integers(0, 2, 40), 2)
+
+    class Poison(Callback):
+        def on_epoch_begin(self, trainer, epoch):
+            if epoch == 2:
+                trainer.network.params[0] = 1e200  # W[0, 0] of the first layer
+
+    net = ffnn.Network(3, [4, 2], ["tanh", "softmax"], seed=0)
+    history = train(net, X, T, "cross_entropy", learning_rate=0.1, epochs=6, verbose=0,
+                    callbacks=[Poison()], engine=engine)
+    assert (history.stop_reason, history.epochs) == ("diverged", 2)
+    assert np.isfinite(history["loss"]).all() and max(history["loss"]) < 10
+    assert "largest weight 1e+200" in history.message
+    assert np.abs(net.params).max() < 1e3  # the start of the last good epoch
+
+
+def test_the_guard_rule():
+    from ffnn.driver import diverged, parameter_limit
+
+    limit = parameter_limit(np.float64)
+    assert limit == pytest.approx(1.34e154, rel=1e-2)
+    assert parameter_limit(np.float32) == pytest.approx(1.84e19, rel=1e-2)
+    assert not diverged(1.0, 1.0, 1000.0, 5.0, limit)
+    assert diverged(float("nan"), 1.0, 1000.0, 5.0, limit)
+    assert diverged(1001.0, 1.0, 1000.0, 5.0, limit)
+    assert not diverged(1001.0, float("nan"), 1000.0, 5.0, limit)  # no reference yet
+    assert not diverged(1001.0, 0.0, 1000.0, 5.0, limit)  # a perfect start
+    assert diverged(1.0, 1.0, 1000.0, 2e154, limit)
+    assert diverged(1.0, 1.0, 1000.0, float("nan"), limit)
+
+
+def test_stacks_catch_a_first_epoch_blow_up_too():
+    X, T = ffnn.datasets.load_iris()
+    nets = [ffnn.Network(4, [8, 3], ["sigmoid", "softmax"], seed=s) for s in (0, 1)]
+    start = nets[0].params.copy()
+    from ffnn.stacked import train_stack
+
+    histories = train_stack(nets, X, T, "cross_entropy",
+                            [ffnn.SGD(1e300), ffnn.SGD(0.1)], batch_size=1, epochs=3,
+                            seed=0)
+    assert [(h.stop_reason, h.epochs) for h in histories] == [("diverged", 0), (None, 3)]
+    assert histories[0].engine == "stacked"
+    np.testing.assert_array_equal(nets[0].params, start)

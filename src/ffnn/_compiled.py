@@ -41,7 +41,7 @@ from ._kernel_codes import (
     OPTIMIZER_KERNELS,
 )
 from .activations import ACTIVATIONS, Softmax
-from .driver import Callback, EpochsRun
+from .driver import Callback, EpochsRun, initial_loss, parameter_limit
 from .losses import LOSSES, BinaryCrossEntropy, CrossEntropy
 from .optimizers import OPTIMIZERS
 from .schedules import Constant
@@ -210,6 +210,10 @@ class CompiledPath:
         n, n_params = len(self.X), self.trainer.network.n_params
         return 1 if per_epoch else max(1, min(2**22 // n, 10**8 // (n * n_params)))
 
+    def initial_loss(self) -> float:
+        t = self.trainer
+        return initial_loss(t.network, self.X, self.Y, t.loss, t.l1, t.l2)
+
     def run(self, count: int) -> EpochsRun:
         trainer, net = self.trainer, self.trainer.network
         dtype, n = net.dtype, len(self.X)
@@ -222,30 +226,38 @@ class CompiledPath:
         orders = (np.stack([trainer.rng.permutation(n) for _ in range(count)]) if shuffle
                   else np.arange(n)[None])
         lrs = _rates(optimizer, int(state["step"]), count * -(-n // batch), dtype)
-        losses, metrics = np.empty(count), np.empty(count)
+        losses, metrics, largests = np.empty(count), np.empty(count), np.empty(count)
         first = math.nan if trainer.first_loss is None else float(trainer.first_loss)
-        with _deferred_interrupt():
-            done, status, first, step, self.good_step = self._train_epochs(
-                (self.X, self.Y, orders, shuffle, batch),
-                (net.params, trainer._buffers()[0], self.layout, self.acts, self.act_params),
-                (self.loss_code, self.metric_code, self.ss_tot, dtype.type(trainer.l1),
-                 dtype.type(trainer.l2)),
-                (OPTIMIZER_KERNELS[optimizer.kernel], hyper, betas, lrs),
-                (trainer.divergence_factor, first),
-                (int(state["step"]), velocity, m, v),
-                (self.good_step, *self.good),
-                (losses, metrics),
-            )
-            state["step"] = step
-            trainer.first_loss = None if math.isnan(first) else first
-            logs = [{"loss": float(losses[e])} for e in range(done)]
-            if trainer.metric:
-                for e, entry in enumerate(logs):
-                    entry[trainer.metric] = float(metrics[e])
-            if status != DIVERGED:
-                return EpochsRun(logs)
-            if shuffle:  # the NumPy loop would have drawn the orders up to this epoch
-                trainer.rng.bit_generator.state = rng_state
-                for _ in range(done + 1):
-                    trainer.rng.permutation(n)
-            return EpochsRun(logs, float(losses[done]))
+        result = None
+        try:
+            with _deferred_interrupt():
+                done, status, step, self.good_step = self._train_epochs(
+                    (self.X, self.Y, orders, shuffle, batch),
+                    (net.params, trainer._buffers()[0], self.layout, self.acts, self.act_params),
+                    (self.loss_code, self.metric_code, self.ss_tot, dtype.type(trainer.l1),
+                     dtype.type(trainer.l2)),
+                    (OPTIMIZER_KERNELS[optimizer.kernel], hyper, betas, lrs),
+                    (trainer.divergence_factor, first, parameter_limit(dtype)),
+                    (int(state["step"]), velocity, m, v),
+                    (self.good_step, *self.good),
+                    (losses, metrics, largests),
+                )
+                state["step"] = step
+                logs = [{"loss": float(losses[e])} for e in range(done)]
+                if trainer.metric:
+                    for e, entry in enumerate(logs):
+                        entry[trainer.metric] = float(metrics[e])
+                if status != DIVERGED:
+                    result = EpochsRun(logs)
+                    return result
+                if shuffle:  # the NumPy loop would have drawn the orders up to this epoch
+                    trainer.rng.bit_generator.state = rng_state
+                    for _ in range(done + 1):
+                        trainer.rng.permutation(n)
+                result = EpochsRun(logs, float(losses[done]), float(largests[done]))
+                return result
+        except KeyboardInterrupt:  # held during the call: its epochs are recorded first
+            if result is None:
+                raise
+            result.interrupted = True
+            return result

@@ -321,8 +321,7 @@ def _check_codes(acts, loss_code, metric_code, opt_code):
 
 @njit(cache=True, error_model="numpy")
 def train_epochs(data, network, objective, optimizer, guard, state, good, out):
-    """Train ``len(losses)`` epochs; returns ``(epochs done, status, first loss, step,
-    good step)``.
+    """Train ``len(losses)`` epochs; returns ``(epochs done, status, step, good step)``.
 
     - ``data = (X, Y, orders, shuffle, batch_size)``: epoch ``e`` visits the samples in the
       order ``orders[e]`` (``orders[0]`` every epoch unless ``shuffle``), in batches.
@@ -333,23 +332,24 @@ def train_epochs(data, network, objective, optimizer, guard, state, good, out):
     - ``optimizer = (opt_code, hyper, betas, lrs)``: ``hyper`` holds the slots of
       :mod:`ffnn._kernel_codes` in the parameters' dtype, ``betas`` (β₁, β₂) in float64 for
       the bias corrections, ``lrs[s]`` the rate of this call's ``s``-th step.
-    - ``guard = (divergence_factor, first_loss)``: ``first_loss`` NaN until the first epoch.
+    - ``guard = (divergence_factor, first_loss, limit)``: the loss before any update (NaN
+      when unknown) and the largest parameter magnitude allowed.
     - ``state = (step, velocity, m, v)`` and ``good = (good_step, params, velocity, m, v)``:
       the optimizer's state (empty arrays where unused) and the start of the last epoch whose
       loss passed the guard. On a loss that fails :func:`ffnn.driver.diverged`, parameters and
       state go back to ``good`` and the call returns DIVERGED with the epochs done.
-    - ``out = (losses, metrics)``: each epoch's loss (its batches' costs at their weights
-      before their updates, plus their penalties) and metric; the diverging epoch's loss
-      follows the epochs done.
+    - ``out = (losses, metrics, largests)``: each epoch's loss (its batches' costs at their
+      weights before their updates, plus their penalties), metric and largest parameter
+      magnitude after it; the diverging epoch's follow the epochs done.
     """
     X, Y, orders, shuffle, batch_size = data
     params, grads, layout, acts, act_params = network
     loss_code, metric_code, ss_tot, l1, l2 = objective
     opt_code, hyper, betas, lrs = optimizer
-    divergence_factor, first_loss = guard
+    divergence_factor, first_loss, limit = guard
     step, velocity, m, v = state
     good_step, good_params, good_velocity, good_m, good_v = good
-    losses, metrics = out
+    losses, metrics, largests = out
     _check_codes(acts, loss_code, metric_code, opt_code)
     n, n_features = X.shape
     n_out = Y.shape[1]
@@ -414,16 +414,22 @@ def train_epochs(data, network, objective, optimizer, guard, state, good, out):
         for i in range(n):
             total += costs[i]
         loss = (total / (n * n_out) if loss_code == LOSS_MSE else total / n) + penalties / n
-        if _diverged(loss, first_loss, divergence_factor):
+        largest = 0.0
+        for p in range(params.shape[0]):
+            magnitude = abs(params[p])
+            if magnitude > largest:
+                largest = magnitude
+            elif magnitude != magnitude:  # NaN
+                largest = np.nan
+                break
+        largests[epoch] = largest
+        losses[epoch] = loss
+        if _diverged(loss, first_loss, divergence_factor, largest, limit):
             params[:] = good_params
             velocity[:] = good_velocity
             m[:] = good_m
             v[:] = good_v
-            losses[epoch] = loss
-            return epoch, DIVERGED, first_loss, good_step, good_step
-        if np.isnan(first_loss):
-            first_loss = loss
-        losses[epoch] = loss
+            return epoch, DIVERGED, good_step, good_step
         if metric_code != METRIC_NONE:
             metrics[epoch] = _epoch_metric(metric_code, hits, ss_tot, n, n_out)
         # this epoch passed: its start is the last good point
@@ -432,4 +438,4 @@ def train_epochs(data, network, objective, optimizer, guard, state, good, out):
         good_velocity[:] = start_velocity
         good_m[:] = start_m
         good_v[:] = start_v
-    return losses.shape[0], DONE, first_loss, step, good_step
+    return losses.shape[0], DONE, step, good_step

@@ -8,6 +8,9 @@ inner loops of the forward and backward passes.
 from __future__ import annotations
 
 import numbers
+import os
+import sys
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -197,3 +200,15 @@ def check_targets(targets, n_samples: int, n_outputs: int, dtype: np.dtype, one_
     raise ValueError(
         f"{name} must match the network's output: expected shape {expected}, got {Y.shape}"
     )
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn_caller(message: str, category: type[Warning]) -> None:
+    """Warn at the first frame outside this package: the user's line that called in (so the
+    default filter shows it once per place in the user's code)."""
+    level, frame = 2, sys._getframe(1)  # stacklevel 2: the caller of this function
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

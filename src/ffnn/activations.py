@@ -394,16 +394,18 @@ class Softplus(Activation):
     name = "softplus"
     kernel = "softplus"
     torch = "Softplus"
-    torch_fixed = {"beta": 1.0}
+    torch_fixed = {"beta": 1.0, "threshold": 20.0}  # a lower threshold cuts it off earlier
 
     def forward(self, z):
-        return np.logaddexp(0, z)
+        with np.errstate(invalid="ignore"):  # NaN in, NaN out, as the other activations
+            return np.logaddexp(0, z)
 
     def derivative(self, z, a):
         return _sigmoid(z)
 
     def forward_into(self, z, out):
-        return np.logaddexp(0, z, out=out)
+        with np.errstate(invalid="ignore"):
+            return np.logaddexp(0, z, out=out)
 
     def backward_into(self, z, a, dC_da, out):
         np.negative(z, out=out)

@@ -27,6 +27,8 @@ from ._validation import (
     check_penalty,
     check_positive_int,
     check_seed,
+    is_integer,
+    is_real,
 )
 
 __all__ = [
@@ -112,7 +114,7 @@ def _as_label_array(values, name: str) -> np.ndarray:
         if all(isinstance(v, str) for v in array.tolist()):
             array = array.astype(str)
         elif all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in array.tolist()
+            is_integer(v) for v in array.tolist()
         ):
             array = array.astype(np.int64)
         else:
@@ -535,7 +537,7 @@ def _class_labels(targets: np.ndarray) -> np.ndarray | None:
 
 def _random_state(seed) -> int:
     """An int seed for scikit-learn from an int, a Generator or None (fresh entropy)."""
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 2**32:
+    if is_integer(seed) and seed >= 2**32:
         raise ValueError(f"seed must be below 2**32 for scikit-learn, got {seed}")
     rng = check_seed(seed)
     if isinstance(seed, numbers.Integral):
@@ -592,7 +594,7 @@ def split(
         )
     if n_samples < 2:
         raise ValueError(f"X must hold at least 2 samples to split, got shape {X.shape}")
-    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
+    if not is_real(test_size):
         raise TypeError(
             f"test_size must be a fraction in (0, 1) or a number of samples, got "
             f"{test_size!r} ({type(test_size).__name__})"

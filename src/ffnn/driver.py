@@ -15,11 +15,14 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
+
 if TYPE_CHECKING:
     from .training import Trainer
 
 __all__ = ["History", "Callback", "EpochsRun", "Path", "diverged", "divergence_message",
-           "check_divergence", "run_epochs"]
+           "check_divergence", "initial_loss", "parameter_limit", "largest_magnitude",
+           "run_epochs"]
 
 
 @dataclass
@@ -63,6 +66,13 @@ class History:
     def diverged(self) -> bool:
         return self.stop_reason == "diverged"
 
+    @classmethod
+    def start(cls, metric: str | None, **fields) -> History:
+        """An empty History whose ``"loss"`` (and metric) curves exist from the start, so a
+        run that stops in its first epoch still has them (empty)."""
+        keys = ["loss"] + ([metric] if metric else [])
+        return cls(history={key: [] for key in keys}, **fields)
+
     def record(self, logs: dict[str, float]) -> None:
         """Append one epoch's values."""
         for key, value in logs.items():
@@ -95,31 +105,68 @@ class Callback:
 
 # -- the divergence guard ---------------------------------------------------------------------
 
-def diverged(loss: float, first_loss: float, factor: float) -> bool:
-    """The divergence rule: the loss is not finite, or exceeds ``factor × first_loss``.
+def diverged(loss: float, first_loss: float, factor: float, largest: float,
+             limit: float) -> bool:
+    """The divergence rule: the epoch's loss is not finite or exceeds ``factor × first_loss``
+    (the loss before the first update), or a parameter is not finite or larger than
+    ``limit`` in magnitude (``largest``: the largest magnitude, NaN when any is NaN).
 
-    ``first_loss`` is NaN until a first epoch has passed (then only a non-finite loss counts),
-    and a first loss of 0 (a perfect start) leaves only non-finite losses as divergence.
+    ``first_loss`` NaN (unknown) or 0 (a perfect start) leaves the loss test to finiteness.
     Plain scalar code: the compiled kernels compile this very function.
     """
-    return not math.isfinite(loss) or (first_loss > 0 and loss > factor * first_loss)
+    return (not math.isfinite(loss) or (first_loss > 0 and loss > factor * first_loss)
+            or not largest <= limit)
 
 
-def check_divergence(trainer, loss: float) -> bool:
-    """Apply :func:`diverged` to an epoch's loss; the first loss that passes is kept."""
+def parameter_limit(dtype) -> float:
+    """The largest parameter magnitude the guard lets pass: ``√(largest float)``, beyond which
+    a weight's own square (the L2 penalty) overflows: 1.3e154 in float64, 1.8e19 in float32."""
+    return float(np.sqrt(np.finfo(dtype).max))
+
+
+def largest_magnitude(params: np.ndarray) -> float:
+    """``max |θ|`` without a temporary (NaN when a parameter is NaN)."""
+    if params.size == 0:
+        return 0.0
+    return float(max(-np.minimum.reduce(params, axis=None), np.maximum.reduce(params, axis=None)))
+
+
+def check_divergence(trainer, loss: float) -> tuple[bool, float]:
+    """Apply :func:`diverged` to an epoch's loss and the network's parameters; returns
+    whether it diverged and the largest parameter magnitude."""
     first = math.nan if trainer.first_loss is None else trainer.first_loss
-    if diverged(loss, first, trainer.divergence_factor):
-        return True
-    if trainer.first_loss is None:
-        trainer.first_loss = loss
-    return False
+    params = trainer.network.params
+    largest = largest_magnitude(params)
+    return diverged(loss, first, trainer.divergence_factor, largest,
+                    parameter_limit(params.dtype)), largest
 
 
-def divergence_message(epoch: int, loss: float, first_loss: float | None) -> str:
+def initial_loss(network, X, Y, loss, l1: float, l2: float, weights=None,
+                 chunk: int = 4096) -> float:
+    """The cost at the current weights before any update (the guard's reference), from
+    forward passes over ``chunk`` rows at a time (no full-size temporaries)."""
+    n = len(X)
+    total_weight = n if weights is None else float(weights.sum())
+    if total_weight <= 0:
+        return network._penalty(l1, l2)
+    total = 0.0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for start in range(0, n, chunk):
+            rows = slice(start, start + chunk)
+            w = None if weights is None else weights[rows]
+            _, zs, output = network._feed_forward_saver(X[rows])
+            part = network._loss_value(zs[-1], output, Y[rows], loss, w)
+            total += part * (output.shape[0] if w is None else float(w.sum()))
+    return total / total_weight + network._penalty(l1, l2)
+
+
+def divergence_message(epoch: int, loss: float, first_loss: float | None,
+                       largest: float | None = None) -> str:
     """What a run that diverged at ``epoch`` tells the user."""
-    first = "" if first_loss is None else f", first {first_loss:.4g}"
-    return (f"training diverged at epoch {epoch} (loss {loss:.4g}{first}): stopped and kept "
-            "the last good weights; try a smaller learning rate")
+    first = "" if first_loss is None else f", before training {first_loss:.4g}"
+    weights = "" if largest is None else f", largest weight {largest:.3g}"
+    return (f"training diverged at epoch {epoch} (loss {loss:.4g}{first}{weights}): stopped "
+            "and kept the last good weights; try a smaller learning rate")
 
 
 # -- the loop ---------------------------------------------------------------------------------
@@ -135,19 +182,29 @@ class EpochsRun:
     diverged_loss : float or None
         The loss of the epoch after them, which failed the guard (the path has already put
         the weights and state of the last good epoch back); None when none failed.
+    diverged_largest : float or None
+        The largest parameter magnitude after that epoch.
+    interrupted : bool
+        Ctrl-C came during the call (held until its epochs were complete): the driver
+        records them, then stops the run.
     """
 
     logs: list[dict[str, float]]
     diverged_loss: float | None = None
+    diverged_largest: float | None = None
+    interrupted: bool = False
 
 
 class Path(Protocol):
     """How a path trains: ``run(count)`` trains up to ``count`` epochs (``count`` is 1
-    unless :meth:`epochs_per_call` allowed more)."""
+    unless :meth:`epochs_per_call` allowed more); ``initial_loss()`` is the cost on its
+    training data before any update."""
 
     name: str
 
     def epochs_per_call(self, per_epoch: bool) -> int: ...
+
+    def initial_loss(self) -> float: ...
 
     def run(self, count: int) -> EpochsRun: ...
 
@@ -164,7 +221,11 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
     per_epoch = (bool(trainer.callbacks) or bar is not None
                  or any(s.hears_losses for s in trainer.optimizer.schedules))
     chunk = path.epochs_per_call(per_epoch)
+    per_epoch = per_epoch or chunk == 1  # one epoch a call: every hook hears every epoch
     epoch = 0
+    if trainer.first_loss is None:  # the guard's reference: the loss before any update
+        first = path.initial_loss()
+        trainer.first_loss = first if math.isfinite(first) else None
     try:
         while epoch < epochs:
             count = min(chunk, epochs - epoch)
@@ -177,10 +238,16 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
             trainer.epoch += len(done.logs)
             epoch += len(done.logs)
             if done.diverged_loss is not None:
+                params = trainer.network.params
+                largest = done.diverged_largest
                 trainer.stop_reason = "diverged"
-                trainer.stop_message = divergence_message(epoch, done.diverged_loss,
-                                                          trainer.first_loss)
+                trainer.stop_message = divergence_message(
+                    epoch, done.diverged_loss, trainer.first_loss,
+                    None if largest is None or largest <= parameter_limit(params.dtype)
+                    else largest)
                 return
+            if done.interrupted:
+                raise KeyboardInterrupt
             if per_epoch:
                 logs = done.logs[-1]
                 monitored = logs.get("val_loss", logs["loss"])

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import penalties
 from .activations import Activation, Identity
-from .driver import EpochsRun, check_divergence
+from .driver import EpochsRun, check_divergence, initial_loss
 from .losses import Loss
 from .metrics import METRIC_FUNCTIONS
 from .network import Network, weight_scale
@@ -169,15 +169,20 @@ class NumpyPath:
     def epochs_per_call(self, per_epoch: bool) -> int:
         return 1
 
+    def initial_loss(self) -> float:
+        t = self.trainer
+        return initial_loss(t.network, self.X, self.Y, t.loss, t.l1, t.l2, self.weights)
+
     def run(self, count: int) -> EpochsRun:
         trainer = self.trainer
         start_params = trainer.network.params.copy()
         start_state = copy_state(trainer.opt_state)
         logs = self.epoch()
-        if check_divergence(trainer, logs["loss"]):
+        bad, largest = check_divergence(trainer, logs["loss"])
+        if bad:
             trainer.network.params[...] = self.good_params
             trainer.opt_state = self.good_state  # the moments would be poisoned too
-            return EpochsRun([], logs["loss"])
+            return EpochsRun([], logs["loss"], largest)
         self.good_params, self.good_state = start_params, start_state
         return EpochsRun([logs])
 

@@ -32,7 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ._validation import check_penalty
+from ._validation import check_penalty, is_integer, is_real
 from .activations import Activation, get_activation, is_single_activation
 from .losses import get_loss
 from .network import Network
@@ -116,7 +116,7 @@ class _BaseFFNN(BaseEstimator):
 
     def _hidden_sizes(self) -> list[int]:
         sizes = self.hidden_layer_sizes
-        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+        if is_integer(sizes):
             sizes = [sizes]
         try:
             sizes = [int(s) for s in sizes]
@@ -145,7 +145,7 @@ class _BaseFFNN(BaseEstimator):
 
     def _schedule(self):
         lr = self.learning_rate_init
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not lr > 0:
+        if not is_real(lr) or not lr > 0:
             raise ValueError(f"learning_rate_init must be a number > 0, got {lr!r}")
         if isinstance(self.learning_rate, Schedule):
             return copy.deepcopy(self.learning_rate)
@@ -195,19 +195,18 @@ class _BaseFFNN(BaseEstimator):
         if self.batch_size == "auto":
             return min(200, n_samples)
         size = self.batch_size
-        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+        if not is_integer(size) or size < 1:
             raise ValueError(f"batch_size must be 'auto' or a positive integer, got {size!r}")
         return min(int(size), n_samples)
 
     def _check_scalars(self) -> None:
-        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, numbers.Integral) \
-                or self.max_iter < 1:
+        if not is_integer(self.max_iter) or self.max_iter < 1:
             raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
         for name in ("alpha", "l1", "tol"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
+            if not is_real(value) or value < 0:
                 raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-        if not (isinstance(self.validation_fraction, numbers.Real)
+        if not (is_real(self.validation_fraction)
                 and 0 < self.validation_fraction < 1):
             raise ValueError(
                 f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}"
@@ -313,9 +312,7 @@ class _BaseFFNN(BaseEstimator):
         self._check_scalars()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
-        if isinstance(self.n_iter_no_change, bool) or not isinstance(
-            self.n_iter_no_change, numbers.Integral
-        ) or self.n_iter_no_change < 1:
+        if not is_integer(self.n_iter_no_change) or self.n_iter_no_change < 1:
             raise ValueError(
                 f"n_iter_no_change must be a positive integer, got {self.n_iter_no_change!r}"
             )

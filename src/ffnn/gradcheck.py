@@ -16,12 +16,12 @@ Each is compared per layer (W and b together) by the relative error
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._validation import is_real
 from .losses import LossLike
 from .network import Network
 
@@ -167,7 +167,7 @@ def gradcheck(
     if unknown or not methods:
         raise ValueError(f"methods must be a non-empty subset of {METHODS}, got {methods}")
     if step is not None and (
-        isinstance(step, bool) or not isinstance(step, numbers.Real) or not 0 < step < 1
+        not is_real(step) or not 0 < step < 1
     ):
         raise ValueError(f"step must be a number in (0, 1), got {step!r}")
     unknown = sorted(set(tolerances or {}) - set(METHODS))

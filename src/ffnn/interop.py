@@ -35,6 +35,7 @@ from .activations import (
     Identity,
     Sigmoid,
     Softmax,
+    is_single_activation,
 )
 from .network import Network
 
@@ -425,10 +426,11 @@ def to_torch(network: Network) -> torch.nn.Sequential:
     """An ``nn.Sequential`` computing what ``network`` computes, in its dtype.
 
     Each layer becomes ``nn.Linear(n_in, n_out)`` holding ``weight = W.T`` and ``bias = b``,
-    followed by its activation: ``Sigmoid``, ``Tanh``, ``ReLU``,
-    ``LeakyReLU(negative_slope=alpha)``, ``ELU(alpha)``, ``Softmax(dim=-1)``, or nothing for
-    identity. A softmax output gives probabilities, like ``network.predict``; to train with
-    ``nn.CrossEntropyLoss``, which takes logits, drop the last module.
+    followed by the module its activation declares (``Activation.torch``): ``Sigmoid``,
+    ``Tanh``, ``ReLU``, ``LeakyReLU(negative_slope=alpha)``, ``ELU(alpha)``, ``Softplus``,
+    ``SiLU``, ``GELU``, ``Softmax(dim=-1)``, or nothing for identity. A softmax output gives
+    probabilities, like ``network.predict``; to train with ``nn.CrossEntropyLoss``, which
+    takes logits, drop the last module.
 
     Parameters
     ----------
@@ -591,14 +593,9 @@ def from_torch(
                 "layer (e.g. ['relu', 'softmax'])"
             )
         layers = _layers_from_state_dict(obj)
-        one_pair = (
-            isinstance(activations, tuple)
-            and len(activations) == 2
-            and all(callable(f) and not isinstance(f, (Activation, type)) for f in activations)
-        )  # one (f, f_prime) for every layer, as Network reads it
         if (
             isinstance(activations, (list, tuple))
-            and not one_pair
+            and not is_single_activation(activations)  # one for every layer, as Network reads
             and len(activations) != len(layers)
         ):
             raise ValueError(

@@ -493,7 +493,8 @@ class NAdam(Adam):
         self.momentum_decay = _non_negative(momentum_decay, "momentum_decay")
 
     def init(self, params, mask=None):
-        # Πμ in float64 as PyTorch keeps it (a column per network when stacked).
+        # Πμ in float64 whatever the parameters' dtype (PyTorch keeps it in its default
+        # float dtype); a column per network when stacked.
         return {**super().init(params), "mu_product": np.ones(1)}
 
     def _coefficients(self, state, dtype):

@@ -31,10 +31,11 @@ from ._validation import (
     check_divergence_factor,
     check_epochs,
     check_penalty,
+    check_seed,
     is_real,
 )
 from .activations import ACTIVATIONS, Identity, Softmax
-from .driver import History, divergence_message
+from .driver import History, divergence_message, initial_loss, parameter_limit
 from .driver import diverged as diverged_rule
 from .losses import MSE, Loss, LossLike, get_loss
 from .metrics import METRIC_FUNCTIONS, resolve_metric
@@ -339,7 +340,7 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     first = networks[0]
     X, Y, *_ = first._check_problem(X, targets, loss, 0.0, 0.0)
     metric = resolve_metric(metric, loss)
-    rng = np.random.default_rng(seed)
+    rng = check_seed(seed)
     n = X.shape[0]
     batch = n if batch_size is None else min(batch_size, n)
     # Fixed blocks (their size depends on K only, never on the threads), each a stack of
@@ -376,9 +377,13 @@ def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng,
     funcs = first.activation_funcs
     fused = loss.fuses_with(funcs[-1])
     stack = _Stack(networks, optimizers, l1s, l2s)
-    histories = [History() for _ in range(K)]
+    histories = [History.start(metric, engine="stacked") for _ in range(K)]
     workspaces: dict[tuple[int, int], _Workspace] = {}
-    first_losses = np.full(K, np.nan)
+    # The guard's references: each network's loss before any update (NaN when not finite).
+    first_losses = np.array([initial_loss(net, X, Y, loss, a, b)
+                             for net, a, b in zip(networks, l1s, l2s)])
+    first_losses[~np.isfinite(first_losses)] = np.nan
+    limit = parameter_limit(first.dtype)
     good_P = stack.P.copy()  # the start of the last epoch that passed the guard
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(epochs):
@@ -389,7 +394,7 @@ def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng,
             rows_K = len(stack.index)
             outputs = np.empty((rows_K, n, first.n_outputs), first.dtype)
             logits = np.empty_like(outputs) if fused else None
-            penalties = np.zeros(rows_K)
+            penalty_sums = np.zeros(rows_K)
             for start in range(0, n, batch):
                 index = order[start:start + batch]
                 Xb, Yb = (X, Y) if batch == n else (X[index], Y[index])
@@ -403,16 +408,17 @@ def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng,
                 if fused:
                     logits[:, index] = ws.z[-1]
                 if stack.penalized:
-                    penalties += _penalties(stack) * len(index)
+                    penalty_sums += _penalties(stack) * len(index)
                 _backward(stack, ws, funcs, Xb, Yb, loss)
                 stack.state = stack.optimizer.step(stack.P, stack.G, stack.state,
                                                    stack.scratch)
             costs = loss.logits_per_sample(logits, Y) if fused else loss.per_sample(outputs, Y)
-            losses = costs.mean(axis=1) + penalties / n
-            firsts = first_losses[stack.index]
-            bad = np.array([diverged_rule(loss, first, divergence_factor)
-                            for loss, first in zip(losses.tolist(), firsts.tolist())])
-            firsts = np.where(np.isnan(firsts), losses, firsts)
+            losses = costs.mean(axis=1) + penalty_sums / n
+            largest = np.maximum(-stack.P.min(axis=1), stack.P.max(axis=1))
+            bad = np.array([diverged_rule(value, first, divergence_factor, big, limit)
+                            for value, first, big in zip(losses.tolist(),
+                                                         first_losses[stack.index].tolist(),
+                                                         largest.tolist())])
             scores = None if metric is None else METRIC_FUNCTIONS[metric](outputs, Y, loss)
             for r, k in enumerate(stack.index):
                 history = histories[k]
@@ -421,9 +427,9 @@ def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng,
                     history.stop_reason = "diverged"
                     history.message = divergence_message(
                         epoch, float(losses[r]),
-                        None if np.isnan(first_losses[k]) else float(first_losses[k]))
+                        None if np.isnan(first_losses[k]) else float(first_losses[k]),
+                        None if largest[r] <= limit else float(largest[r]))
                     continue
-                first_losses[k] = firsts[r]
                 history.history.setdefault("loss", []).append(float(losses[r]))
                 if metric is not None:
                     history.history.setdefault(metric, []).append(float(scores[r]))

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,6 +32,8 @@ from ._validation import (
     check_penalty,
     check_seed,
     is_integer,
+    is_real,
+    warn_caller,
 )
 from .driver import Callback, History, divergence_message, run_epochs
 from .losses import LossLike, get_loss
@@ -239,7 +239,7 @@ class Trainer:
     def _split_validation(self, X, Y, weights, fraction):
         from .datasets import split
 
-        if not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
+        if not (is_real(fraction) and 0 < fraction < 1):
             raise ValueError(f"validation_fraction must be in (0, 1), got {fraction!r}")
         stratify = self.metric == "accuracy"
         # One draw seeds the split; a resumed run reuses its checkpoint's seed.
@@ -308,7 +308,8 @@ class Trainer:
             validation_data = self._check_data(*validation_data, "validation_data[0]",
                                                "validation_data[1]")
 
-        history = History(engine="compiled" if compiled else "numpy", engine_reason=reason)
+        history = History.start(self.metric, engine="compiled" if compiled else "numpy",
+                                engine_reason=reason)
         self.__dict__.pop("_workspaces", None)  # batch sizes of earlier fits: let them go
         self.stop_training = False
         self.stop_reason: str | None = None
@@ -363,8 +364,7 @@ class Trainer:
         if self.engine == "compiled":
             raise ValueError(f"engine='compiled' cannot run this fit: {reason}; use "
                              "engine='numpy' or 'auto'")
-        warnings.warn(f"engine='auto' runs the NumPy engine: {reason}", FallbackWarning,
-                      stacklevel=4)
+        warn_caller(f"engine='auto' runs the NumPy engine: {reason}", FallbackWarning)
         return False, reason
 
     def _workspace(self, n: int, gather: bool) -> engine.Workspace:
