@@ -9,13 +9,14 @@ import ffnn
 # Every built-in activation, read from the registry: a new one is tested without an edit here.
 ALL_ACTIVATIONS = tuple(cls.name for cls in ffnn.activations.ACTIVATIONS)
 
-# Every valid (output activation, loss) pair: MSE after anything, the cross-entropies after
-# the activations whose outputs are probabilities.
+# Every valid (output activation, loss) pair: MSE after anything, the binary cross-entropy
+# after the activations whose outputs are probabilities, the cross-entropy after those whose
+# rows sum to one.
 VALID_PAIRS = [(act, "mse") for act in ALL_ACTIVATIONS] + [
-    (cls.name, loss)
+    (cls.name, "binary_cross_entropy")
     for cls in ffnn.activations.ACTIVATIONS if cls.outputs_probabilities
-    for loss in ("binary_cross_entropy", "cross_entropy")
-]
+] + [(cls.name, "cross_entropy") for cls in ffnn.activations.ACTIVATIONS
+     if cls.outputs_distribution]
 
 
 def scaled_normal(scale_b: float = 0.5):

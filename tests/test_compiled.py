@@ -212,7 +212,7 @@ def test_auto_compiles_small_networks_only():
     assert history.engine == "numpy" and "engine='numpy'" in history.engine_reason
     with pytest.warns(ffnn.FallbackWarning, match="sample weights are not compiled"):
         history = ffnn.train(small, X, Y, "cross_entropy", epochs=1, verbose=0,
-                             sample_weight=np.ones(200))
+                             sample_weight=np.arange(1.0, 201.0))
     assert history.engine == "numpy"
     assert history.engine_reason == "sample weights are not compiled"
 
@@ -220,7 +220,7 @@ def test_auto_compiles_small_networks_only():
 @pytest.mark.parametrize("kwargs,pattern", [
     ({"optimizer": "rmsprop"}, "optimizer RMSprop has no compiled form"),
     ({"validation_fraction": 0.2}, "validation is not compiled"),
-    ({"sample_weight": np.ones(60)}, "sample weights are not compiled"),
+    ({"sample_weight": np.linspace(0.5, 1.5, 60)}, "sample weights are not compiled"),
 ])
 def test_engine_compiled_says_why_it_cannot_run(kwargs, pattern):
     X, Y = problem("softmax", "cross_entropy")

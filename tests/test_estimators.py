@@ -410,3 +410,38 @@ def test_a_tuple_of_activation_objects_is_one_per_hidden_layer():
     est = FFNNRegressor(hidden_layer_sizes=(5, 5), activation=pair, **QUIET)
     assert all(type(f) is ffnn.FunctionActivation
                for f in est.fit(X, y).network_.activation_funcs[:2])
+
+
+def test_partial_fit_refuses_labels_outside_classes_and_changed_classes():
+    X = np.random.default_rng(0).standard_normal((30, 3))
+    y = np.arange(30) % 3
+    est = FFNNClassifier((4,), **QUIET)
+    with pytest.raises(ValueError, match=r"labels \[2\] that are not in classes=\[0, 1\]"):
+        est.partial_fit(X, y, classes=[0, 1])
+    assert not hasattr(est, "network_")  # nothing half-made
+    est.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="not the same as on the first call"):
+        est.partial_fit(X, y, classes=[0, 1, 2, 3])
+    with pytest.raises(ValueError, match=r"classes \[7\] not seen"):
+        est.partial_fit(X, np.full(30, 7))
+
+
+@pytest.mark.parametrize("params", [
+    {"hidden_layer_sizes": "10"}, {"hidden_layer_sizes": (5.5,)}, {"alpha": -1.0},
+    {"solver": "lbfgs"}, {"activation": "mish"}, {"learning_rate_init": 0.0},
+])
+def test_a_refit_that_fails_leaves_the_fitted_model_as_it_was(params):
+    X, y = load_iris(return_X_y=True)
+    est = FFNNClassifier((4,), **QUIET).fit(X, y)
+    before = {k: v for k, v in vars(est).items()}
+    params_before = est.network_.params.copy()
+    state_before = est._trainer.rng.bit_generator.state
+    est.set_params(**params)
+    with pytest.raises(ValueError):
+        est.fit(X[:, :3], y % 2)  # new features and classes: would reset both
+    assert vars(est).keys() == before.keys()
+    assert est.n_features_in_ == 4 and est.classes_.tolist() == [0, 1, 2]
+    assert est.network_ is before["network_"]
+    np.testing.assert_array_equal(est.network_.params, params_before)
+    assert est._trainer.rng.bit_generator.state == state_before
+    assert est.predict(X).shape == (150,)

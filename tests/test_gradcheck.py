@@ -92,14 +92,15 @@ def test_kinks_and_clipping_are_reported():
     net = ffnn.Network(2, [3, 2], ["relu", "sigmoid"], seed=0)
     at_kink = ffnn.gradcheck(net, np.zeros((1, 2)), np.ones((1, 2)), "mse")
     assert at_kink.near_kink and "kink" in at_kink.table()
-    # sigmoid + cross_entropy is not fused: saturated outputs reach the clip.
+    # softmax + binary_cross_entropy is not fused: saturated outputs reach the clip.
     saturated = ffnn.Network(
-        1, [2], "sigmoid", initializer=lambda rng, i, o: (np.array([[50.0, -50.0]]), np.zeros(2))
+        1, [2], "softmax", initializer=lambda rng, i, o: (np.array([[50.0, -50.0]]), np.zeros(2))
     )
-    result = ffnn.gradcheck(saturated, np.ones((1, 1)), np.array([[0.5, 0.5]]), "cross_entropy")
+    result = ffnn.gradcheck(saturated, np.ones((1, 1)), np.array([[0.5, 0.5]]),
+                            "binary_cross_entropy")
     assert result.clipped and "clip" in result.table()
     smooth = ffnn.gradcheck(
-        saturated, np.full((1, 1), 0.01), np.array([[0.5, 0.5]]), "cross_entropy"
+        saturated, np.full((1, 1), 0.01), np.array([[0.5, 0.5]]), "binary_cross_entropy"
     )
     assert not smooth.clipped and smooth.passed
 

@@ -337,15 +337,16 @@ def test_huge_inputs_into_sigmoid_layers_stay_finite():
 
 
 def test_saturated_probabilities_on_the_general_path_stay_finite():
-    # sigmoid + cross_entropy is not fused: predictions of exactly 0 and 1 reach the clip.
+    # softmax + binary_cross_entropy is not fused: predictions of exactly 0 and 1 reach the clip.
     net = ffnn.Network(
-        1, [2], "sigmoid", initializer=lambda rng, i, o: (np.array([[1e4, -1e4]]), np.zeros(2))
+        1, [2], "softmax", initializer=lambda rng, i, o: (np.array([[1e4, -1e4]]), np.zeros(2))
     )
     X, targets = np.array([[1.0]]), np.array([[0.0, 1.0]])
     assert net.predict(X).tolist() == [[1.0, 0.0]]
-    assert np.isfinite(net.cost(X, targets, "cross_entropy"))
+    assert np.isfinite(net.cost(X, targets, "binary_cross_entropy"))
     assert all(
-        np.isfinite(g).all() for pair in net.backprop(X, targets, "cross_entropy") for g in pair
+        np.isfinite(g).all()
+        for pair in net.backprop(X, targets, "binary_cross_entropy") for g in pair
     )
 
 

@@ -653,3 +653,16 @@ def test_stacks_catch_a_first_epoch_blow_up_too():
     assert [(h.stop_reason, h.epochs) for h in histories] == [("diverged", 0), (None, 3)]
     assert histories[0].engine == "stacked"
     np.testing.assert_array_equal(nets[0].params, start)
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.1, 3e5])
+def test_equal_sample_weights_of_any_scale_are_the_unweighted_fit(scale):
+    X, T = ffnn.datasets.load_iris()
+    runs = []
+    for weights in (None, np.full(len(X), scale)):
+        net = ffnn.Network(4, [6, 3], ["tanh", "softmax"], seed=0)
+        history = train(net, X, T, "cross_entropy", learning_rate=0.1, epochs=20,
+                        batch_size=16, seed=1, verbose=0, sample_weight=weights)
+        runs.append((net.params, history["loss"], history.engine))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1:] == runs[1][1:]

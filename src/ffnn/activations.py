@@ -78,6 +78,8 @@ class Activation(Component):
         Whether ``a[i]`` depends on ``z[i]`` only, so that ``derivative`` exists.
     outputs_probabilities : bool
         Whether every output lies in (0, 1), so the cross-entropies may follow it.
+    outputs_distribution : bool
+        Whether each row of outputs sums to one (softmax), as the cross-entropy needs.
     kinks : tuple of float
         Points where ``f`` is not smooth (its derivative, or a higher one, jumps): finite
         differences whose stencil straddles one lose their accuracy.
@@ -92,6 +94,7 @@ class Activation(Component):
     name: str = "activation"
     elementwise: bool = True
     outputs_probabilities: bool = False
+    outputs_distribution: bool = False
     kinks: tuple[float, ...] = ()
     sklearn: str | None = None
     torch: str | None = None
@@ -480,6 +483,7 @@ class Softmax(Activation):
     name = "softmax"
     elementwise = False
     outputs_probabilities = True
+    outputs_distribution = True
     kernel = "softmax"  # compiled as the output layer of a cross-entropy only
     torch = "Softmax"
     torch_fixed = {"dim": -1}

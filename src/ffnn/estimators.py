@@ -20,9 +20,10 @@ two classes that is one sigmoid output and binary cross-entropy; with more, soft
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import numbers
-import warnings
+from collections.abc import Iterable
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -32,7 +33,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ._validation import check_penalty, is_integer, is_real
+from ._validation import check_penalty, is_integer, is_real, warn_caller
 from .activations import Activation, get_activation, is_single_activation
 from .losses import get_loss
 from .network import Network
@@ -43,6 +44,7 @@ from .optimizers import (
     GradientTransformation,
     Momentum,
     Nesterov,
+    copy_state,
     state_layout,
 )
 from .schedules import InverseScaling, ReduceOnPlateau, Schedule
@@ -118,13 +120,13 @@ class _BaseFFNN(BaseEstimator):
         sizes = self.hidden_layer_sizes
         if is_integer(sizes):
             sizes = [sizes]
-        try:
-            sizes = [int(s) for s in sizes]
-        except (TypeError, ValueError):
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Iterable) or not all(
+                is_integer(s) for s in sizes):
             raise ValueError(
                 f"hidden_layer_sizes must be a tuple of positive integers (or () for none), "
-                f"got {self.hidden_layer_sizes!r}"
-            ) from None
+                f"e.g. (50, 50); got {self.hidden_layer_sizes!r}"
+            )
+        sizes = [int(s) for s in sizes]
         if any(s <= 0 for s in sizes):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {list(sizes)}")
         return sizes
@@ -301,14 +303,44 @@ class _BaseFFNN(BaseEstimator):
         if curve:
             self.best_loss_ = float(min(curve))
         if history.diverged:
-            warnings.warn(history.message, RuntimeWarning, stacklevel=3)
+            warn_caller(history.message, RuntimeWarning)
         elif not incremental and history.stop_reason is None and epochs == self.max_iter:
-            warnings.warn(
+            warn_caller(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and the "
-                "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3,
+                "optimization hasn't converged yet.", ConvergenceWarning,
             )
 
     def _fit(self, X, y, sample_weight, incremental: bool, classes=None):
+        with self._all_or_nothing():
+            return self._fit_unguarded(X, y, sample_weight, incremental, classes)
+
+    @contextlib.contextmanager
+    def _all_or_nothing(self):
+        """A fit that raises leaves the estimator as it was: its attributes, its network's
+        parameters and its trainer's state (a refit with bad new parameters keeps the model
+        fitted before)."""
+        saved = dict(self.__dict__)
+        network, trainer = saved.get("network_"), saved.get("_trainer")
+        params = None if network is None else network.params.copy()
+        if trainer is not None:
+            trainer_saved = dict(trainer.__dict__)
+            opt_state = copy_state(trainer.opt_state)
+            rng_state = trainer.rng.bit_generator.state
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            if network is not None:
+                network.params[...] = params
+            if trainer is not None:
+                trainer.__dict__.clear()
+                trainer.__dict__.update(trainer_saved)
+                trainer.opt_state = opt_state
+                trainer.rng.bit_generator.state = rng_state
+            raise
+
+    def _fit_unguarded(self, X, y, sample_weight, incremental: bool, classes=None):
         self._check_scalars()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -519,10 +551,20 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
+        multilabel = type_of_target(y).startswith("multilabel")
+        if incremental and classes is not None and not multilabel:
+            classes = np.asarray(classes)
+            if not reset and not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(f"classes={classes.tolist()} is not the same as on the first "
+                                 f"call to partial_fit, which gave {self.classes_.tolist()}")
+            unknown = np.setdiff1d(np.unique(y), classes)
+            if len(unknown):
+                raise ValueError(f"y has labels {unknown.tolist()} that are not in classes="
+                                 f"{np.unique(classes).tolist()}: pass every label in classes")
         if reset:
             binarizer = LabelBinarizer()
             if incremental:
-                binarizer.fit(y if type_of_target(y).startswith("multilabel") else classes)
+                binarizer.fit(y if multilabel else classes)
             else:
                 binarizer.fit(y)
             if len(binarizer.classes_) < 2:

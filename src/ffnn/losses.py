@@ -289,6 +289,15 @@ class CrossEntropy(Loss):
         lse = z_max + np.log(np.add.reduce(np.exp(z - z_max), axis=-1, keepdims=True))
         return np.add.reduce(y * (lse - z), axis=-1)
 
+    def check_output(self, activation, name="loss"):
+        super().check_output(activation, name)
+        if not activation.outputs_distribution:
+            raise ValueError(
+                f"{name}: cross_entropy needs outputs that sum to one (a softmax output), got "
+                f"{activation.name}; after sigmoid outputs use binary_cross_entropy (each "
+                "output its own yes/no)"
+            )
+
     def check_targets(self, y, name="targets"):
         _check_unit_interval(y, name, self.name)
         sums = y.sum(axis=-1)

@@ -264,6 +264,8 @@ class Trainer:
             raise ValueError("sample_weight must be finite and >= 0")
         if weights.sum() <= 0:
             raise ValueError("sample_weight must not be all zero")
+        if (weights == weights[0]).all():
+            return None  # equal weights of any scale are no weights: the very same fit
         return weights
 
     # -- the loop ----------------------------------------------------------------------------
