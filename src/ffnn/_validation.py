@@ -197,8 +197,13 @@ def check_targets(targets, n_samples: int, n_outputs: int, dtype: np.dtype, one_
         return Y
     if not one_sample and n_outputs == 1 and Y.shape == (n_samples,):
         return Y.reshape(n_samples, 1)
+    hint = ""
+    if Y.ndim == 1 and n_outputs > 1 and Y.size and np.all(np.mod(Y, 1) == 0):
+        hint = (f"; class labels? one-hot encode them into {n_outputs} columns with "
+                "ffnn.datasets.one_hot or encode_labels")
     raise ValueError(
         f"{name} must match the network's output: expected shape {expected}, got {Y.shape}"
+        + hint
     )
 
 

@@ -667,7 +667,12 @@ def get_optimizer(spec, **kwargs) -> GradientTransformation:
             raise TypeError("optimizer: keyword arguments go with a name, not an optimizer object")
         return spec
     if isinstance(spec, str):
-        return OPTIMIZERS.lookup(spec, "optimizer")(**kwargs)
+        cls = OPTIMIZERS.lookup(spec, "optimizer")
+        unknown = sorted(set(kwargs) - set(cls.params()))
+        if unknown:
+            raise TypeError(f"optimizer {cls.name!r} takes {', '.join(cls.params())}; got "
+                            f"{', '.join(unknown)}")
+        return cls(**kwargs)
     raise TypeError(
         f"optimizer must be a name ({', '.join(OPTIMIZER_NAMES)}) or a GradientTransformation, "
         f"got {spec!r}"

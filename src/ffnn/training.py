@@ -195,6 +195,8 @@ class Trainer:
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks must be Callback objects, got {type(cb).__name__}")
         self.rng = check_seed(seed)
+        if not (isinstance(verbose, bool) or is_integer(verbose)):
+            raise TypeError(f"verbose must be 0 (quiet) or 1 (a progress bar), got {verbose!r}")
         self.verbose = int(verbose)
         self.divergence_factor = check_divergence_factor(divergence_factor)
         if engine not in ENGINES:
