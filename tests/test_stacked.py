@@ -194,3 +194,29 @@ def test_warmup_stacks_and_plateau_inside_warmup_does_not():
     assert_same(*alone_and_stacked([5, 3], ["relu", "softmax"], X, Y, "cross_entropy",
                                    [SGD(Warmup(0.1, 7)), SGD(Warmup(0.3, 7))], [0.0, 0.0],
                                    [0.0, 0.0], [0, 1], epochs=5, batch_size=16, seed=0))
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGINT"), reason="needs SIGINT")
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_ctrl_c_stops_a_stack_at_once_and_leaves_the_networks_as_they_were(n_threads):
+    import os
+    import signal
+    import threading
+    import time
+
+    X, Y = data("cross_entropy", n=400)
+    nets = [ffnn.Network(4, [32, 3], ["tanh", "softmax"], seed=s) for s in range(4)]
+    before = [net.params.copy() for net in nets]
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    started = time.perf_counter()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            train_stack(nets, X, Y, "cross_entropy", [SGD(0.01 * (i + 1)) for i in range(4)],
+                        epochs=100_000, batch_size=8, seed=0, n_threads=n_threads,
+                        block_size=2)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - started < 5
+    for net, params in zip(nets, before):
+        np.testing.assert_array_equal(net.params, params)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import os
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -348,30 +349,51 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     blocks = [list(b) for b in np.array_split(np.arange(K), -(-K // block_size))]
     histories: list[History | None] = [None] * K
 
+    stop = threading.Event()  # Ctrl-C: every block ends at its next batch
+    trained: list[tuple[list[int], list[History], list[np.ndarray]]] = []
+
     def run(block: list[int]) -> None:
-        trained = _train_block([networks[i] for i in block], [optimizers[i] for i in block],
-                               [l1s[i] for i in block], [l2s[i] for i in block], X, Y, loss,
-                               epochs, batch, copy.deepcopy(rng), metric, divergence_factor)
-        for i, history in zip(block, trained):
-            histories[i] = history
+        histories, params = _train_block(
+            [networks[i] for i in block], [optimizers[i] for i in block],
+            [l1s[i] for i in block], [l2s[i] for i in block], X, Y, loss, epochs, batch,
+            copy.deepcopy(rng), metric, divergence_factor, stop)
+        trained.append((block, histories, params))
 
     threads = min(len(blocks), n_threads or os.cpu_count() or 1)
-    if threads == 1:
-        for block in blocks:
-            run(block)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
+    try:
+        if threads == 1:
+            for block in blocks:
+                run(block)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
 
-        from threadpoolctl import threadpool_limits
+            from threadpoolctl import threadpool_limits
 
-        with threadpool_limits(1), ThreadPoolExecutor(threads) as pool:
-            list(pool.map(run, blocks))
-    return histories
+            with threadpool_limits(1), ThreadPoolExecutor(threads) as pool:
+                futures = [pool.submit(run, block) for block in blocks]
+                try:
+                    for future in futures:
+                        future.result()
+                except BaseException:
+                    stop.set()
+                    raise
+    except BaseException:
+        stop.set()
+        raise  # all or nothing: the networks keep their weights
+    result: list[History | None] = [None] * K
+    for block, histories, params in trained:
+        for i, history, p in zip(block, histories, params):
+            networks[i].params[...] = p
+            result[i] = history
+    return result
 
 
 def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng, metric,
-                 divergence_factor) -> list[History]:
-    """The epochs of one stack: :func:`train_stack`'s loop."""
+                 divergence_factor, stop: threading.Event
+                 ) -> tuple[list[History], list[np.ndarray]]:
+    """The epochs of one stack: :func:`train_stack`'s loop. Returns the histories and the
+    trained parameters (the caller puts them in the networks); raises KeyboardInterrupt when
+    ``stop`` is set."""
     K, n = len(networks), X.shape[0]
     first = networks[0]
     funcs = first.activation_funcs
@@ -385,6 +407,7 @@ def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng,
     first_losses[~np.isfinite(first_losses)] = np.nan
     limit = parameter_limit(first.dtype)
     good_P = stack.P.copy()  # the start of the last epoch that passed the guard
+    params = [net.params.copy() for net in networks]  # where each network ends
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(epochs):
             if not stack.index:
@@ -396,6 +419,8 @@ def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng,
             logits = np.empty_like(outputs) if fused else None
             penalty_sums = np.zeros(rows_K)
             for start in range(0, n, batch):
+                if stop.is_set():
+                    raise KeyboardInterrupt
                 index = order[start:start + batch]
                 Xb, Yb = (X, Y) if batch == n else (X[index], Y[index])
                 key = (rows_K, len(index))
@@ -415,15 +440,15 @@ def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng,
             costs = loss.logits_per_sample(logits, Y) if fused else loss.per_sample(outputs, Y)
             losses = costs.mean(axis=1) + penalty_sums / n
             largest = np.maximum(-stack.P.min(axis=1), stack.P.max(axis=1))
-            bad = np.array([diverged_rule(value, first, divergence_factor, big, limit)
-                            for value, first, big in zip(losses.tolist(),
-                                                         first_losses[stack.index].tolist(),
-                                                         largest.tolist())])
+            bad = np.array([diverged_rule(value, reference, divergence_factor, big, limit)
+                            for value, reference, big in zip(losses.tolist(),
+                                                             first_losses[stack.index].tolist(),
+                                                             largest.tolist())])
             scores = None if metric is None else METRIC_FUNCTIONS[metric](outputs, Y, loss)
             for r, k in enumerate(stack.index):
                 history = histories[k]
                 if bad[r]:
-                    networks[k].params[...] = good_P[r]
+                    params[k] = good_P[r].copy()
                     history.stop_reason = "diverged"
                     history.message = divergence_message(
                         epoch, float(losses[r]),
@@ -441,5 +466,5 @@ def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng,
                 good_P = good_P[rows]
                 workspaces.clear()
     for r, k in enumerate(stack.index):
-        networks[k].params[...] = stack.P[r]
-    return histories
+        params[k] = stack.P[r].copy()
+    return histories, params
