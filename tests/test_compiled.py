@@ -380,3 +380,15 @@ def test_ctrl_c_during_a_kernel_call_keeps_its_epochs(monkeypatch, per_epoch):
     assert history.stop_reason == "interrupted"
     assert history.epochs == trainer.epoch == len(history["loss"]) == epochs
     assert trainer.opt_state["step"] == epochs * 3  # 60 samples in batches of 20
+
+
+def test_without_numba_auto_takes_numpy_quietly_and_compiled_names_the_extra(monkeypatch):
+    monkeypatch.setattr(_compiled, "find_spec", lambda name: None)
+    X, Y = problem("softmax", "cross_entropy")
+    net = ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not a word: a light install is no fallback
+        history = ffnn.train(net, X, Y, "cross_entropy", epochs=1, verbose=0)
+    assert history.engine == "numpy" and "pip install 'ffnn[fast]'" in history.engine_reason
+    with pytest.raises(ValueError, match=r"numba is not installed.*pip install 'ffnn\[fast\]'"):
+        ffnn.train(net, X, Y, "cross_entropy", epochs=1, verbose=0, engine="compiled")

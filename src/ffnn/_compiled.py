@@ -46,7 +46,10 @@ from .losses import LOSSES, BinaryCrossEntropy, CrossEntropy
 from .optimizers import OPTIMIZERS
 from .schedules import Constant
 
-__all__ = ["CompiledPath", "unsupported", "kernel_code"]
+__all__ = ["CompiledPath", "unsupported", "kernel_code", "NO_NUMBA"]
+
+#: The reason when numba is missing: ``engine="auto"`` then takes NumPy without a word.
+NO_NUMBA = "numba is not installed (the 'fast' extra: pip install 'ffnn[fast]')"
 
 
 def kernel_code(obj, registry, table: dict[str, int]) -> int | None:
@@ -104,7 +107,7 @@ def unsupported(trainer, weights, validation: bool) -> str | None:
     if any(type(cb).on_batch_end is not Callback.on_batch_end for cb in trainer.callbacks):
         return "a callback listens to batches (on_batch_end)"
     if find_spec("numba") is None:
-        return "numba is not installed"
+        return NO_NUMBA
     try:
         from . import _kernels  # noqa: F401
     except Exception as exc:  # numba present but broken (say, built for another NumPy)

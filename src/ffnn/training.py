@@ -368,6 +368,8 @@ class Trainer:
         if self.engine == "compiled":
             raise ValueError(f"engine='compiled' cannot run this fit: {reason}; use "
                              "engine='numpy' or 'auto'")
+        if reason == _compiled.NO_NUMBA:
+            return False, reason  # a light install: NumPy is the engine, nothing to say
         warn_caller(f"engine='auto' runs the NumPy engine: {reason}", FallbackWarning)
         return False, reason
 
