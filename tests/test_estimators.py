@@ -2,6 +2,7 @@
 regression against scikit-learn's, and clear errors."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -445,3 +446,38 @@ def test_a_refit_that_fails_leaves_the_fitted_model_as_it_was(params):
     np.testing.assert_array_equal(est.network_.params, params_before)
     assert est._trainer.rng.bit_generator.state == state_before
     assert est.predict(X).shape == (150,)
+
+
+def _set(path: str, value):
+    def edit(metadata):
+        *keys, last = path.split(".")
+        node = metadata["extra"]["estimator"]
+        for key in keys:
+            node = node[key]
+        node[last] = value
+    return edit
+
+
+@pytest.mark.parametrize("edit,fragment", [
+    (_set("params", [1, 2]), "params must be a dict"),
+    (_set("n_iter", 2.5), "n_iter must be an integer >= 0"),
+    (_set("n_iter", True), "n_iter must be an integer >= 0"),
+    (_set("n_features_in", 7), "n_features_in is 7 but the network takes 4"),
+    (_set("best_loss", "low"), "best_loss must be a number or null"),
+    (_set("loss_curve", [1.0, "x"]), "loss_curve must be a list of numbers"),
+    (_set("params.hidden_layer_sizes", {"tuple": "ab"}), "a parameter object must be"),
+    (_set("params.activation", {"evil": 1}), "a parameter object must be"),
+    (_set("params.no_such_parameter", 1), "unexpected keyword argument"),
+    (_set("target", None), "target must be a dict"),
+    (_set("surprise", 1), "unexpected entries ['surprise']"),
+])
+def test_a_crafted_estimator_file_is_refused_naming_the_field(tmp_path, edit, fragment):
+    from ffnn.io import ModelFileError
+    from test_io import edit_metadata
+
+    X, y = load_iris(return_X_y=True)
+    path = tmp_path / "est.npz"
+    FFNNClassifier((4,), **QUIET).fit(X, y).save(path)
+    edit_metadata(path, edit, rehash=True)
+    with pytest.raises(ModelFileError, match=re.escape(fragment)):
+        FFNNClassifier.load(path)

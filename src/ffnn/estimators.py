@@ -447,6 +447,10 @@ class _BaseFFNN(BaseEstimator):
             found = info.get("class") if isinstance(info, dict) else "no estimator"
             raise ModelFileError(f"holds {found}, not a {cls.__name__}", str(path))
         try:
+            _check_estimator_info(info)
+            if info["n_features_in"] != network.network_input_size:
+                raise ValueError(f"extra.estimator.n_features_in is {info['n_features_in']} "
+                                 f"but the network takes {network.network_input_size}")
             estimator = cls(**{k: _param_from_json(v) for k, v in info["params"].items()})
             estimator.network_ = network
             estimator.n_features_in_ = int(info["n_features_in"])
@@ -500,10 +504,41 @@ def _param_from_json(value):
     if isinstance(value, list):
         return [_param_from_json(v) for v in value]
     if isinstance(value, dict):
-        if "tuple" in value:
+        if set(value) == {"tuple"} and isinstance(value["tuple"], list):
             return tuple(_param_from_json(v) for v in value["tuple"])
-        return activation_from_config(value["activation"])
+        if set(value) == {"activation"} and isinstance(value["activation"], dict):
+            return activation_from_config(value["activation"])
+        raise ValueError(f"a parameter object must be {{'tuple': [...]}} or "
+                         f"{{'activation': {{...}}}}, got keys {sorted(value)}")
     return value
+
+
+def _numbers(value, field: str) -> list[float]:
+    if not (isinstance(value, list) and all(is_real(v) for v in value)):
+        raise ValueError(f"{field} must be a list of numbers")
+    return [float(v) for v in value]
+
+
+def _check_estimator_info(info: dict) -> None:
+    """The types of what :meth:`_BaseFFNN.save` wrote, checked before anything is built."""
+    where = "extra.estimator"
+    kinds = {"class": str, "params": dict, "target": dict, "trainer": dict}
+    for key, kind in kinds.items():
+        if not isinstance(info.get(key), kind):
+            raise ValueError(f"{where}.{key} must be a {kind.__name__}, got "
+                             f"{type(info.get(key)).__name__}")
+    for key in ("n_features_in", "n_iter"):
+        if not (is_integer(info.get(key)) and info[key] >= 0):
+            raise ValueError(f"{where}.{key} must be an integer >= 0, got {info.get(key)!r}")
+    best = info.get("best_loss")
+    if best is not None and not is_real(best):
+        raise ValueError(f"{where}.best_loss must be a number or null, got {best!r}")
+    for key in ("loss_curve", "validation_loss_curve", "validation_scores"):
+        _numbers(info.get(key), f"{where}.{key}")
+    unknown = sorted(set(info) - {*kinds, "n_features_in", "n_iter", "best_loss",
+                                  "loss_curve", "validation_loss_curve", "validation_scores"})
+    if unknown:
+        raise ValueError(f"{where} has unexpected entries {unknown}")
 
 
 class FFNNClassifier(ClassifierMixin, _BaseFFNN):
