@@ -200,7 +200,8 @@ def test_auto_compiles_small_networks_only():
     configuration the loop cannot run (not the size) warns."""
     X, Y = problem("softmax", "cross_entropy", n=200, n_in=10)
     small = ffnn.Network(10, [8, 3], ["relu", "softmax"], seed=0)
-    history = ffnn.train(small, X, Y, "cross_entropy", epochs=1, verbose=0)
+    ffnn.train(small.copy(), X, Y, "cross_entropy", epochs=1, verbose=0, engine="compiled")
+    history = ffnn.train(small, X, Y, "cross_entropy", epochs=1, verbose=0)  # compiled now
     assert (history.engine, history.engine_reason) == ("compiled", "")
     width = COMPILED_MAX_WORK // 200 // 10 + 1  # batch 200 × (10 w + …) > the limit
     big = ffnn.Network(10, [width, 3], ["relu", "softmax"], seed=0)
@@ -392,3 +393,24 @@ def test_without_numba_auto_takes_numpy_quietly_and_compiled_names_the_extra(mon
     assert history.engine == "numpy" and "pip install 'ffnn[fast]'" in history.engine_reason
     with pytest.raises(ValueError, match=r"numba is not installed.*pip install 'ffnn\[fast\]'"):
         ffnn.train(net, X, Y, "cross_entropy", epochs=1, verbose=0, engine="compiled")
+
+
+def test_auto_compiles_only_what_is_compiled_or_wins_its_compile_time_back(monkeypatch, caplog):
+    """Not compiled yet: a short run takes NumPy (compiling costs ~15 s, the iris run 0.4 s);
+    a run long enough compiles, saying so once on the ffnn logger before it does."""
+    X, Y = problem("softmax", "cross_entropy")
+    monkeypatch.setattr(_compiled, "is_compiled", lambda kernel, arguments: False)
+    monkeypatch.setattr(_compiled, "_announced", set())
+    net = ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a choice by measurement, no fallback warning
+        history = ffnn.train(net, X, Y, "cross_entropy", epochs=5, verbose=0)
+    assert history.engine == "numpy" and "not compiled yet" in history.engine_reason
+    monkeypatch.setattr(_compiled, "COMPILE_SECONDS", 1e-6)  # now every run wins it back
+    with caplog.at_level("WARNING", logger="ffnn"):
+        for _ in range(2):
+            history = ffnn.train(net, X, Y, "cross_entropy", epochs=5, verbose=0)
+            assert history.engine == "compiled"
+    said = [r.getMessage() for r in caplog.records
+            if "compiling the training loop" in r.getMessage()]
+    assert len(said) == 1 and "float64" in said[0]  # once a dtype and process

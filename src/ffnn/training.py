@@ -298,7 +298,7 @@ class Trainer:
         X, Y = self._check_data(X, targets)
         weights = self._check_weights(sample_weight, len(X))
         # Decided first: engine="compiled" refuses before anything has started or drawn.
-        compiled, reason = self._engine(X, weights, validation_data is not None
+        compiled, reason = self._engine(X, Y, epochs, weights, validation_data is not None
                                         or validation_fraction is not None)
         if validation_data is not None and validation_fraction is not None:
             raise ValueError("give validation_data or validation_fraction, not both")
@@ -346,12 +346,13 @@ class Trainer:
             print(self.stop_message)
         return history
 
-    def _engine(self, X, weights, validation: bool) -> tuple[bool, str]:
+    def _engine(self, X, Y, epochs: int, weights, validation: bool) -> tuple[bool, str]:
         """Whether this fit runs on the compiled loop (see ``engine``), and why not.
 
         ``engine="compiled"`` refuses a fit it cannot run; ``"auto"`` warns
         (:class:`FallbackWarning`) when a network small enough for the compiled loop has a
-        configuration that the loop cannot run.
+        configuration that the loop cannot run, and takes NumPy when the loop is not compiled
+        yet and this run is too short to win the compile time back.
         """
         if self.engine == "numpy":
             return False, "engine='numpy' was asked for"
@@ -364,6 +365,13 @@ class Trainer:
 
         reason = _compiled.unsupported(self, weights, validation)
         if reason is None:
+            steps = epochs * -(-len(X) // batch)
+            if (self.engine == "auto" and steps * _compiled.SAVED_PER_STEP
+                    < _compiled.COMPILE_SECONDS and not _compiled.CompiledPath(self, X, Y).ready()):
+                return False, (f"the compiled loop is not compiled yet for {self.network.dtype}: "
+                               f"compiling it (~{_compiled.COMPILE_SECONDS:.0f} s, once) would "
+                               f"cost more than its {steps} steps save; engine='compiled' "
+                               "compiles it")
             return True, ""
         if self.engine == "compiled":
             raise ValueError(f"engine='compiled' cannot run this fit: {reason}; use "
