@@ -592,3 +592,28 @@ def test_copies_keep_the_subclass():
 
     net = MyNet(2, [1], "identity", seed=0)
     assert type(net.copy()) is MyNet and type(net.astype("float32")) is MyNet
+
+
+def test_summary_lists_every_layer_and_adds_up():
+    net = ffnn.Network(4, [8, 5, 3], ["relu", "tanh", "softmax"], dtype="float32", seed=0)
+    lines = net.summary().splitlines()
+    assert lines[0].split() == ["layer", "W", "shape", "b", "shape", "output", "activation",
+                                "parameters"]
+    rows = [line.split() for line in lines[1:-1]]
+    assert [row[-2] for row in rows] == ["relu", "tanh", "softmax"]
+    assert [row[1] for row in rows] == ["4x8", "8x5", "5x3"]
+    assert sum(int(row[-1]) for row in rows) == net.n_params == 40 + 45 + 18
+    assert lines[-1] == f"total: {net.n_params} parameters (float32, {net.n_params * 4} bytes)"
+
+
+def test_short_reprs():
+    X, T = ffnn.datasets.load_iris()
+    net = ffnn.Network(4, [8, 3], ["sigmoid", "softmax"], seed=0)
+    history = ffnn.train(net, X, T, "cross_entropy", epochs=3, verbose=0, engine="numpy")
+    assert repr(history) == (f"History(3 epochs, loss={history['loss'][-1]:.4g}, "
+                             f"accuracy={history['accuracy'][-1]:.4g}, engine=numpy)")
+    trainer = ffnn.Trainer(net, "cross_entropy", "adam", batch_size=16, verbose=0)
+    assert repr(trainer).startswith("Trainer(Network(4 -> 8 sigmoid -> 3 softmax")
+    assert "batch 16" in repr(trainer) and "0 epochs so far" in repr(trainer)
+    assert repr(ffnn.datasets.load_dataset("iris")) == (
+        "Dataset('iris', 150 samples x 4 features, classification, 3 classes)")

@@ -63,7 +63,7 @@ from .optimizers import (
 )
 from .training import Callback, EarlyStopping, FallbackWarning, History, Trainer, train
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one place; pyproject.toml reads it
 
 __all__ = [
     "Network",

@@ -395,6 +395,12 @@ class Dataset:
     name: str
     class_names: tuple[str, ...] | None = None
 
+    def __repr__(self) -> str:
+        kind = (f"{len(self.classes)} classes" if self.task == "classification"
+                else f"{self.targets.shape[1]} output(s)")
+        return (f"Dataset({self.name!r}, {self.n_samples} samples x {self.n_features} "
+                f"features, {self.task}, {kind})")
+
     @property
     def labels(self) -> np.ndarray:
         """The class index of each sample, ``targets.argmax(axis=1)``, shape (n_samples,).

@@ -59,6 +59,13 @@ class History:
     def __getitem__(self, key: str) -> list[float]:
         return self.history[key]
 
+    def __repr__(self) -> str:
+        last = ", ".join(f"{key}={values[-1]:.4g}" for key, values in self.history.items()
+                         if values)
+        stop = "" if self.stop_reason is None else f", stopped: {self.stop_reason}"
+        return (f"History({self.epochs} epochs{', ' + last if last else ''}, engine="
+                f"{self.engine}{stop})")
+
     def __contains__(self, key: str) -> bool:
         return key in self.history
 

@@ -353,6 +353,33 @@ class Network:
         self._params = np.array(state["params"], dtype=self.dtype)  # always an own copy
         self._layers = self.unflatten(self._params)
 
+    def summary(self) -> str:
+        """A per-layer table (Keras-like): output shape, activation and parameter count.
+
+        Returns
+        -------
+        str
+            One row per layer and a total, e.g. for ``Network(4, [8, 3], ["sigmoid",
+            "softmax"])``::
+
+                layer  W shape  b shape  output     activation  parameters
+                    1      4x8     (8,)  (None, 8)  sigmoid             40
+                    2      8x3     (3,)  (None, 3)  softmax             27
+                total: 67 parameters (float64, 536 bytes)
+        """
+        rows = [("layer", "W shape", "b shape", "output", "activation", "parameters")]
+        for i, ((n_in, n_out), f) in enumerate(zip(self._shapes, self.activation_funcs)):
+            rows.append((str(i + 1), f"{n_in}x{n_out}", f"({n_out},)", f"(None, {n_out})",
+                         f.name, str(n_in * n_out + n_out)))
+        widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+        right = {0, 1, 2, 5}
+        lines = ["  ".join(cell.rjust(w) if c in right else cell.ljust(w)
+                           for c, (cell, w) in enumerate(zip(row, widths))).rstrip()
+                 for row in rows]
+        lines.append(f"total: {self.n_params} parameters ({self.dtype.name}, "
+                     f"{self.n_params * self.dtype.itemsize} bytes)")
+        return "\n".join(lines)
+
     def __repr__(self) -> str:
         parts = [str(self.network_input_size)] + [
             f"{n} {f.name}" for n, f in zip(self.layer_output_sizes, self.activation_funcs)

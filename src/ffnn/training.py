@@ -336,6 +336,12 @@ class Trainer:
                 bar.close()
         return self._finish(history)
 
+    def __repr__(self) -> str:
+        batch = "full batch" if self.batch_size is None else f"batch {self.batch_size}"
+        return (f"Trainer({self.network}, {self.loss.name}, {self.optimizer!r}, {batch}, "
+                f"l1={self.l1:g}, l2={self.l2:g}, {self.epoch} epochs so far, "
+                f"engine={self.engine!r})")
+
     def _finish(self, history: History) -> History:
         for cb in self.callbacks:
             cb.on_train_end(self)
