@@ -74,6 +74,8 @@ __all__ = [
 
 #: The built-in optimizers (see :mod:`ffnn.registry`).
 OPTIMIZERS = Registry("optimizer")
+#: What an optimizer without a compiled kernel declares.
+_NO_KERNEL = {"compiled": "no compiled kernel: the NumPy engine runs it"}
 
 State = Any  # a dict of arrays and numbers, or a tuple of such dicts for a chain
 
@@ -248,7 +250,7 @@ class Adagrad(GradientTransformation):
     """
 
     name = "adagrad"
-    unsupported = {"compiled": "no compiled kernel: the NumPy engine runs it"}
+    unsupported = _NO_KERNEL
     torch = "Adagrad"
 
     def __init__(self, lr: float | Schedule = 0.01, eps: float = 1e-10, momentum: float = 0.0):
@@ -305,7 +307,7 @@ class RMSprop(GradientTransformation):
     """
 
     name = "rmsprop"
-    unsupported = {"compiled": "no compiled kernel: the NumPy engine runs it"}
+    unsupported = _NO_KERNEL
     torch = "RMSprop"
 
     def __init__(self, lr: float | Schedule = 0.01, alpha: float = 0.99, eps: float = 1e-8):
@@ -435,7 +437,7 @@ class AdamW(Adam):
 
     name = "adamw"
     kernel = None
-    unsupported = {"compiled": "no compiled kernel: the NumPy engine runs it"}
+    unsupported = _NO_KERNEL
     torch = "AdamW"
 
     def __init__(self, lr: float | Schedule = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
@@ -484,7 +486,7 @@ class NAdam(Adam):
 
     name = "nadam"
     kernel = None
-    unsupported = {"compiled": "no compiled kernel: the NumPy engine runs it"}
+    unsupported = _NO_KERNEL
     torch = "NAdam"
 
     def __init__(self, lr: float | Schedule = 0.002, betas=(0.9, 0.999), eps: float = 1e-8,
