@@ -481,3 +481,14 @@ def test_a_crafted_estimator_file_is_refused_naming_the_field(tmp_path, edit, fr
     edit_metadata(path, edit, rehash=True)
     with pytest.raises(ModelFileError, match=re.escape(fragment)):
         FFNNClassifier.load(path)
+
+
+@pytest.mark.parametrize("cls", [FFNNClassifier, FFNNRegressor])
+def test_the_docstring_documents_every_parameter(cls):
+    doc = cls.__doc__
+    section = doc[doc.index("Parameters\n    ----------"):doc.index("Attributes")]
+    documented = set()
+    for line in section.splitlines():
+        if line.startswith("    ") and not line.startswith("     ") and " : " in line:
+            documented.update(name.strip() for name in line.split(" : ")[0].split(","))
+    assert documented == set(cls().get_params())

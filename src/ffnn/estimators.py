@@ -552,6 +552,7 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
     ``activation`` per hidden layer (a list) and any ffnn activation. ``hidden_layer_sizes=()``
     is logistic regression.
 
+{parameters}
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -681,6 +682,20 @@ class FFNNRegressor(RegressorMixin, _BaseFFNN):
 
     Parameters follow scikit-learn's ``MLPRegressor``; see :class:`FFNNClassifier` for the
     additions. Multi-output targets give one output per column.
+
+{parameters}
+    Attributes
+    ----------
+    network_ : Network
+    coefs_, intercepts_ : lists of ndarray
+    loss_curve_, validation_loss_curve_, validation_scores_ : list of float
+        Per epoch: training loss; with ``early_stopping=True`` validation loss and R².
+    best_loss_ : float
+    n_iter_ : int
+    n_features_in_ : int
+    history_ : History
+    engine_, engine_reason_ : str
+        The path that trained in the last call, and why it was not the compiled loop.
     """
 
     def _output(self):
@@ -716,3 +731,56 @@ class FFNNRegressor(RegressorMixin, _BaseFFNN):
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         return tags
+
+
+# One Parameters section for both estimators.
+_PARAMETERS_DOC = """    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default (100,)
+        The hidden layers' widths; ``()`` for none (logistic or linear regression).
+    activation : str, Activation, (f, f_prime) or a list of them, default "relu"
+        The hidden activation, or one per hidden layer: any ffnn name (``"identity"``,
+        ``"logistic"``/``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"leaky_relu"``, ``"elu"``,
+        ``"softplus"``, ``"silu"``, ``"gelu"``), object or pair.
+    solver : str or GradientTransformation, default "adam"
+        ``"sgd"`` (scikit-learn's: with ``momentum`` and ``nesterovs_momentum``), any ffnn
+        optimizer name (``"gd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``, ``"rmsprop"``,
+        ``"adam"``, ``"adamw"``, ``"nadam"``) or an optimizer object (its own ``lr``).
+        ``"lbfgs"`` is refused.
+    alpha : float, default 1e-4
+        L2 penalty ``(alpha/2) Σ‖W‖²`` in the cost, not divided by the batch size (scikit-learn
+        divides its own: ``alpha_ffnn = alpha_sklearn / batch_size``).
+    l1 : float, default 0
+        L1 penalty ``l1 Σ|W|``.
+    batch_size : int or "auto", default "auto"
+        ``min(200, n_samples)`` for ``"auto"``.
+    learning_rate : {"constant", "invscaling", "adaptive"} or Schedule, default "constant"
+        ``"invscaling"``: ``learning_rate_init / (t + 1)^power_t`` (t counts steps);
+        ``"adaptive"``: divided by 5 when the loss stalls, stopping below 1e-6.
+    learning_rate_init : float, default 1e-3
+    power_t : float, default 0.5
+    max_iter : int, default 200
+        Epochs.
+    random_state : int, RandomState instance or None, default None
+        Seeds the initial weights and the shuffling (two generators spawned from it).
+    tol : float, default 1e-4
+        Improvement that resets the patience of ``n_iter_no_change``.
+    verbose : bool, default False
+        A progress bar over epochs.
+    warm_start : bool, default False
+        ``fit`` continues from the current weights and optimizer state.
+    momentum : float, default 0.9
+    nesterovs_momentum : bool, default True
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` and stop on its loss, restoring the best weights.
+    validation_fraction : float, default 0.1
+    beta_1, beta_2, epsilon : float, default 0.9, 0.999, 1e-8
+        Adam's (and AdamW's, NAdam's).
+    n_iter_no_change : int, default 10
+        Epochs without an improvement of ``tol`` before stopping.
+    initializer : {"glorot", "he", "normal"} or callable, default "glorot"
+    loss : str, Loss or None, default None
+        None: from the targets (cross-entropies for classes, mse for regression).
+"""
+for _estimator in (FFNNClassifier, FFNNRegressor):
+    _estimator.__doc__ = _estimator.__doc__.replace("{parameters}", _PARAMETERS_DOC.rstrip())
