@@ -235,18 +235,18 @@ def test_train_regression_with_a_schedule_and_warmup(capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--dataset", "mnist"], "must be one of"),
+        (["--dataset", "mnist"], "--dataset must be one of iris, breast-cancer"),
         (["--epochs", "-5"], "--epochs must be >= 0, got -5"),
         (["--hidden", "8,4", "--activation", "relu,tanh,elu"], "--activation needs one name"),
         (["--optimizer", "adam", "--momentum", "0.9"], "--momentum applies to"),
         (["--schedule", "linear"], "unknown schedule 'linear'"),
         (["--epochs", "ten"], "invalid int value"),
-        (["--batch-size", "0", "--epochs", "1"], "batch_size must be a positive integer"),
-        (["--schedule", "step", "--step-size", "0"], "step_size must be a positive integer"),
+        (["--batch-size", "0", "--epochs", "1"], "--batch-size must be a positive integer"),
+        (["--schedule", "step", "--step-size", "0"], "--step-size must be a positive integer"),
         (["--save", "/no/such/folder/m.npz"], "the folder of /no/such/folder/m.npz"),
         (["--loss", "cross_entropy", "--output-activation", "relu"], "needs predictions"),
         (["--engine", "compiled", "--optimizer", "rmsprop", "--epochs", "1"],
-         "engine='compiled' cannot run this fit: optimizer RMSprop has no compiled form"),
+         "--engine compiled cannot run this training: optimizer RMSprop has no compiled form"),
     ],
 )
 def test_train_reports_bad_options_on_one_line(argv, message, capsys):

@@ -12,14 +12,24 @@
     Trains a grid of configurations (``--grid lr=0.001,0.01``), here or on a Dask cluster,
     with ``ffnn train``'s options; results as JSON lines, a heatmap.
 
-Bad options end with one line on stderr and exit status 2, never a traceback.
+Bad options end with one line on stderr and exit status 2, never a traceback: everything that
+can be checked (options and their combinations, output paths, the recipe against the data) is
+checked before the first line of output and any training. Ctrl-C ends a command with one line
+on stderr and exit status 130: ``ffnn train`` then writes nothing (no --save, no --plot), and
+``ffnn sweep`` keeps every finished run in --out (--resume runs the rest). Output written after
+the work (a figure) that still fails comes after what was computed (the model, the results).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import math
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 
@@ -42,7 +52,7 @@ from .losses import LOSS_NAMES, BinaryCrossEntropy, CrossEntropy, get_loss
 from .network import INITIALIZERS, Network
 from .optimizers import OPTIMIZER_NAMES
 from .schedules import SCHEDULE_NAMES
-from .training import FallbackWarning, train
+from .training import FallbackWarning, accuracy, r2, train
 
 
 class _Parser(argparse.ArgumentParser):
@@ -142,15 +152,20 @@ def _add_sweep_parser(commands) -> None:
     s.add_argument("--timeout", type=float, default=10.0,
                    help="seconds to wait for the scheduler (default: %(default)s)")
     s.add_argument("--out", default=None, metavar="FILE",
-                   help="results file (JSON lines), one line per finished run")
+                   help="results file (JSON lines), one line per finished run; locked while "
+                        "the sweep runs (a second sweep on it is refused); a file that is not "
+                        "a results file is never overwritten. Ctrl-C keeps the finished runs")
     s.add_argument("--resume", action="store_true",
-                   help="continue the sweep in --out: runs already there are skipped")
+                   help="continue the sweep in --out (after Ctrl-C, say): runs already there "
+                        "are skipped, the others run; the table is that of an uninterrupted "
+                        "sweep")
     s.add_argument("--no-stack", action="store_true",
                    help="train every run alone, not runs that differ only in lr, l1, l2, "
                         "momentum, beta1, beta2, eps, weight decay and initial seed as stacks")
     s.add_argument("--csv", default=None, metavar="FILE", help="also write the table as CSV")
     s.add_argument("--plot", default=None, metavar="FILE",
-                   help="heatmap of two swept options against the scoring metric (PNG)")
+                   help="heatmap of two swept options against the scoring metric; the format "
+                        "follows the extension (.png, .pdf, .svg, ...); written last")
     s.add_argument("--plot-x", default=None, help="heatmap columns (default: the first "
                    "--grid option)")
     s.add_argument("--plot-y", default=None, help="heatmap rows (default: the second)")
@@ -168,9 +183,12 @@ def _add_train_parser(commands) -> None:
     _add_training_options(p)
     out = p.add_argument_group("output")
     out.add_argument("--plot", metavar="FILE", default=None,
-                     help="write loss and metric curves as an image (PNG)")
+                     help="write loss and metric curves as an image; the format follows the "
+                          "extension (.png, .pdf, .svg, ...); written after --save")
     out.add_argument("--save", metavar="FILE", default=None,
-                     help="write the trained model (an ffnn model file, .npz; ffnn.load)")
+                     help="write the trained model (an ffnn model file, .npz; ffnn.load) when "
+                          "training ends; Ctrl-C (exit status 130) writes nothing, neither "
+                          "--save nor --plot, and says so")
 
 
 def _add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) -> None:
@@ -300,6 +318,65 @@ def _run_gradcheck(args: argparse.Namespace) -> int:
     return 0 if result.passed else 1
 
 
+def _check_output(path: str | None, flag: str) -> None:
+    """An output file: a file name (not a folder) in a folder that exists and is writable."""
+    if not path:
+        return
+    if os.path.isdir(path):
+        raise ValueError(f"{flag}: {path} is a folder; give a file name")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{flag}: the folder of {path} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"{flag}: the folder of {path} cannot be written to")
+
+
+def _check_outputs(args: argparse.Namespace, flags: dict[str, str]) -> None:
+    """Every output path (``flags``: flag -> attribute) checked, and no two the same file."""
+    from .plotting import check_figure_path
+
+    seen: dict[str, str] = {}
+    for flag_, attr in flags.items():
+        path = getattr(args, attr)
+        if not path:
+            continue
+        if flag_ == "--plot":
+            check_figure_path(path, "--plot")
+        else:
+            _check_output(path, flag_)
+        real = os.path.realpath(path)
+        if real in seen:
+            raise ValueError(f"{seen[real]} and {flag_} name the same file, {path}")
+        seen[real] = flag_
+
+
+def _check_data_flags(args: argparse.Namespace) -> None:
+    """--dataset, --samples, --noise, --seed, --test-fraction, --validation-fraction."""
+    if args.seed < 0:  # it draws the generated data sets and the splits too
+        raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
+    name = args.dataset.strip().lower().replace("_", "-")
+    if name not in DATASET_NAMES:
+        raise ValueError(f"--dataset must be one of {', '.join(DATASET_NAMES)}, got "
+                         f"{args.dataset!r}")
+    if not is_generated(name):
+        given = [f for f, v in (("--samples", args.samples), ("--noise", args.noise))
+                 if v is not None]
+        if given:
+            verb = "applies" if len(given) == 1 else "apply"
+            raise ValueError(f"{' and '.join(given)} {verb} only to the generated data sets "
+                             f"(franke, runge, polynomial), not to --dataset {name}")
+    if args.samples is not None and args.samples < 1:
+        raise ValueError(f"--samples must be a positive integer, got {args.samples}")
+    if args.noise is not None and not (math.isfinite(args.noise) and args.noise >= 0):
+        raise ValueError(f"--noise must be a finite number >= 0, got {args.noise}")
+    if not 0 <= args.test_fraction < 1:
+        raise ValueError(f"--test-fraction must be in [0, 1) (0: no test part), got "
+                         f"{args.test_fraction}")
+    if args.validation_fraction is not None and not 0 < args.validation_fraction < 1:
+        raise ValueError(f"--validation-fraction must be in (0, 1), got "
+                         f"{args.validation_fraction}")
+
+
 def _load_data(args: argparse.Namespace):
     options = {"n_samples": args.samples, "noise": args.noise}
     options = {k: v for k, v in options.items() if v is not None}
@@ -308,15 +385,21 @@ def _load_data(args: argparse.Namespace):
     return load_dataset(args.dataset, **options)
 
 
+class _Stopped(KeyboardInterrupt):
+    """Ctrl-C, with what the command line says about it (one line, exit status 130)."""
+
+
 def _run_train(args: argparse.Namespace) -> int:
-    if args.epochs < 0:
-        raise ValueError(f"--epochs must be >= 0, got {args.epochs}")
+    # Everything that can fail is checked before the header: flags, output paths, the
+    # recipe, the targets against the loss and what --engine compiled cannot run.
+    _check_data_flags(args)
+    _check_outputs(args, {"--save": "save", "--plot": "plot"})
+    if args.plot and args.epochs == 0:
+        raise ValueError("--plot: there are no curves to draw with --epochs 0")
     data = _load_data(args)
     classification = data.task == "classification"
     options = {k: v for k, v in vars(args).items() if k in recipe.TRAIN_OPTIONS}
     loss = recipe.default_loss(options, classification)
-    if args.save and not os.path.isdir(os.path.dirname(os.path.abspath(args.save))):
-        raise ValueError(f"--save: the folder of {args.save} does not exist")
     X, targets = data.X, recipe.binary_targets(loss, data.targets)
     if args.test_fraction:
         X, X_test, targets, targets_test = split(
@@ -329,23 +412,35 @@ def _run_train(args: argparse.Namespace) -> int:
         X_test = rest[0] if X_test is not None else None
     n_train = X.shape[0] if not args.validation_fraction else \
         X.shape[0] - int(np.ceil(X.shape[0] * args.validation_fraction))
+    if n_train < 1:
+        raise ValueError(f"--validation-fraction {args.validation_fraction} leaves no "
+                         f"training samples of {X.shape[0]}")
     built = recipe.build(options, X.shape[1], targets.shape[1], classification, n_train)
-    network, optimizer = built.network, built.optimizer
+    recipe.check_fit(built, X, targets, f"--dataset {data.name}",
+                     validation=args.validation_fraction is not None)
+    network, optimizer, metric = built.network, built.optimizer, built.train_kwargs["metric"]
     print(f"data: {data.name}, {X.shape[0]} training samples"
           + (f", {X_test.shape[0]} test samples" if X_test is not None else ", no test split")
           + (", standardized" if args.standardize else ""))
     print(f"network: {network}")
     print(f"training: {optimizer}, {loss.name}, "
           f"{'full batch' if args.batch_size is None else f'batch {args.batch_size}'}, "
-          f"{args.epochs} epochs, l1={args.l1:g}, l2={args.l2:g}, seed {args.seed}")
-    with warnings.catch_warnings():  # said below, in the run's own words
+          f"{args.epochs} epochs, l1={args.l1:g}, l2={args.l2:g}, seed {args.seed}", flush=True)
+    # Said below, in the run's own words: the fallback, and the stop message that train()
+    # prints beside its progress bar (on Ctrl-C it would say the weights are kept).
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore", FallbackWarning)
         history = train(
             network, X, targets, loss, optimizer=optimizer,
             validation_fraction=args.validation_fraction,
             verbose=0 if args.quiet or not sys.stderr.isatty() else 1, **built.train_kwargs,
         )
-    metric = "accuracy" if classification else "r2"
+    if history.stop_reason == "interrupted":  # train() kept Ctrl-C and the weights so far
+        unwritten = " and ".join(f"{flag_} {path}" for flag_, path in
+                                 (("--save", args.save), ("--plot", args.plot)) if path)
+        raise _Stopped(f"interrupted after {history.epochs} of {args.epochs} epochs"
+                       + (f"; nothing written ({unwritten}: only a finished run is)"
+                          if unwritten else ""))
     print(f"engine: {history.engine}" + (f" ({history.engine_reason})"
                                          if history.engine_reason else ""))
     print(f"epochs run: {history.epochs}" + (f" ({history.message})" if history.message else ""))
@@ -355,17 +450,31 @@ def _run_train(args: argparse.Namespace) -> int:
         if "val_loss" in history:
             print(f"validation {metric}: {history['val_' + metric][-1]:.4f}")
     if X_test is not None:
-        from .training import accuracy, r2
-
-        score = (accuracy if classification else r2)(network.predict(X_test), targets_test, loss)
+        score = (accuracy if classification else r2)(network.predict(X_test), targets_test,
+                                                      loss)
         print(f"test {metric}: {score:.4f}")
-    if args.plot and history.epochs:
-        history.plot(args.plot)
-        print(f"curves written to {args.plot}")
+    # The model first: a figure that fails to save must not lose it.
     if args.save:
         save(network, args.save, metadata={"loss": loss.name, "dataset": data.name})
         print(f"model written to {args.save} (ffnn.load reads it)")
+    if args.plot:
+        if history.epochs:
+            _late("--plot", args.plot, lambda: history.plot(args.plot),
+                  f"the model is in {args.save}" if args.save else "")
+            print(f"curves written to {args.plot}")
+        else:
+            print(f"no curves written to {args.plot}: no epoch was completed")
     return 1 if history.diverged else 0
+
+
+def _late(flag_: str, path: str, write, kept: str) -> None:
+    """A figure written after the work: any failure is one line saying what was kept."""
+    try:
+        write()
+    except Exception as exc:
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise OSError(f"{flag_}: could not write {path} ({detail})"
+                      + (f"; {kept}" if kept else "")) from None
 
 
 def _option_actions() -> dict[str, argparse.Action]:
@@ -420,6 +529,11 @@ def _parse_grid(entries: list[str], random: bool) -> dict:
             except ValueError:
                 raise ValueError(f"--grid {name}: expected {kind}:LOW:HIGH, got {text!r}") \
                     from None
+            if not (math.isfinite(low) and math.isfinite(high) and low <= high) or \
+                    (kind == "loguniform" and low <= 0):
+                raise ValueError(f"--grid {name}: {kind} needs finite bounds LOW <= HIGH"
+                                 + (" with LOW > 0" if kind == "loguniform" else "")
+                                 + f", got {text!r}")
             grid[name] = (kind, low, high)
         elif text.split(":")[0] in ("logspace", "linspace"):
             grid[name] = parse_values(text)
@@ -429,39 +543,157 @@ def _parse_grid(entries: list[str], random: bool) -> dict:
     return grid
 
 
+def _check_sweep_flags(args: argparse.Namespace) -> None:
+    """The sweep's own flags and their combinations."""
+    _check_data_flags(args)
+    if args.seeds is not None and any(seed < 0 for seed in args.seeds):
+        raise ValueError(f"--seeds must be integers >= 0, got {args.seeds}")
+    if args.n_jobs is not None and args.scheduler is not None:
+        raise ValueError("--n-jobs and --scheduler: give one (--n-jobs starts local "
+                         "processes, --scheduler runs on that cluster's workers)")
+    if args.n_jobs is not None and (args.n_jobs == 0 or args.n_jobs < -1):
+        raise ValueError(f"--n-jobs must be a positive integer or -1 (every core), got "
+                         f"{args.n_jobs}")
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise ValueError(f"--timeout must be a number of seconds > 0, got {args.timeout}")
+    if args.folds is not None and args.folds < 2:
+        raise ValueError(f"--folds must be an integer >= 2, got {args.folds}")
+    if args.random is not None and args.random < 1:
+        raise ValueError(f"--random must be a positive integer, got {args.random}")
+    if args.resume and not args.out:
+        raise ValueError("--resume needs --out (the results file to continue)")
+    for flag_, value in (("--plot-x", args.plot_x), ("--plot-y", args.plot_y),
+                         ("--plot-metric", args.plot_metric)):
+        if value is not None and not args.plot:
+            raise ValueError(f"{flag_} goes with --plot (the heatmap), which is not given")
+    _check_outputs(args, {"--out": "out", "--csv": "csv", "--plot": "plot"})
+
+
+def _check_metrics(args: argparse.Namespace, classification: bool, dataset: str) -> None:
+    """--scoring and --plot-metric against the task (and the parts there will be)."""
+    valid = ("accuracy", "loss") if classification else ("r2", "mse", "loss")
+    if args.scoring is not None and args.scoring not in valid:
+        raise ValueError(f"--scoring must be one of {', '.join(valid)} for --dataset "
+                         f"{dataset}, got {args.scoring!r}")
+    if args.plot_metric is not None:
+        parts = ("train", "val", "test") if args.test_fraction else ("train", "val")
+        metrics = [f"{part}_{name}" for part in parts for name in valid]
+        if args.plot_metric not in metrics:
+            raise ValueError(f"--plot-metric must be one of {', '.join(metrics)} for "
+                             f"--dataset {dataset}"
+                             + ("" if args.test_fraction else " (test_*: with --test-fraction)")
+                             + f", got {args.plot_metric!r}")
+
+
+def _shown(value) -> str:
+    """A grid value as --grid spells it."""
+    if value is None:
+        return "none"
+    if isinstance(value, (list, tuple)):
+        return "/".join(_shown(v) for v in value) or "none"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _check_points(args: argparse.Namespace, grid: dict, options: dict, data) -> None:
+    """Build every grid point's recipe (for --random, each option's values one at a time)
+    and check it against the data, as each run would: a point that would fail is refused
+    now, naming it. When every point fails alike, the shared options are to blame."""
+    from .sweeps import expand_grid
+
+    classification = data.task == "classification"
+    if args.random is None:
+        points = expand_grid(grid)
+    else:
+        points = [{name: value} for name, spec in grid.items()
+                  for value in (spec[1:] if isinstance(spec, tuple) else spec)]
+    held_out = 1 / args.folds if args.folds else args.validation_fraction
+    n_train = max(1, int(len(data.X) * (1 - args.test_fraction) * (1 - held_out)))
+    seed = (args.seeds or [args.seed])[0]
+    errors, passed = [], False
+    for point in points:
+        run = {**options, "seed": seed,
+               **{k: recipe.normalize(k, v) for k, v in point.items()}}
+        try:
+            loss = recipe.default_loss(run, classification)
+            targets = recipe.binary_targets(loss, data.targets)
+            built = recipe.build(run, data.X.shape[1], targets.shape[1], classification,
+                                 n_train)
+            recipe.check_fit(built, data.X, targets, f"--dataset {data.name}",
+                             validation=bool(run.get("early_stopping")))
+        except (ValueError, TypeError) as exc:
+            errors.append((point, exc))
+        else:
+            passed = True
+        if passed and errors:
+            break
+    if errors:
+        point, exc = errors[0]
+        if not passed and all(str(e) == str(exc) for _, e in errors):
+            raise exc
+        shown = ", ".join(f"{k}={_shown(v)}" for k, v in point.items())
+        raise ValueError(f"--grid {shown}: {exc}") from None
+
+
+# sweep()'s argument names, as they begin its messages, and the flags that set them.
+_SWEEP_FLAGS = {"out": "--out", "resume": "--resume", "scheduler": "--scheduler",
+                "n_jobs": "--n-jobs", "folds": "--folds", "timeout": "--timeout",
+                "validation_fraction": "--validation-fraction", "scoring": "--scoring",
+                "test_fraction": "--test-fraction"}
+
+
+def _in_cli_terms(message: str) -> str:
+    """A sweep's message with its arguments named as the command line's flags."""
+    for python, cli in (("resume=True (ffnn sweep --resume)", "--resume"),
+                        ("resume=True (--resume)", "--resume"), ("out= (--out)", "--out"),
+                        ("resume (--resume)", "--resume")):
+        message = message.replace(python, cli)
+    for name, cli in _SWEEP_FLAGS.items():
+        for sep in (": ", " "):
+            if message.startswith(name + sep):
+                return cli + message[len(name):]
+    return message
+
+
 def _run_sweep(args: argparse.Namespace) -> int:
     from .sweeps import sweep
 
     if not args.grid:
         raise ValueError("--grid: give at least one option to sweep, e.g. --grid lr=0.01,0.1")
     grid = _parse_grid(args.grid, args.random is not None)
+    names = list(grid)
+    _check_sweep_flags(args)
     options = {k: v for k, v in vars(args).items()
                if k in recipe.TRAIN_OPTIONS and k not in grid and k != "seed"}
     dataset_options = {k: v for k, v in {"n_samples": args.samples, "noise": args.noise}.items()
                        if v is not None}
-
-    names = list(grid)
     plot_x = args.plot_x or names[0]
     plot_y = args.plot_y or next((name for name in names if name != plot_x), None)
     if args.plot:  # checked before the sweep runs, not after
         if plot_y is None:
             raise ValueError("--plot needs two swept options (or --plot-y)")
-        for flag, name in (("--plot-x", plot_x), ("--plot-y", plot_y)):
+        for flag_, name in (("--plot-x", plot_x), ("--plot-y", plot_y)):
             if name not in names:
-                raise ValueError(f"{flag}: {name!r} is not swept; swept options are "
+                raise ValueError(f"{flag_}: {name!r} is not swept; swept options are "
                                  f"{', '.join(names)}")
-        if not os.path.isdir(os.path.dirname(os.path.abspath(args.plot))):
-            raise ValueError(f"--plot: the folder of {args.plot} does not exist")
+    data = _load_data(args)
+    _check_metrics(args, data.task == "classification", data.name)
+    _check_points(args, grid, options, data)
     random = args.random is not None
-    result = sweep(
-        args.dataset, grid=None if random else grid, distributions=grid if random else None,
-        n_iter=args.random, options=options,
-        seeds=args.seeds if args.seeds is not None else [args.seed], folds=args.folds,
-        validation_fraction=args.validation_fraction, test_fraction=args.test_fraction,
-        standardize=args.standardize, scoring=args.scoring, dataset_options=dataset_options,
-        n_jobs=args.n_jobs, scheduler=args.scheduler, timeout=args.timeout, out=args.out,
-        resume=args.resume, random_state=args.seed, stack=not args.no_stack, verbose=1,
-    )
+    try:
+        result = sweep(
+            args.dataset, grid=None if random else grid,
+            distributions=grid if random else None, n_iter=args.random, options=options,
+            seeds=args.seeds if args.seeds is not None else [args.seed], folds=args.folds,
+            validation_fraction=args.validation_fraction, test_fraction=args.test_fraction,
+            standardize=args.standardize, scoring=args.scoring,
+            dataset_options=dataset_options, n_jobs=args.n_jobs, scheduler=args.scheduler,
+            timeout=args.timeout, out=args.out, resume=args.resume, random_state=args.seed,
+            stack=not args.no_stack, verbose=1,
+        )
+    except ConnectionError as exc:  # the cluster lost runs: the finished ones are kept
+        raise ConnectionError(_in_cli_terms(str(exc))) from None
+    except (ValueError, TypeError) as exc:
+        raise ValueError(_in_cli_terms(str(exc))) from None
     configs = result.configurations()
     failed = sum(1 for r in result.records if r["error"])
     diverged = sum(1 for r in result.records if r["diverged"])
@@ -476,28 +708,83 @@ def _run_sweep(args: argparse.Namespace) -> int:
     best = configs[0]
     print("best: " + ", ".join(f"{k}={v}" for k, v in best["params"].items())
           + f" ({result.metric} {best['mean']:.4f})")
+    kept = []
     if args.out:
         print(f"results: {args.out}")
+        kept.append(f"the results are in {args.out}")
     if args.csv:
         result.save_csv(args.csv)
         print(f"table written to {args.csv}")
+        kept.append(f"the table in {args.csv}")
     if args.plot:
-        result.plot_heatmap(plot_x, plot_y, args.plot_metric, path=args.plot)
+        _late("--plot", args.plot,
+              lambda: result.plot_heatmap(plot_x, plot_y, args.plot_metric, path=args.plot),
+              " and ".join(kept))
         print(f"heatmap written to {args.plot}")
     return 1 if failed == len(result.records) else 0
 
 
+def _interrupted(args: argparse.Namespace, exc: KeyboardInterrupt) -> str:
+    """The one line that Ctrl-C ends a command with."""
+    from .sweeps import SweepInterrupted
+
+    if isinstance(exc, _Stopped):
+        return str(exc)
+    if isinstance(exc, SweepInterrupted):
+        return (f"interrupted: {exc.finished} of {exc.total} runs finished"
+                + (f"; they are in {exc.path}: the same command with --resume runs the rest"
+                   if exc.path else "; without --out nothing was kept"))
+    if args.command == "train":
+        return "interrupted before training ended" + ("; nothing written" if args.save or
+                                                      args.plot else "")
+    return "interrupted"
+
+
+@contextlib.contextmanager
+def _interrupts(command: str):
+    """Ctrl-C raises KeyboardInterrupt once (train() and sweeps stop cleanly on it); a
+    second one while the first is being handled (a cluster closing, say) ends the process
+    at once. The handler yields a dict whose ``"said"`` tells it the line was printed."""
+    state = {"count": 0, "said": False}
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield state
+        return
+
+    def handler(signum, frame):
+        state["count"] += 1
+        if state["count"] == 1:
+            raise KeyboardInterrupt
+        if not state["said"]:
+            os.write(2, f"ffnn {command}: interrupted twice: stopped at once\n".encode())
+        os._exit(130)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status (2: bad options, 130: Ctrl-C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     runners = {"iris": _run_iris, "gradcheck": _run_gradcheck, "train": _run_train,
                "sweep": _run_sweep}
-    try:
-        return runners[args.command](args)
-    except (ValueError, TypeError, OSError) as exc:
-        print(f"ffnn {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    with _interrupts(args.command) as state:
+        try:
+            return runners[args.command](args)
+        except KeyboardInterrupt as exc:
+            message = _interrupted(args, exc)
+            sys.stdout.flush()
+            print(f"ffnn {args.command}: {message}", file=sys.stderr, flush=True)
+            state["said"] = True
+            return 130
+        except (ValueError, TypeError, OSError) as exc:
+            message = " ".join(str(exc).split())  # one line, whatever came
+            print(f"ffnn {args.command}: error: {message}", file=sys.stderr)
+            return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

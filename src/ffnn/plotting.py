@@ -12,9 +12,39 @@ import os
 
 import numpy as np
 
-__all__ = ["plot_history", "heatmap_data", "plot_heatmap"]
+__all__ = ["plot_history", "heatmap_data", "plot_heatmap", "figure_formats",
+           "check_figure_path"]
 
 _LABELS = {"loss": "loss", "accuracy": "accuracy", "r2": "R²"}
+
+
+def figure_formats() -> list[str]:
+    """The file extensions matplotlib can save figures as (``png``, ``pdf``, ``svg``, ...),
+    read from its canvas without importing pyplot."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return sorted(FigureCanvasBase.get_supported_filetypes())
+
+
+def check_figure_path(path: str | os.PathLike, name: str = "path") -> None:
+    """Refuse, before any work, a path that saving a figure there would refuse: a folder, a
+    folder that does not exist or cannot be written, no extension (matplotlib would add
+    ``.png``) or one that matplotlib does not write. ``name`` is the argument's name in the
+    message (``--plot`` on the command line)."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ValueError(f"{name}: {path} is a folder; give a file name such as curves.png")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{name}: the folder of {path} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"{name}: the folder of {path} cannot be written to")
+    extension = os.path.splitext(path)[1][1:].lower()
+    formats = figure_formats()
+    if extension not in formats:
+        got = f"extension .{extension}" if extension else "no extension"
+        raise ValueError(f"{name}: {path} has {got}; matplotlib writes "
+                         f"{', '.join('.' + f for f in formats)}")
 
 
 def plot_history(history, path: str | os.PathLike | None = None):

@@ -4,19 +4,23 @@ optimizer and the arguments of :func:`ffnn.train`.
 One recipe serves the command line and sweeps, so that ``--grid lr=0.01,0.1`` means exactly
 what ``--lr 0.01`` means. Options are a mapping with the flags' names in snake case
 (``batch_size`` for ``--batch-size``); :data:`TRAIN_OPTIONS` holds every name with its
-default.
+default. Errors name the flag (``--hidden``, ``--batch-size``), in the command line's terms,
+and :func:`build` refuses what training would refuse later, so nothing fails after the start.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
 
 from . import schedules
+from ._validation import is_integer, is_real
+from .activations import get_activation
 from .losses import BinaryCrossEntropy, Loss, get_loss
 from .network import Network
 from .optimizers import (
@@ -28,7 +32,7 @@ from .optimizers import (
 from .schedules import SCHEDULE_NAMES
 
 __all__ = ["TRAIN_OPTIONS", "SCHEDULE_NAMES", "Recipe", "build", "check_options",
-           "default_loss", "binary_targets", "normalize"]
+           "check_fit", "default_loss", "binary_targets", "normalize", "flag"]
 
 
 #: Every training option with its default (those of ``ffnn train``).
@@ -82,6 +86,62 @@ class Recipe:
     train_kwargs: dict
 
 
+def flag(name: str) -> str:
+    """The command-line flag of an option: ``batch_size`` -> ``--batch-size``."""
+    return "--" + name.replace("_", "-")
+
+
+# The parameters of optimizers and schedules that options set, by the flag that sets them
+# (their own checks name the parameter; the recipe's errors name the flag).
+_PARAMETER_FLAGS = {
+    # schedules (inverse-time's t0 is lr × t1)
+    "lr": "--lr", "t0": "--lr × --t1", "t1": "--t1", "gamma": "--gamma",
+    "step_size": "--step-size", "warmup_steps": "--warmup", "patience": "--plateau-patience",
+    "total_steps": "--epochs",
+    # optimizers
+    "momentum": "--momentum", "eps": "--eps", "beta_1": "--beta1", "beta_2": "--beta2",
+    "betas": "--beta1/--beta2", "weight_decay": "--weight-decay", "max_norm": "--clip",
+}
+
+
+def _in_flag_terms(exc: Exception) -> Exception:
+    """``momentum must be in [0, 1)`` as ``--momentum must be in [0, 1)``."""
+    name, sep, rest = str(exc).partition(" must ")
+    if sep and name in _PARAMETER_FLAGS:
+        return type(exc)(f"{_PARAMETER_FLAGS[name]} must {rest}")
+    return exc
+
+
+def _check_values(o: Mapping) -> None:
+    """The options that the network, the Trainer and train() check, checked here first with
+    the flags' names (the optimizer's and schedule's own are renamed, see _in_flag_terms)."""
+    hidden = o["hidden"]
+    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
+        raise TypeError(f"--hidden must be a list of layer sizes, got {hidden!r}")
+    for size in hidden:
+        if not is_integer(size) or size < 1:
+            raise ValueError(f"--hidden: layer sizes must be positive integers, got {size!r}")
+    if not is_integer(o["epochs"]) or o["epochs"] < 0:
+        raise ValueError(f"--epochs must be >= 0, got {o['epochs']!r}")
+    for name in ("seed", "init_seed", "shuffle_seed"):
+        value = o[name]
+        if value is not None and (not is_integer(value) or value < 0):
+            raise ValueError(f"{flag(name)} must be an integer >= 0, got {value!r}")
+    for name in ("batch_size", "patience", "plateau_patience", "step_size", "warmup"):
+        value = o[name]
+        if value is not None and (not is_integer(value) or value < 1):
+            raise ValueError(f"{flag(name)} must be a positive integer, got {value!r}")
+    for name in ("l1", "l2", "min_delta"):
+        value = o[name]
+        if not is_real(value) or not math.isfinite(value) or value < 0:
+            raise ValueError(f"{flag(name)} must be a finite number >= 0, got {value!r}")
+    for name in ("lr", "t1"):
+        value = o[name]
+        if (value is not None or name == "lr") and \
+                (not is_real(value) or not math.isfinite(value) or value <= 0):
+            raise ValueError(f"{flag(name)} must be a number > 0, got {value!r}")
+
+
 def check_options(options: Mapping, name: str = "options") -> dict:
     """``options`` over the defaults; an unknown name is refused with the valid ones."""
     unknown = sorted(set(options) - set(TRAIN_OPTIONS))
@@ -119,6 +179,7 @@ def build(options: Mapping, n_features: int, n_outputs: int, classification: boo
         Training samples per epoch (schedules in steps need the steps per epoch).
     """
     o = check_options(options)
+    _check_values(o)
     loss = default_loss(o, classification)
     default_output = ("sigmoid" if isinstance(loss, BinaryCrossEntropy) else "softmax") \
         if classification else "identity"
@@ -129,18 +190,56 @@ def build(options: Mapping, n_features: int, n_outputs: int, classification: boo
     if len(activations) != len(hidden):
         raise ValueError(f"--activation needs one name or one per hidden layer "
                          f"({len(hidden)}), got {len(activation)}")
+    funcs = [get_activation(f, "--activation") for f in activations]
+    output = get_activation(o["output_activation"] or default_output, "--output-activation")
+    try:
+        loss.check_output(output, "--loss")
+    except ValueError as exc:
+        raise ValueError(f"{exc} (--output-activation)") from None
     seed = o["seed"]
     init_seed = seed if o["init_seed"] is None else o["init_seed"]
     shuffle_seed = seed if o["shuffle_seed"] is None else o["shuffle_seed"]
-    network = Network(n_features, [*hidden, n_outputs],
-                      [*activations, o["output_activation"] or default_output],
+    network = Network(n_features, [*hidden, n_outputs], [*funcs, output],
                       initializer=o["initializer"], dtype=o["dtype"], seed=init_seed)
     steps = int(np.ceil(n_train / (o["batch_size"] or n_train))) if n_train else 1
     args = SimpleNamespace(**o)
+    try:
+        opt = optimizer(args, steps)
+    except (ValueError, TypeError) as exc:
+        raise _in_flag_terms(exc) from None
+    # The metric of the task, whatever the loss (accuracy for classification under MSE too).
     train_kwargs = dict(epochs=o["epochs"], batch_size=o["batch_size"], l1=o["l1"], l2=o["l2"],
                         early_stopping=o["early_stopping"], patience=o["patience"],
-                        min_delta=o["min_delta"], seed=shuffle_seed, engine=o["engine"])
-    return Recipe(network, loss, optimizer(args, steps), train_kwargs)
+                        min_delta=o["min_delta"], seed=shuffle_seed, engine=o["engine"],
+                        metric="accuracy" if classification else "r2")
+    return Recipe(network, loss, opt, train_kwargs)
+
+
+def check_fit(built: Recipe, X, targets, data: str, *, validation: bool = False) -> None:
+    """Refuse, in the flags' terms and before any training, what ``train()`` would refuse
+    about ``built`` on these data: targets that its loss does not take, and a fit that
+    ``--engine compiled`` cannot run (``validation``: the fit has validation data)."""
+    try:
+        built.network._check_problem(X, targets, built.loss, 0.0, 0.0)
+    except (ValueError, TypeError) as exc:
+        detail = str(exc).removeprefix("targets: ")
+        raise type(exc)(f"--loss {built.loss.name} does not fit the targets of {data}: "
+                        f"{detail}") from None
+    if built.train_kwargs["engine"] != "compiled":
+        return
+    from ._compiled import unsupported
+    from .training import EarlyStopping, Trainer
+
+    kwargs = built.train_kwargs
+    callbacks = ([EarlyStopping(kwargs["patience"], kwargs["min_delta"])]
+                 if kwargs["early_stopping"] else [])
+    trainer = Trainer(built.network, built.loss, built.optimizer, l1=kwargs["l1"],
+                      l2=kwargs["l2"], batch_size=kwargs["batch_size"], callbacks=callbacks,
+                      verbose=0, engine="compiled")
+    reason = unsupported(trainer, None, validation)
+    if reason is not None:
+        raise ValueError(f"--engine compiled cannot run this training: {reason}; use "
+                         "--engine numpy or --engine auto")
 
 
 def optimizer(args, steps_per_epoch: int) -> GradientTransformation:
@@ -169,8 +268,45 @@ def optimizer(args, steps_per_epoch: int) -> GradientTransformation:
     return opt if args.clip is None else chain(ClipGradNorm(args.clip), opt)
 
 
+# Options that only some schedules read (given to another, they would be ignored).
+_SCHEDULE_OPTIONS = ("gamma", "step_size", "t1")
+
+
+class _Reading:
+    """The options of ``args`` as attributes, noting which ones are read."""
+
+    def __init__(self, args):
+        self._args, self._read = args, set()
+
+    def __getattr__(self, name):
+        self._read.add(name)
+        return getattr(self._args, name)
+
+
+def _readers(name: str) -> list[str]:
+    """The schedules whose ``from_options`` reads the option ``name``."""
+    defaults = SimpleNamespace(**TRAIN_OPTIONS)
+    readers = []
+    for cls in schedules.SCHEDULES:
+        reading = _Reading(defaults)
+        try:
+            cls.from_options(0.01, reading, 1)
+        except Exception:  # a schedule that the options cannot build: not a reader
+            continue
+        if name in reading._read:
+            readers.append(cls.name)
+    return readers
+
+
 def schedule(args, steps_per_epoch: int) -> schedules.Schedule:
-    """The learning-rate schedule of the options in ``args`` (attributes)."""
+    """The learning-rate schedule of the options in ``args`` (attributes); an option of
+    another schedule (``--gamma`` with ``--schedule constant``) is refused, not ignored."""
     cls = schedules.SCHEDULES.lookup(args.schedule, "--schedule")
-    result = cls.from_options(args.lr, args, steps_per_epoch)
+    reading = _Reading(args)
+    result = cls.from_options(args.lr, reading, steps_per_epoch)
+    for name in _SCHEDULE_OPTIONS:
+        if getattr(args, name) is not None and name not in reading._read:
+            raise ValueError(f"{flag(name)} applies to --schedule "
+                             f"{', '.join(_readers(name)) or 'none'}, not to --schedule "
+                             f"{args.schedule}")
     return result if args.warmup is None else schedules.Warmup(result, args.warmup)

@@ -15,22 +15,34 @@ test metrics. Runs are independent, use one BLAS thread each (threadpoolctl), an
 same numbers wherever they run.
 
 Durability: only the client writes the results file (JSON lines: a header naming the sweep,
-then one line per finished run, flushed and fsynced as it arrives). ``resume=True`` reads it
-back, skips the runs already there (by sweep id, parameters, seed and fold), tolerates a
-half-written last line, refuses a file of another sweep with the reason, and ends with the
-same table as an uninterrupted sweep. On Dask, a run whose worker dies is run again
-elsewhere (the scheduler's own retry); the client still writes it once.
+then one line per finished run, flushed and fsynced as it arrives), and only one sweep at a
+time: it holds an exclusive lock on the file (``fcntl.flock``) from start to end, so a second
+sweep on the same file is refused at once. A file that is not a results file is never
+overwritten. ``resume=True`` reads it back, skips the runs already there (by sweep id,
+parameters, seed and fold), tolerates a half-written last line, refuses a file of another
+sweep with the reason, and ends with the same table as an uninterrupted sweep. On Dask, a run
+whose worker dies is run again elsewhere (the scheduler's own retry); the client still writes
+it once.
+
+Ctrl-C (KeyboardInterrupt) stops a sweep wherever it runs: the runs being trained are
+dropped, never recorded as finished (``train()`` itself would keep an interrupted run's
+weights and return), every finished run stays in the file, and :class:`SweepInterrupted`
+says how many; ``resume=True`` then runs the rest.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
 import math
 import numbers
 import os
+import signal
 import socket
+import stat
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,9 +54,18 @@ from . import recipe
 from .datasets import _class_labels, encode_labels, is_generated, load_dataset, split, standardize
 from .io import _json_default as io_json_default
 
-__all__ = ["sweep", "SweepResult", "expand_grid", "parse_values", "METRICS"]
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: results files are not locked
+    fcntl = None
+
+__all__ = ["sweep", "SweepResult", "SweepInterrupted", "expand_grid", "parse_values",
+           "METRICS"]
 
 FORMAT = "ffnn-sweep/1"
+# How every header line starts (json.dumps of {"format", "sweep", "spec"}): a file holding
+# only a prefix of this, or a longer line starting with it, is a header torn while written.
+_HEADER_START = b'{"format": "' + FORMAT.encode() + b'", "sweep": "'
 #: Scoring names; ``loss`` and ``mse`` are better when lower.
 METRICS = ("accuracy", "r2", "mse", "loss")
 _LOWER_IS_BETTER = ("mse", "loss")
@@ -226,6 +247,8 @@ def _run_one(context: dict, job: dict) -> dict:
                 kwargs["validation_data"] = validation
             history = train(built.network, X_train, T_train, built.loss,
                             optimizer=built.optimizer, verbose=0, **kwargs)
+            if history.stop_reason == "interrupted":  # train() kept Ctrl-C: not finished,
+                raise KeyboardInterrupt  # so not recorded (resume runs it again)
             _measure(record, context, built, parts, history)
     except Exception as exc:  # recorded, and the sweep goes on
         record.update(epochs=None, diverged=None, error=f"{type(exc).__name__}: {exc}")
@@ -271,6 +294,8 @@ def _run_stacked(context: dict, jobs: list[dict]) -> list[dict]:
             batch_size=kwargs["batch_size"], l1=[b.train_kwargs["l1"] for b in built],
             l2=[b.train_kwargs["l2"] for b in built], seed=kwargs["seed"], n_threads=1,
             block_size=len(built))
+        if any(h.stop_reason == "interrupted" for h in histories):  # as in _run_one
+            raise KeyboardInterrupt
         records = [_measure(_record_head(context, job), context, b, parts, history)
                    for job, b, history in zip(jobs, built, histories)]
     seconds = round((time.perf_counter() - started) / len(jobs), 4)
@@ -353,24 +378,84 @@ def _chunks(context: dict, jobs: list[dict], stack: bool) -> list[list[dict]]:
     return chunks
 
 
+class _Cancelled(BaseException):
+    """Raised inside the threads that run an interrupted in-process sweep's chunks: neither
+    a run's ``except Exception`` nor train()'s own Ctrl-C handling keeps it."""
+
+
+def _async_raise(ident: int, exc: type[BaseException] | None) -> None:
+    """Raise ``exc`` in the thread ``ident`` at its next bytecode (None: withdraw one that is
+    still pending). A running NumPy call finishes first, so a thread stops within about one
+    batch; this is how Ctrl-C reaches threads, which Python's signal never does."""
+    import ctypes
+
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
+                                               None if exc is None else ctypes.py_object(exc))
+
+
+class _Running:
+    """The threads running chunks, so that :meth:`cancel` can stop them (see
+    :func:`_async_raise`); the exception never escapes :meth:`call`."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.threads: set[int] = set()
+        self.cancelled = False
+
+    def call(self, fn, *args):
+        ident = threading.get_ident()
+        with self.lock:
+            if self.cancelled:
+                raise _Cancelled
+            self.threads.add(ident)
+        try:
+            return fn(*args)
+        finally:
+            with self.lock:
+                self.threads.discard(ident)
+                if self.cancelled:  # one raised but not yet delivered must not escape
+                    _async_raise(ident, None)
+
+    def cancel(self) -> None:
+        with self.lock:
+            self.cancelled = True
+            for ident in self.threads:
+                _async_raise(ident, _Cancelled)
+
+
 def _in_process(context: dict, chunks: list[list[dict]]):
     """The chunks here: stacks share the cores by threads (one BLAS thread each); runs
-    alone go one after the other."""
+    alone go one after the other. On Ctrl-C the chunks not started are dropped, the running
+    ones stopped (their runs are not finished: not recorded), and the records of chunks that
+    had finished are still handed out before the interrupt goes on."""
     if all(len(chunk) == 1 for chunk in chunks):
         for chunk in chunks:
-            yield from _run_chunk(context, chunk)
+            yield _run_chunk(context, chunk)
         return
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from threadpoolctl import threadpool_limits
 
     pool = ThreadPoolExecutor(os.cpu_count() or 1)
+    running, futures, taken = _Running(), [], set()
     try:
         with threadpool_limits(1):
-            futures = [pool.submit(_run_chunk, context, chunk) for chunk in chunks]
+            futures = [pool.submit(running.call, _run_chunk, context, chunk)
+                       for chunk in chunks]
             for future in as_completed(futures):
-                yield from future.result()
-    finally:  # Ctrl-C or an error: the chunks not started are dropped, not run
+                taken.add(future)
+                yield future.result()
+    except BaseException as exc:
+        running.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+        if isinstance(exc, KeyboardInterrupt):
+            for future in futures:
+                if future not in taken and not future.cancelled() and \
+                        future.exception() is None:
+                    taken.add(future)
+                    yield future.result()
+        raise
+    finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -397,7 +482,12 @@ def _standardized(X_train, X_val, X_test):
 class _ResultsFile:
     """JSON lines: a header, then one record per finished run, each flushed and fsynced.
 
-    Nothing is written until the first record (a sweep that fails to start leaves no file).
+    One writer at a time: the file is opened (created when missing) and locked
+    (``fcntl.flock``, exclusive, non-blocking) for the whole sweep, so a second sweep on the
+    same file is refused at once. A file that is not a results file of this format (its
+    first line is not a header, or the text without a newline is not the start of one) is
+    refused and left as it is, with or without ``resume``. Nothing is written until the first
+    record: a file this sweep created and never wrote to is removed again on close.
     """
 
     def __init__(self, path, header: dict, resume: bool):
@@ -405,19 +495,59 @@ class _ResultsFile:
         self.header = header
         self.done: dict[str, dict] = {}
         self.file = None
+        self.created = self.written = False
+        if self.path.is_dir():
+            raise ValueError(f"out: {self.path} is a folder; give a file name")
         if not self.path.parent.is_dir():
             raise ValueError(f"out: the folder of {self.path} does not exist")
-        data = self.path.read_bytes() if self.path.exists() else b""
-        complete = data[: data.rfind(b"\n") + 1]  # a half-written last line is dropped
-        if complete and not resume:
-            raise ValueError(f"out: {self.path} already holds results; give resume=True "
-                             "(--resume) to continue that sweep, or another file")
-        if complete:
-            self._read_back(complete)
-        self.fresh = not complete  # an empty file, or a header torn while written
-        self.keep = len(complete)
+        self._open_locked()
+        try:
+            data = self._read_all()
+            complete = data[: data.rfind(b"\n") + 1]  # a half-written last line is dropped
+            if not complete:  # empty, or a header torn while written: ours to start afresh
+                torn = data[len(complete):]
+                if torn and not (_HEADER_START.startswith(torn) or torn.startswith(_HEADER_START)):
+                    raise ValueError(self._foreign(torn))
+            else:
+                self._read_back(complete, resume)
+            self.fresh = not complete
+            self.keep = len(complete)
+        except BaseException:
+            self.close()
+            raise
 
-    def _read_back(self, complete: bytes) -> None:
+    def _open_locked(self) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+            self.created = True
+        except FileExistsError:
+            fd = os.open(self.path, os.O_RDWR)
+        self.file = os.fdopen(fd, "r+b")
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            self.file.close()
+            self.file = None
+            raise ValueError(f"out: {self.path} is not a regular file; give a file name")
+        if fcntl is None:  # pragma: no cover - Windows: no advisory lock
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.file.close()
+            self.file = None
+            raise ValueError(f"out: {self.path} is in use by another sweep (it holds the "
+                             "file's lock); wait for that one to end, or give another file") \
+                from None
+
+    def _read_all(self) -> bytes:
+        self.file.seek(0)
+        return self.file.read()
+
+    def _foreign(self, start: bytes) -> str:
+        shown = start[:40].decode("utf-8", errors="replace")
+        return (f"out: {self.path} is not an ffnn sweep results file (it starts with "
+                f"{shown!r}); it is left as it is: give another file")
+
+    def _read_back(self, complete: bytes, resume: bool) -> None:
         lines = complete.decode("utf-8", errors="replace").splitlines()
         try:
             header = json.loads(lines[0])
@@ -425,14 +555,18 @@ class _ResultsFile:
             header = None
         if not isinstance(header, dict) or header.get("format") != FORMAT or \
                 not isinstance(header.get("spec"), dict) or "sweep" not in header:
-            raise ValueError(f"resume: {self.path} is not an ffnn sweep results file")
+            raise ValueError(self._foreign(complete))
         if header["sweep"] != self.header["sweep"]:
             differs = sorted(k for k in set(header["spec"]) | set(self.header["spec"])
                              if header["spec"].get(k) != self.header["spec"].get(k))
             raise ValueError(
-                f"resume: {self.path} holds another sweep (id {header['sweep']}, this one "
-                f"{self.header['sweep']}); they differ in: {', '.join(differs) or 'the data'}"
+                f"{'resume' if resume else 'out'}: {self.path} holds another sweep (id "
+                f"{header['sweep']}, this one {self.header['sweep']}); they differ in: "
+                f"{', '.join(differs) or 'the data'}; give another file"
             )
+        if not resume:
+            raise ValueError(f"out: {self.path} already holds results; give resume=True "
+                             "(--resume) to continue that sweep, or another file")
         for line in lines[1:]:
             try:
                 record = json.loads(line)
@@ -449,20 +583,25 @@ class _ResultsFile:
         os.fsync(self.file.fileno())
 
     def append(self, record: dict) -> None:
-        if self.file is None:
-            # Kept open for the rest of the sweep (closed by close()). A torn last line goes.
-            self.file = open(self.path, "wb" if self.fresh else "r+b")  # noqa: SIM115
+        if not self.written:  # a fresh file gets the header, a resumed one loses a torn line
+            self.file.seek(0 if self.fresh else self.keep)
+            self.file.truncate()
             if self.fresh:
                 self._write(self.header)
-            else:
-                self.file.seek(self.keep)
-                self.file.truncate()
+            self.written = True
         self._write(record)
         self.done[record["run"]] = record
 
     def close(self) -> None:
-        if self.file is not None:
-            self.file.close()
+        if self.file is None:
+            return
+        try:
+            if self.created and not self.written:  # still under the lock: nobody else wrote
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
+        finally:
+            self.file.close()  # and with it the lock
+            self.file = None
 
 
 # -- the result ---------------------------------------------------------------------------------
@@ -569,6 +708,51 @@ class SweepResult:
 
 # -- the sweep ----------------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def _sigint_held():
+    """Ctrl-C held while the block runs (in the main thread) and raised at its end, as the
+    handler in place would: the records of one task are written together, so a resumed
+    sweep re-cuts its missing runs into the same stacks."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(frame))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+    if caught and previous is not signal.SIG_IGN:
+        if callable(previous):
+            previous(signal.SIGINT, caught[0])
+        else:  # SIG_DFL, or a handler not set from Python
+            raise KeyboardInterrupt
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a sweep. ``finished`` of ``total`` runs are done (those of this call
+    and any resumed ones); with a results file (``path``) they are all in it and
+    ``resume=True`` runs only the rest. A run that was training is not recorded."""
+
+    def __init__(self, finished: int, total: int, path: str | None):
+        self.finished, self.total, self.path = finished, total, path
+        kept = (f"; they are in {path}: resume=True (ffnn sweep --resume) runs the rest"
+                if path else "; nothing is kept without out= (--out)")
+        super().__init__(f"sweep interrupted: {finished} of {total} runs finished{kept}")
+
+
+def _check_where(n_jobs, scheduler, timeout) -> None:
+    """``n_jobs`` and ``timeout``, checked before any work."""
+    valid_jobs = n_jobs is None or (isinstance(n_jobs, numbers.Integral)
+                                    and not isinstance(n_jobs, bool) and n_jobs >= -1
+                                    and n_jobs != 0)
+    if scheduler is None and not valid_jobs:
+        raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or \
+            not timeout > 0 or not math.isfinite(timeout):
+        raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+
+
 def _load(data, task: str | None, dataset_options: Mapping | None, random_state: int = 0):
     """(X, targets, classification, description of the data for the sweep id)."""
     if isinstance(data, str):
@@ -644,7 +828,9 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
     timeout : float, default 10
         Seconds to wait for the scheduler to answer.
     out : path, optional
-        JSON-lines results file, written as runs finish.
+        JSON-lines results file, written as runs finish and locked for the whole sweep (a
+        second sweep on it is refused). A file that holds anything but a results file (or
+        a header torn while written) is refused and left as it is.
     resume : bool
         Continue the sweep in ``out``: runs already there are not run again.
     random_state : int
@@ -659,9 +845,16 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
     Returns
     -------
     SweepResult
+
+    Raises
+    ------
+    SweepInterrupted
+        On Ctrl-C (a KeyboardInterrupt): the finished runs are in ``out``, the unfinished
+        ones nowhere; ``resume=True`` runs them.
     """
     if grid is None and distributions is None:
         raise ValueError("give a grid or distributions (with n_iter) to sweep")
+    _check_where(n_jobs, scheduler, timeout)
     if resume and out is None:
         raise ValueError("resume needs out (the results file to continue)")
     if grid is not None and distributions is not None:
@@ -733,17 +926,29 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
                "holdout": holdout, "standardize": standardize}
     results = None if out is None else _ResultsFile(
         out, {"format": FORMAT, "sweep": sweep_id, "spec": spec}, resume)
+    done: dict = {}
     try:
         done = {} if results is None else dict(results.done)
         todo = [job for job in jobs if job["run"] not in done]
-        if verbose:
-            print(f"sweep {sweep_id}: {len(jobs)} runs, {len(jobs) - len(todo)} already done")
+
+        def started() -> None:  # said once the runs can start (a scheduler answered)
+            if verbose:
+                print(f"sweep {sweep_id}: {len(jobs)} runs, {len(jobs) - len(todo)} already "
+                      "done", flush=True)
+
         stacked = 0
-        for record in _execute(context, todo, n_jobs, scheduler, timeout, stack):
-            stacked += record.pop("_stack", 0) > 1
-            done[record["run"]] = record
-            if results is not None:
-                results.append(record)
+        for task in _execute(context, todo, n_jobs, scheduler, timeout, stack, started):
+            with _sigint_held():  # a stack's runs are written all or none
+                for record in task:
+                    stacked += record.pop("_stack", 0) > 1
+                    done[record["run"]] = record
+                    if results is not None:
+                        results.append(record)
+    except KeyboardInterrupt:  # every finished run is in the file; the others are not
+        kept = done if results is None else results.done
+        finished = sum(1 for job in jobs if job["run"] in kept)
+        raise SweepInterrupted(finished, len(jobs), None if out is None else str(out)) \
+            from None
     finally:
         if results is not None:
             results.close()
@@ -753,19 +958,18 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
 
 
 def _execute(context: dict, jobs: list[dict], n_jobs, scheduler, timeout: float,
-             stack: bool):
-    """Yield the records of ``jobs`` as they finish, wherever they run."""
+             stack: bool, started=lambda: None):
+    """Yield the records of ``jobs`` as they finish, wherever they run, a task's (a run's
+    or a stack's) at a time; ``started()`` is called once the runs can start (after
+    connecting to a cluster)."""
     if not jobs:
+        started()
         return
-    valid_jobs = n_jobs is None or (isinstance(n_jobs, numbers.Integral)
-                                    and not isinstance(n_jobs, bool) and n_jobs >= -1
-                                    and n_jobs != 0)
-    if scheduler is None and not valid_jobs:
-        raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
     if scheduler is None and n_jobs == 1:
+        started()
         yield from _in_process(context, _chunks(context, jobs, stack))
         return
-    yield from _on_dask(context, jobs, n_jobs, scheduler, timeout, stack)
+    yield from _on_dask(context, jobs, n_jobs, scheduler, timeout, stack, started)
 
 
 def _connect(Client, address: str, timeout: float):
@@ -798,7 +1002,38 @@ def _connect(Client, address: str, timeout: float):
     return client
 
 
-def _on_dask(context, jobs, n_jobs, scheduler, timeout, stack):
+@contextlib.contextmanager
+def _sigint_ignored():
+    """SIGINT ignored while the block starts worker processes: they inherit the ignored
+    signal (a blocked one would not survive multiprocessing's spawn), so a Ctrl-C sent to
+    the whole process group (the terminal's) is this process's alone to handle, and it
+    stops them without a traceback from each. A Ctrl-C during the block (the cluster's
+    start, a second or two) is lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+
+
+def _stop_workers(cluster, timeout: float = 0.5) -> None:
+    """Close a LocalCluster's workers at once, killing those still busy after ``timeout``
+    seconds (their runs are unfinished: nothing of theirs is recorded)."""
+    import asyncio
+
+    async def close_all():
+        await asyncio.gather(*(worker.close(timeout=timeout)
+                               for worker in list(cluster.workers.values())),
+                             return_exceptions=True)
+
+    with contextlib.suppress(Exception):
+        cluster.sync(close_all)
+
+
+def _on_dask(context, jobs, n_jobs, scheduler, timeout, stack, started):
     import logging
 
     try:
@@ -808,23 +1043,31 @@ def _on_dask(context, jobs, n_jobs, scheduler, timeout, stack):
         raise ImportError("running a sweep on processes or a cluster needs dask "
                           "distributed (pip install distributed)") from exc
     cluster = own_client = None
-    if scheduler is None:
-        workers = (os.cpu_count() or 1) if n_jobs in (None, -1) else int(n_jobs)
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", silence_logs=logging.ERROR)
-        client = own_client = Client(cluster)
-    elif isinstance(scheduler, str):
-        client = own_client = _connect(Client, scheduler, timeout)
-    else:
-        client = scheduler
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    futures: dict = {}
+    taken: set = set()
     try:
+        if scheduler is None:
+            workers = (os.cpu_count() or 1) if n_jobs in (None, -1) else int(n_jobs)
+            with _sigint_ignored():  # Ctrl-C is this process's to handle, not the workers'
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                       processes=True, dashboard_address=":0",
+                                       silence_logs=logging.CRITICAL)
+                client = own_client = Client(cluster)
+        elif isinstance(scheduler, str):
+            client = own_client = _connect(Client, scheduler, timeout)
+        else:
+            client = scheduler
         # One fresh key for this sweep's data (a scattered dict would share its keys with
         # every other sweep on the cluster).
         [shared] = client.scatter([context], broadcast=True, hash=False)
+        started()
         futures = {client.submit(_run_chunk, shared, chunk, pure=False,
                                  key=f"ffnn-runs-{chunk[0]['run']}-{len(chunk)}"): chunk
                    for chunk in _chunks(context, jobs, stack)}
         for future in as_completed(futures):
+            taken.add(future)
             try:
                 records = future.result()
             except KilledWorker as exc:  # the run killed the workers that tried it
@@ -837,9 +1080,26 @@ def _on_dask(context, jobs, n_jobs, scheduler, timeout, stack):
                 raise ConnectionError(
                     f"the cluster lost runs ({type(exc).__name__}: {exc}); the finished ones "
                     "are kept: run again with resume (--resume) for the rest") from exc
-            yield from records
+            yield records
+    except KeyboardInterrupt:
+        # Ctrl-C: runs that had finished are kept; the others are not recorded.
+        quiet.setLevel(logging.CRITICAL)  # the teardown's noise (put back below)
+        for future in futures:
+            if future not in taken and future.status == "finished":
+                try:
+                    records = future.result(timeout=5)
+                except Exception:  # gone with the interrupt: resume runs it again
+                    continue
+                yield records
+        if cluster is not None:  # our own workers: their running tasks are not waited for
+            _stop_workers(cluster)
+        raise
     finally:
+        if len(taken) < len(futures) and own_client is None:
+            with contextlib.suppress(Exception):  # a caller's client: free its workers
+                client.cancel(list(futures))
         if own_client is not None:
             own_client.close()
         if cluster is not None:
             cluster.close()
+        quiet.setLevel(level)
