@@ -288,7 +288,8 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
                 *, epochs: int = 100, batch_size: int | None = None,
                 l1: float | Sequence[float] = 0.0, l2: float | Sequence[float] = 0.0,
                 seed=None, metric="auto", divergence_factor: float = 1000.0,
-                n_threads: int | None = None, block_size: int = 32) -> list[History]:
+                n_threads: int | None = None, block_size: int = 32,
+                stop_event: threading.Event | None = None) -> list[History]:
     """Train ``networks`` (one architecture) together on the same batches; in place.
 
     Parameters
@@ -313,6 +314,9 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     block_size : int, default 32
         The networks are trained in blocks of at most this many (sizes fixed by K alone),
         which the threads share.
+    stop_event : threading.Event, optional
+        Set it (from another thread) to stop every block at its next batch; the call then
+        raises KeyboardInterrupt and leaves the networks as they were, as on Ctrl-C.
 
     Returns
     -------
@@ -349,7 +353,7 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     blocks = [list(b) for b in np.array_split(np.arange(K), -(-K // block_size))]
     histories: list[History | None] = [None] * K
 
-    stop = threading.Event()  # Ctrl-C: every block ends at its next batch
+    stop = stop_event or threading.Event()  # Ctrl-C: every block ends at its next batch
     trained: list[tuple[list[int], list[History], list[np.ndarray]]] = []
 
     def run(block: list[int]) -> None:

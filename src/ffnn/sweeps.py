@@ -52,6 +52,7 @@ import numpy as np
 
 from . import recipe
 from .datasets import _class_labels, encode_labels, is_generated, load_dataset, split, standardize
+from .driver import Callback
 from .io import _json_default as io_json_default
 
 try:
@@ -230,7 +231,7 @@ def _record_head(context: dict, job: dict) -> dict:
             "params": job["params"], "seed": job["seed"], "fold": job["fold"]}
 
 
-def _run_one(context: dict, job: dict) -> dict:
+def _run_one(context: dict, job: dict, stop: threading.Event | None = None) -> dict:
     """Train one run and measure it; an error becomes the record's ``error``."""
     from threadpoolctl import threadpool_limits
 
@@ -245,6 +246,8 @@ def _run_one(context: dict, job: dict) -> dict:
             kwargs = dict(built.train_kwargs)
             if kwargs["early_stopping"]:  # it watches the validation part, as scikit-learn's
                 kwargs["validation_data"] = validation
+            if stop is not None:
+                kwargs["callbacks"] = [_StopOn(stop)]
             history = train(built.network, X_train, T_train, built.loss,
                             optimizer=built.optimizer, verbose=0, **kwargs)
             if history.stop_reason == "interrupted":  # train() kept Ctrl-C: not finished,
@@ -257,22 +260,25 @@ def _run_one(context: dict, job: dict) -> dict:
     return _plain(record)
 
 
-def _run_chunk(context: dict, jobs: list[dict]) -> list[dict]:
+def _run_chunk(context: dict, jobs: list[dict], stop: threading.Event | None = None
+               ) -> list[dict]:
     """The records of a chunk: trained as one stack when it holds more than one run (and
-    one by one if the stack cannot train them), else alone."""
+    one by one if the stack cannot train them), else alone. Setting ``stop`` ends it at the
+    next batch (a stack) or epoch (a run alone) with KeyboardInterrupt or _Cancelled."""
     if len(jobs) > 1:
         try:
-            return _run_stacked(context, jobs)
+            return _run_stacked(context, jobs, stop)
         except Exception:  # not stackable after all (Adagrad momenta that differ, a bad
             pass  # option, memory): one by one, each error recorded as it is alone
-    return [_run_one(context, job) for job in jobs]
+    return [_run_one(context, job, stop) for job in jobs]
 
 
 def _run_options(context: dict, job: dict) -> dict:
     return {**context["options"], "seed": job["seed"], **job["params"]}
 
 
-def _run_stacked(context: dict, jobs: list[dict]) -> list[dict]:
+def _run_stacked(context: dict, jobs: list[dict], stop: threading.Event | None = None
+                 ) -> list[dict]:
     """Train the chunk's runs together (:func:`ffnn.stacked.train_stack`): they share the
     architecture, batches and epochs, and differ in rates, penalties, βs and initial seeds.
     Each run's ``seconds`` is its share of the chunk's time."""
@@ -293,7 +299,7 @@ def _run_stacked(context: dict, jobs: list[dict]) -> list[dict]:
             [b.optimizer for b in built], epochs=kwargs["epochs"],
             batch_size=kwargs["batch_size"], l1=[b.train_kwargs["l1"] for b in built],
             l2=[b.train_kwargs["l2"] for b in built], seed=kwargs["seed"], n_threads=1,
-            block_size=len(built))
+            block_size=len(built), stop_event=stop)
         if any(h.stop_reason == "interrupted" for h in histories):  # as in _run_one
             raise KeyboardInterrupt
         records = [_measure(_record_head(context, job), context, b, parts, history)
@@ -379,48 +385,20 @@ def _chunks(context: dict, jobs: list[dict], stack: bool) -> list[list[dict]]:
 
 
 class _Cancelled(BaseException):
-    """Raised inside the threads that run an interrupted in-process sweep's chunks: neither
-    a run's ``except Exception`` nor train()'s own Ctrl-C handling keeps it."""
+    """Raised in a run alone that an interrupted in-process sweep stops (at its next epoch):
+    neither a run's ``except Exception`` nor train()'s own Ctrl-C handling keeps it."""
 
 
-def _async_raise(ident: int, exc: type[BaseException] | None) -> None:
-    """Raise ``exc`` in the thread ``ident`` at its next bytecode (None: withdraw one that is
-    still pending). A running NumPy call finishes first, so a thread stops within about one
-    batch; this is how Ctrl-C reaches threads, which Python's signal never does."""
-    import ctypes
+class _StopOn(Callback):
+    """Ends a run alone at its next epoch once ``stop`` is set (runs in threads do not hear
+    Ctrl-C: Python delivers it to the main thread only)."""
 
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
-                                               None if exc is None else ctypes.py_object(exc))
+    def __init__(self, stop: threading.Event):
+        self.stop = stop
 
-
-class _Running:
-    """The threads running chunks, so that :meth:`cancel` can stop them (see
-    :func:`_async_raise`); the exception never escapes :meth:`call`."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.threads: set[int] = set()
-        self.cancelled = False
-
-    def call(self, fn, *args):
-        ident = threading.get_ident()
-        with self.lock:
-            if self.cancelled:
-                raise _Cancelled
-            self.threads.add(ident)
-        try:
-            return fn(*args)
-        finally:
-            with self.lock:
-                self.threads.discard(ident)
-                if self.cancelled:  # one raised but not yet delivered must not escape
-                    _async_raise(ident, None)
-
-    def cancel(self) -> None:
-        with self.lock:
-            self.cancelled = True
-            for ident in self.threads:
-                _async_raise(ident, _Cancelled)
+    def on_epoch_begin(self, trainer, epoch):
+        if self.stop.is_set():
+            raise _Cancelled
 
 
 def _in_process(context: dict, chunks: list[list[dict]]):
@@ -437,16 +415,15 @@ def _in_process(context: dict, chunks: list[list[dict]]):
     from threadpoolctl import threadpool_limits
 
     pool = ThreadPoolExecutor(os.cpu_count() or 1)
-    running, futures, taken = _Running(), [], set()
+    stop, futures, taken = threading.Event(), [], set()
     try:
         with threadpool_limits(1):
-            futures = [pool.submit(running.call, _run_chunk, context, chunk)
-                       for chunk in chunks]
+            futures = [pool.submit(_run_chunk, context, chunk, stop) for chunk in chunks]
             for future in as_completed(futures):
                 taken.add(future)
                 yield future.result()
     except BaseException as exc:
-        running.cancel()
+        stop.set()  # the running chunks end at their next batch or epoch
         pool.shutdown(wait=True, cancel_futures=True)
         if isinstance(exc, KeyboardInterrupt):
             for future in futures:
