@@ -14,11 +14,8 @@ numba is imported only when a fit takes this path.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
-import signal
-import threading
 from importlib.util import find_spec
 
 import numpy as np
@@ -41,6 +38,7 @@ from ._kernel_codes import (
     ONE_MINUS_BETA_2,
     OPTIMIZER_KERNELS,
 )
+from ._signals import held_sigint as _deferred_interrupt
 from .activations import ACTIVATIONS, Softmax
 from .driver import Callback, EpochsRun, initial_loss, parameter_limit
 from .losses import LOSSES, BinaryCrossEntropy, CrossEntropy
@@ -114,26 +112,6 @@ def unsupported(trainer, weights, validation: bool) -> str | None:
     except Exception as exc:  # numba present but broken (say, built for another NumPy)
         return f"numba does not import ({type(exc).__name__}: {exc})"
     return None
-
-
-@contextlib.contextmanager
-def _deferred_interrupt():
-    """Hold Ctrl-C until the block ends, so that a kernel's results are recorded in full
-    (numba does not check for signals; Python would raise right after the call returns)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(frame))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught and previous is not signal.SIG_IGN:
-        if callable(previous):
-            previous(signal.SIGINT, caught[0])
-        else:  # SIG_DFL
-            raise KeyboardInterrupt
 
 
 def _metric_code(metric, loss, Y) -> int:

@@ -51,6 +51,7 @@ from pathlib import Path
 import numpy as np
 
 from . import recipe
+from ._signals import held_sigint
 from .datasets import _class_labels, encode_labels, is_generated, load_dataset, split, standardize
 from .driver import Callback
 from .io import _json_default as io_json_default
@@ -685,27 +686,6 @@ class SweepResult:
 
 # -- the sweep ----------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _sigint_held():
-    """Ctrl-C held while the block runs (in the main thread) and raised at its end, as the
-    handler in place would: the records of one task are written together, so a resumed
-    sweep re-cuts its missing runs into the same stacks."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(frame))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
-    if caught and previous is not signal.SIG_IGN:
-        if callable(previous):
-            previous(signal.SIGINT, caught[0])
-        else:  # SIG_DFL, or a handler not set from Python
-            raise KeyboardInterrupt
-
-
 class SweepInterrupted(KeyboardInterrupt):
     """Ctrl-C stopped a sweep. ``finished`` of ``total`` runs are done (those of this call
     and any resumed ones); with a results file (``path``) they are all in it and
@@ -915,7 +895,7 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
 
         stacked = 0
         for task in _execute(context, todo, n_jobs, scheduler, timeout, stack, started):
-            with _sigint_held():  # a stack's runs are written all or none
+            with held_sigint():  # a stack's runs are written all or none
                 for record in task:
                     stacked += record.pop("_stack", 0) > 1
                     done[record["run"]] = record
