@@ -269,3 +269,13 @@ def test_a_bad_option_prints_no_traceback_from_the_real_command():
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip() == "ffnn train: error: --epochs must be >= 0, got -5"
+
+
+def test_version_and_bare_ffnn_help(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"ffnn {ffnn.__version__}"
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: ffnn") and "train" in out and "sweep" in out

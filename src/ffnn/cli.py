@@ -85,10 +85,13 @@ def _add_network_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = _Parser(
         prog="ffnn", description="Feed-forward neural networks with backpropagation by hand."
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action="version", version=f"ffnn {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     iris = commands.add_parser(
         "iris", help="the notebook's iris network: shapes, cost and a gradient check"
@@ -770,6 +773,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (2: bad options, 130: Ctrl-C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:  # bare `ffnn`: what it can do, not an error
+        parser.print_help()
+        return 0
     runners = {"iris": _run_iris, "gradcheck": _run_gradcheck, "train": _run_train,
                "sweep": _run_sweep}
     with _interrupts(args.command) as state:
