@@ -705,7 +705,9 @@ def _run_sweep(args: argparse.Namespace) -> int:
           f"{result.metric} (mean ± std over seeds and folds):")
     for config in configs[:10]:
         shown = ", ".join(f"{k}={v}" for k, v in config["params"].items())
-        print(f"  {config['mean']:.4f} ± {config['std']:.4f}  {shown}")
+        spread = (f" ± {config['std']:.4f} (n={config['n']})" if config["n"] > 1
+                  else " (one run)")
+        print(f"  {config['mean']:.4f}{spread}  {shown}")
     if len(configs) > 10:
         print(f"  ... {len(configs) - 10} more")
     best = configs[0]
