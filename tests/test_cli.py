@@ -279,3 +279,13 @@ def test_version_and_bare_ffnn_help(capsys):
     assert main([]) == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: ffnn") and "train" in out and "sweep" in out
+
+
+def test_a_list_valued_grid_option_with_commas_says_it_is_one_value(capsys):
+    from ffnn.cli import _parse_grid
+
+    assert _parse_grid(["hidden=4,8"], False) == {"hidden": [[4, 8]]}
+    err = capsys.readouterr().err
+    assert "--grid hidden=4,8 is one value" in err and "hidden=4/8" in err
+    assert _parse_grid(["hidden=4/8"], False) == {"hidden": [[4], [8]]}
+    assert capsys.readouterr().err == ""

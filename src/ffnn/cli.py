@@ -541,7 +541,12 @@ def _parse_grid(entries: list[str], random: bool) -> dict:
         elif text.split(":")[0] in ("logspace", "linspace"):
             grid[name] = parse_values(text)
         else:
-            separator = "/" if action.type in (_int_list, _int_list_or_none, _name_list) else ","
+            listed = action.type in (_int_list, _int_list_or_none, _name_list)
+            if listed and "," in text and "/" not in text:
+                print(f"ffnn sweep: note: --grid {name}={text} is one value (a list: "
+                      f"{text}); to try each, separate the values with '/': "
+                      f"{name}={text.replace(',', '/')}", file=sys.stderr)
+            separator = "/" if listed else ","
             grid[name] = [_grid_value(action, part) for part in text.split(separator)]
     return grid
 
