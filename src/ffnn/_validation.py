@@ -217,3 +217,30 @@ def warn_caller(message: str, category: type[Warning]) -> None:
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
+
+
+#: The extras (pyproject.toml) that bring each optional package.
+EXTRAS = {"numba": "fast", "distributed": "dask", "matplotlib": "plot", "pandas": "pandas"}
+
+
+def require(module: str, what: str):
+    """Import an optional package, or raise an ImportError that says in one line what needs
+    it and the ``pip install`` that brings it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        package = module.split(".")[0]
+        raise ImportError(f"{what} needs {package}, which is not installed: pip install "
+                          f"'ffnn[{EXTRAS[package]}]'") from exc
+
+
+def installed(package: str) -> bool:
+    """Whether an optional package can be imported (without importing it)."""
+    from importlib.util import find_spec
+
+    try:
+        return find_spec(package) is not None
+    except (ImportError, ValueError):
+        return False

@@ -794,7 +794,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"ffnn {args.command}: {message}", file=sys.stderr, flush=True)
             state["said"] = True
             return 130
-        except (ValueError, TypeError, OSError) as exc:
+        except (ValueError, TypeError, OSError, ImportError) as exc:
             message = " ".join(str(exc).split())  # one line, whatever came
             print(f"ffnn {args.command}: error: {message}", file=sys.stderr)
             return 2

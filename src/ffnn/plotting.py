@@ -12,6 +12,8 @@ import os
 
 import numpy as np
 
+from ._validation import require
+
 __all__ = ["plot_history", "heatmap_data", "plot_heatmap", "figure_formats",
            "check_figure_path"]
 
@@ -21,7 +23,7 @@ _LABELS = {"loss": "loss", "accuracy": "accuracy", "r2": "R²"}
 def figure_formats() -> list[str]:
     """The file extensions matplotlib can save figures as (``png``, ``pdf``, ``svg``, ...),
     read from its canvas without importing pyplot."""
-    from matplotlib.backend_bases import FigureCanvasBase
+    FigureCanvasBase = require("matplotlib.backend_bases", "a figure").FigureCanvasBase
 
     return sorted(FigureCanvasBase.get_supported_filetypes())
 
@@ -61,7 +63,7 @@ def plot_history(history, path: str | os.PathLike | None = None):
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.figure import Figure
+    Figure = require("matplotlib.figure", "a figure").Figure
 
     curves = history.history
     names = [name for name in ("loss", "accuracy", "r2") if name in curves]
@@ -288,7 +290,7 @@ def plot_heatmap(
     """
     x_values, y_values, matrix = heatmap_data(records, x, y, metric)
     if ax is None:
-        from matplotlib.figure import Figure
+        Figure = require("matplotlib.figure", "a figure").Figure
 
         fig = Figure(
             figsize=(max(4.0, 0.9 * len(x_values) + 2.5), max(3.0, 0.6 * len(y_values) + 1.8)),

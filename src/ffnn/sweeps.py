@@ -52,6 +52,7 @@ import numpy as np
 
 from . import recipe
 from ._signals import held_sigint
+from ._validation import installed, require
 from .datasets import _class_labels, encode_labels, is_generated, load_dataset, split, standardize
 from .driver import Callback
 from .io import _json_default as io_json_default
@@ -614,7 +615,7 @@ class SweepResult:
 
     def to_pandas(self):
         """The table as a pandas DataFrame, one column per swept parameter."""
-        import pandas as pd
+        pd = require("pandas", "SweepResult.to_pandas")
 
         from .plotting import _hashable
 
@@ -778,8 +779,8 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
     scoring : {"accuracy", "r2", "mse", "loss"}, optional
         Ranks configurations by ``val_<scoring>`` (default accuracy or r2).
     n_jobs : int, optional
-        Local worker processes (a Dask ``LocalCluster``); default all cores; 1 runs in this
-        process.
+        Local worker processes (a Dask ``LocalCluster``, the ``dask`` extra); default all
+        cores, or this process when Dask is not installed; 1 runs in this process.
     scheduler : str or distributed.Client, optional
         A Dask scheduler address (``tcp://host:8786``) or a client: run there.
     timeout : float, default 10
@@ -922,10 +923,11 @@ def _execute(context: dict, jobs: list[dict], n_jobs, scheduler, timeout: float,
     if not jobs:
         started()
         return
-    if scheduler is None and n_jobs == 1:
-        started()
+    if scheduler is None and (n_jobs == 1 or (n_jobs is None and not installed("distributed"))):
+        started()  # n_jobs=None without Dask: here, as with n_jobs=1 (the core install)
         yield from _in_process(context, _chunks(context, jobs, stack))
         return
+    require("distributed", "a sweep on local processes or a cluster (n_jobs, scheduler)")
     yield from _on_dask(context, jobs, n_jobs, scheduler, timeout, stack, started)
 
 

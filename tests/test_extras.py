@@ -1,0 +1,75 @@
+"""A core install (no numba, Dask, matplotlib or pandas): what needs an extra says so in one
+line with the pip install that brings it, and the rest falls back cleanly."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import ffnn
+from ffnn.cli import main
+
+
+class _Blocker:
+    """A meta-path finder that makes the named packages fail to import."""
+
+    def __init__(self, packages):
+        self.packages = packages
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in self.packages:
+            raise ImportError(f"No module named {name!r} (hidden by the test)")
+        return None
+
+
+@pytest.fixture
+def without(monkeypatch):
+    """Make the named packages fail to import, as when they are not installed."""
+
+    def hide(*packages):
+        for name in list(sys.modules):
+            if name.split(".")[0] in packages:
+                monkeypatch.delitem(sys.modules, name)
+        monkeypatch.setattr(sys, "meta_path", [_Blocker(packages), *sys.meta_path])
+
+    return hide
+
+
+def test_plots_name_the_plot_extra(without, tmp_path):
+    without("matplotlib")
+    X, T = ffnn.datasets.load_iris()
+    net = ffnn.Network(4, [3], "softmax", seed=0)
+    history = ffnn.train(net, X, T, "cross_entropy", epochs=2, verbose=0)
+    with pytest.raises(ImportError, match=r"needs matplotlib.*pip install 'ffnn\[plot\]'"):
+        history.plot(tmp_path / "curves.png")
+
+
+def test_the_cli_says_it_in_one_line_before_training(without, tmp_path, capsys):
+    without("matplotlib")
+    assert main(["train", "--epochs", "2", "--quiet", "--plot", str(tmp_path / "c.png")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # refused before the run's header
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'ffnn[plot]'" in lines[0]
+
+
+def test_a_sweep_without_dask_runs_here_and_to_pandas_names_its_extra(without):
+    without("distributed", "pandas")
+    result = ffnn.sweep("iris", grid={"lr": [0.01, 0.1]}, options={"hidden": [4], "epochs": 2},
+                        seeds=[0])
+    assert len(result.records) == 2 and not any(r["error"] for r in result.records)
+    with pytest.raises(ImportError, match=r"pip install 'ffnn\[pandas\]'"):
+        result.to_pandas()
+    with pytest.raises(ImportError, match=r"needs distributed.*pip install 'ffnn\[dask\]'"):
+        ffnn.sweep("iris", grid={"lr": [0.01]}, options={"hidden": [4], "epochs": 2},
+                   seeds=[0], n_jobs=2)
+
+
+def test_require_names_what_needs_the_package():
+    from ffnn._validation import require
+
+    assert require("numpy", "anything") is np
+    with pytest.raises(ImportError, match=r"^the thing needs pandas.*'ffnn\[pandas\]'"):
+        require("pandas.no_such_module_here", "the thing")
