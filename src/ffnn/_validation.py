@@ -244,3 +244,18 @@ def installed(package: str) -> bool:
         return find_spec(package) is not None
     except (ImportError, ValueError):
         return False
+
+
+def check_output_path(path, name: str, example: str = "") -> None:
+    """Refuse, before any work, a path that writing a file there would refuse: a folder, or
+    a folder that does not exist or cannot be written. ``name`` is the argument's name in
+    the message (a flag on the command line)."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ValueError(f"{name}: {path} is a folder; give a file name"
+                         + (f" such as {example}" if example else ""))
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ValueError(f"{name}: the folder of {path} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"{name}: the folder of {path} cannot be written to")

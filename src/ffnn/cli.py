@@ -36,6 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import recipe
+from ._validation import check_output_path
 from .activations import ACTIVATION_NAMES
 from .datasets import (
     DATASET_NAMES,
@@ -323,15 +324,8 @@ def _run_gradcheck(args: argparse.Namespace) -> int:
 
 def _check_output(path: str | None, flag: str) -> None:
     """An output file: a file name (not a folder) in a folder that exists and is writable."""
-    if not path:
-        return
-    if os.path.isdir(path):
-        raise ValueError(f"{flag}: {path} is a folder; give a file name")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ValueError(f"{flag}: the folder of {path} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise ValueError(f"{flag}: the folder of {path} cannot be written to")
+    if path:
+        check_output_path(path, flag)
 
 
 def _check_outputs(args: argparse.Namespace, flags: dict[str, str]) -> None:

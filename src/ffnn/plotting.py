@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from ._validation import require
+from ._validation import check_output_path, require
 
 __all__ = ["plot_history", "heatmap_data", "plot_heatmap", "figure_formats",
            "check_figure_path"]
@@ -34,13 +34,7 @@ def check_figure_path(path: str | os.PathLike, name: str = "path") -> None:
     ``.png``) or one that matplotlib does not write. ``name`` is the argument's name in the
     message (``--plot`` on the command line)."""
     path = os.fspath(path)
-    if os.path.isdir(path):
-        raise ValueError(f"{name}: {path} is a folder; give a file name such as curves.png")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise ValueError(f"{name}: the folder of {path} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise ValueError(f"{name}: the folder of {path} cannot be written to")
+    check_output_path(path, name, "curves.png")
     extension = os.path.splitext(path)[1][1:].lower()
     formats = figure_formats()
     if extension not in formats:
