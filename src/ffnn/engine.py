@@ -42,7 +42,11 @@ def fast_form(obj, fast: str, *readable: str) -> bool:
     """Whether ``obj``'s in-place method ``fast`` may stand for its ``readable`` ones: true
     unless a subclass below the class that wrote ``fast`` overrides one of them (a subclass
     of Sigmoid with its own ``forward`` must not run Sigmoid's ``forward_into``)."""
-    cls = type(obj)
+    return _fast_form(type(obj), fast, readable)
+
+
+@functools.cache
+def _fast_form(cls: type, fast: str, readable: tuple[str, ...]) -> bool:  # asked every step
     return all(issubclass(_owner(cls, fast), _owner(cls, name)) for name in readable)
 
 
