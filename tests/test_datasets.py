@@ -439,3 +439,17 @@ def test_standardize_many_or_none_and_dtypes():
 def test_standardize_bad_arguments(args, error, pattern):
     with pytest.raises(error, match=pattern):
         standardize(*args)
+
+
+def test_the_embedded_iris_is_scikit_learns():
+    from sklearn.datasets import load_iris as sklearn_iris
+
+    reference = sklearn_iris()
+    dataset = load_dataset("iris")
+    np.testing.assert_array_equal(dataset.X, reference.data)
+    np.testing.assert_array_equal(dataset.labels, reference.target)
+    assert dataset.feature_names == tuple(reference.feature_names)
+    assert dataset.class_names == tuple(reference.target_names)
+    X, T = ffnn.datasets.load_iris()
+    np.testing.assert_array_equal(X, reference.data)
+    np.testing.assert_array_equal(T.argmax(axis=1), reference.target)
