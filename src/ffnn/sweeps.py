@@ -317,6 +317,15 @@ def _run_stacked(context: dict, jobs: list[dict], stop: threading.Event | None =
 _STACKABLE = ("lr", "l1", "l2", "momentum", "beta1", "beta2", "eps", "weight_decay")
 
 
+def _stackable_schedule(name) -> bool:
+    from .schedules import SCHEDULES
+
+    try:
+        return SCHEDULES.lookup(str(name)).supports("stacked")
+    except ValueError:
+        return False
+
+
 def _stackable_optimizer(name) -> bool:
     from .optimizers import OPTIMIZERS
 
@@ -345,7 +354,7 @@ def _stack_groups(context: dict, jobs: list[dict]) -> list[list[dict]]:
     for group in groups.values():
         options = _run_options(context, group[0])
         stackable = (len(group) > 1 and not options["early_stopping"]
-                     and options["clip"] is None and options["schedule"] != "plateau"
+                     and options["clip"] is None and _stackable_schedule(options["schedule"])
                      and options["engine"] != "compiled"  # alone it may refuse: same table
                      and _stackable_optimizer(options["optimizer"]))
         out.extend([group] if stackable else ([job] for job in group))
