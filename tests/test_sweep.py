@@ -436,3 +436,14 @@ def test_a_generated_data_set_is_drawn_the_same_every_time():
                     dataset_options={"n_samples": 60}, n_jobs=1).comparable()
               for _ in range(2)]
     assert tables[0] == tables[1]
+
+
+def test_a_verbose_sweep_prints_its_grid_and_shows_progress(capsys):
+    result = ffnn.sweep("iris", grid={"lr": [0.01, 0.1], "l2": [0.0, 0.01]},
+                        options={"hidden": [4], "epochs": 2}, seeds=[0, 1], n_jobs=1,
+                        verbose=2)
+    captured = capsys.readouterr()
+    assert "8 runs, 0 already done" in captured.out
+    assert "grid lr: 0.01, 0.1 × l2: 0.0, 0.01 = 4 points × 2 seed(s)" in captured.out
+    assert "sweep:" in captured.err and "/8 [" in captured.err and "run/s" in captured.err
+    assert len(result.records) == 8

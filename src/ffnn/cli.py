@@ -690,7 +690,8 @@ def _run_sweep(args: argparse.Namespace) -> int:
             standardize=args.standardize, scoring=args.scoring,
             dataset_options=dataset_options, n_jobs=args.n_jobs, scheduler=args.scheduler,
             timeout=args.timeout, out=args.out, resume=args.resume, random_state=args.seed,
-            stack=not args.no_stack, verbose=1,
+            stack=not args.no_stack,
+            verbose=1 if args.quiet or not sys.stderr.isatty() else 2,  # 2: a progress bar
         )
     except ConnectionError as exc:  # the cluster lost runs: the finished ones are kept
         raise ConnectionError(_in_cli_terms(str(exc))) from None

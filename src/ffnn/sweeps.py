@@ -751,6 +751,17 @@ def _load(data, task: str | None, dataset_options: Mapping | None, random_state:
     return X, targets, task == "classification", {"arrays": digest, "shape": list(X.shape)}
 
 
+def _describe_points(grid, distributions, n_iter, points, seeds, folds) -> str:
+    """The swept values, as a sweep runs them: ``lr: 0.001, 0.01 × l2: 0, 0.1 = 4 points``."""
+    runs = f" × {len(seeds)} seed(s)" + (f" × {folds} folds" if folds else "")
+    if grid:
+        axes = " × ".join(f"{name}: {', '.join(map(str, values))}"
+                          for name, values in grid.items())
+        return f"grid {axes} = {len(points)} points{runs}"
+    shown = ", ".join(f"{name} ~ {spec}" for name, spec in distributions.items())
+    return f"random search: {n_iter} points of {shown}{runs}"
+
+
 def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
           distributions: Mapping | None = None, n_iter: int | None = None,
           options: Mapping | None = None, seeds: Sequence[int] = (0,),
@@ -808,6 +819,10 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
         (:func:`ffnn.stacked.train_stack`), in stacks of at most 32 (fewer when memory asks),
         each a task for a worker (in-process, stacks share the cores by threads); the table
         is that of one-by-one training to rounding. False trains each run alone.
+    verbose : int, default 0
+        1 prints the sweep's id, the swept values and the number of runs before they start;
+        2 also shows a progress bar (runs done of all, failures, the best score so far, time
+        left).
 
     Returns
     -------
@@ -898,19 +913,43 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
         done = {} if results is None else dict(results.done)
         todo = [job for job in jobs if job["run"] not in done]
 
+        bar = None
+
         def started() -> None:  # said once the runs can start (a scheduler answered)
+            nonlocal bar
             if verbose:
                 print(f"sweep {sweep_id}: {len(jobs)} runs, {len(jobs) - len(todo)} already "
                       "done", flush=True)
+                print(_describe_points(grid, distributions, n_iter, points, seeds, folds),
+                      flush=True)
+            if verbose >= 2 and todo:
+                from tqdm.auto import tqdm
 
-        stacked = 0
-        for task in _execute(context, todo, n_jobs, scheduler, timeout, stack, started):
-            with held_sigint():  # a stack's runs are written all or none
-                for record in task:
-                    stacked += record.pop("_stack", 0) > 1
-                    done[record["run"]] = record
-                    if results is not None:
-                        results.append(record)
+                bar = tqdm(total=len(todo), desc="sweep", unit="run", leave=False)
+
+        stacked, failed, best = 0, 0, -math.inf
+        metric = f"val_{scoring}"
+        sign = 1.0 if scoring in ("accuracy", "r2") else -1.0  # mse and loss: lower is better
+        try:
+            for task in _execute(context, todo, n_jobs, scheduler, timeout, stack, started):
+                with held_sigint():  # a stack's runs are written all or none
+                    for record in task:
+                        stacked += record.pop("_stack", 0) > 1
+                        done[record["run"]] = record
+                        if results is not None:
+                            results.append(record)
+                        failed += bool(record["error"])
+                        score = record.get(metric)
+                        if score is not None and math.isfinite(score):
+                            best = max(best, sign * score)
+                        if bar is not None:
+                            bar.update(1)
+                            shown = "-" if math.isinf(best) else f"{sign * best:.4g}"
+                            bar.set_postfix({"failed": failed, f"best {metric}": shown},
+                                            refresh=False)
+        finally:
+            if bar is not None:
+                bar.close()
     except KeyboardInterrupt:  # every finished run is in the file; the others are not
         kept = done if results is None else results.done
         finished = sum(1 for job in jobs if job["run"] in kept)
