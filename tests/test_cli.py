@@ -289,3 +289,13 @@ def test_a_list_valued_grid_option_with_commas_says_it_is_one_value(capsys):
     assert "--grid hidden=4,8 is one value" in err and "hidden=4/8" in err
     assert _parse_grid(["hidden=4/8"], False) == {"hidden": [[4], [8]]}
     assert capsys.readouterr().err == ""
+
+
+def test_gradcheck_takes_train_s_spelling_of_the_network(capsys):
+    argv = ["gradcheck", "--hidden", "6,5", "--activation", "tanh", "--loss",
+            "binary_cross_entropy", "--l2", "0.01"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Network(4 -> 6 tanh -> 5 tanh -> 1 sigmoid")
+    assert main(["gradcheck", "--layers", "6,1", "--activation", "tanh"]) == 2
+    assert "drop --activation" in capsys.readouterr().err

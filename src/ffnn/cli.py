@@ -103,11 +103,21 @@ def build_parser() -> argparse.ArgumentParser:
         "gradcheck", help="check backpropagation against autograd and finite differences"
     )
     check.add_argument("--input-size", type=int, default=4, help="number of input features")
-    check.add_argument("--layers", type=_int_list, default=[8, 3],
-                       help="comma-separated output size of each layer (default: 8,3)")
-    check.add_argument("--activations", type=_name_list, default=["sigmoid", "softmax"],
-                       help="comma-separated activation per layer, or one for all "
-                            f"({', '.join(ACTIVATION_NAMES)}; default: sigmoid,softmax)")
+    check.add_argument("--hidden", type=_int_list, default=None,
+                       help="hidden layer sizes, as ffnn train spells them (default: 8)")
+    check.add_argument("--activation", type=_name_list, default=None,
+                       help="hidden activation(s), one for all or one per layer, as ffnn "
+                            f"train ({', '.join(ACTIVATION_NAMES)}; default: sigmoid)")
+    check.add_argument("--output-activation", default=None,
+                       help="default: softmax after cross_entropy, sigmoid after "
+                            "binary_cross_entropy, identity after mse")
+    check.add_argument("--outputs", type=int, default=None,
+                       help="output size (default: 3, or 1 after binary_cross_entropy)")
+    check.add_argument("--layers", type=_int_list, default=None,
+                       help="instead of --hidden/--outputs: every layer's size, the output "
+                            "last (e.g. 16,8,1)")
+    check.add_argument("--activations", type=_name_list, default=None,
+                       help="with --layers: every layer's activation, or one for all")
     check.add_argument("--loss", default="cross_entropy",
                        help=f"{', '.join(LOSS_NAMES)} (default: %(default)s)")
     check.add_argument("--samples", type=int, default=16,
@@ -307,11 +317,40 @@ def _random_problem(args: argparse.Namespace, loss, n_outputs: int):
     return X, targets
 
 
+def _gradcheck_layers(args: argparse.Namespace, loss) -> tuple[list[int], list[str]]:
+    """The network's sizes and activations: ffnn train's spelling (--hidden, --activation,
+    --output-activation, --outputs) or every layer at once (--layers, --activations)."""
+    train_style = [flag for flag, value in (
+        ("--hidden", args.hidden), ("--activation", args.activation),
+        ("--output-activation", args.output_activation), ("--outputs", args.outputs))
+        if value is not None]
+    if args.layers is not None or args.activations is not None:
+        if train_style:
+            raise ValueError(f"--layers/--activations describe every layer; drop "
+                             f"{', '.join(train_style)} (or use those instead)")
+        layers = args.layers or [8, 3]
+        activations = args.activations or ["sigmoid", "softmax"]
+        return layers, activations * len(layers) if len(activations) == 1 else activations
+    hidden = [8] if args.hidden is None else args.hidden
+    activation = args.activation or ["sigmoid"]
+    if len(activation) not in (1, len(hidden)):
+        raise ValueError(f"--activation needs one name or one per hidden layer "
+                         f"({len(hidden)}), got {len(activation)}")
+    binary = isinstance(loss, BinaryCrossEntropy)
+    output = args.output_activation or (
+        "softmax" if isinstance(loss, CrossEntropy) else "sigmoid" if binary else "identity")
+    outputs = args.outputs if args.outputs is not None else (1 if binary else 3)
+    if outputs < 1:
+        raise ValueError(f"--outputs must be a positive integer, got {outputs}")
+    return [*hidden, outputs], [*(activation * len(hidden) if len(activation) == 1
+                                  else activation), output]
+
+
 def _run_gradcheck(args: argparse.Namespace) -> int:
-    activations = args.activations[0] if len(args.activations) == 1 else args.activations
-    network = Network(args.input_size, args.layers, activations, initializer=args.initializer,
-                      dtype=args.dtype, seed=args.seed)
     loss = get_loss(args.loss, "--loss")
+    layers, activations = _gradcheck_layers(args, loss)
+    network = Network(args.input_size, layers, activations, initializer=args.initializer,
+                      dtype=args.dtype, seed=args.seed)
     if args.samples < 1:
         raise ValueError(f"--samples must be at least 1, got {args.samples}")
     X, targets = _random_problem(args, loss, network.n_outputs)
