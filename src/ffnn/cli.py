@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import logging
 import math
 import os
 import signal
@@ -824,6 +825,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return runners[args.command](args)
         except KeyboardInterrupt as exc:
             message = _interrupted(args, exc)
+            # The one line below is all: a cluster client cut short may leave futures whose
+            # timeouts asyncio and Dask would report on their loggers as the process exits.
+            for name in ("asyncio", "distributed", "tornado"):
+                logging.getLogger(name).disabled = True
             sys.stdout.flush()
             print(f"ffnn {args.command}: {message}", file=sys.stderr, flush=True)
             state["said"] = True

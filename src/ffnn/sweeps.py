@@ -751,6 +751,40 @@ def _load(data, task: str | None, dataset_options: Mapping | None, random_state:
     return X, targets, task == "classification", {"arrays": digest, "shape": list(X.shape)}
 
 
+class _Progress:
+    """What a sweep says as it goes: its header once the runs can start (after connecting to
+    a cluster), then a bar of runs done, failures and the best score so far."""
+
+    def __init__(self, total: int, metric: str, higher_is_better: bool, header: str | None,
+                 bar: bool):
+        self.total, self.metric, self.header, self.want_bar = total, metric, header, bar
+        self.sign = 1.0 if higher_is_better else -1.0  # mse and loss: lower is better
+        self.failed, self.best, self.bar = 0, -math.inf, None
+
+    def start(self) -> None:
+        if self.header:
+            print(self.header, flush=True)
+        if self.want_bar and self.total:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=self.total, desc="sweep", unit="run", leave=False)
+
+    def update(self, record: dict) -> None:
+        self.failed += bool(record["error"])
+        score = record.get(self.metric)
+        if score is not None and math.isfinite(score):
+            self.best = max(self.best, self.sign * score)
+        if self.bar is not None:
+            self.bar.update(1)
+            shown = "-" if math.isinf(self.best) else f"{self.sign * self.best:.4g}"
+            self.bar.set_postfix({"failed": self.failed, f"best {self.metric}": shown},
+                                 refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _describe_points(grid, distributions, n_iter, points, seeds, folds) -> str:
     """The swept values, as a sweep runs them: ``lr: 0.001, 0.01 × l2: 0, 0.1 = 4 points``."""
     runs = f" × {len(seeds)} seed(s)" + (f" × {folds} folds" if folds else "")
@@ -913,43 +947,23 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
         done = {} if results is None else dict(results.done)
         todo = [job for job in jobs if job["run"] not in done]
 
-        bar = None
-
-        def started() -> None:  # said once the runs can start (a scheduler answered)
-            nonlocal bar
-            if verbose:
-                print(f"sweep {sweep_id}: {len(jobs)} runs, {len(jobs) - len(todo)} already "
-                      "done", flush=True)
-                print(_describe_points(grid, distributions, n_iter, points, seeds, folds),
-                      flush=True)
-            if verbose >= 2 and todo:
-                from tqdm.auto import tqdm
-
-                bar = tqdm(total=len(todo), desc="sweep", unit="run", leave=False)
-
-        stacked, failed, best = 0, 0, -math.inf
-        metric = f"val_{scoring}"
-        sign = 1.0 if scoring in ("accuracy", "r2") else -1.0  # mse and loss: lower is better
+        header = (f"sweep {sweep_id}: {len(jobs)} runs, {len(jobs) - len(todo)} already "
+                  f"done\n{_describe_points(grid, distributions, n_iter, points, seeds, folds)}")
+        progress = _Progress(len(todo), f"val_{scoring}", scoring in ("accuracy", "r2"),
+                             header if verbose else None, verbose >= 2)
+        stacked = 0
         try:
-            for task in _execute(context, todo, n_jobs, scheduler, timeout, stack, started):
+            for task in _execute(context, todo, n_jobs, scheduler, timeout, stack,
+                                 progress.start):
                 with held_sigint():  # a stack's runs are written all or none
                     for record in task:
                         stacked += record.pop("_stack", 0) > 1
                         done[record["run"]] = record
                         if results is not None:
                             results.append(record)
-                        failed += bool(record["error"])
-                        score = record.get(metric)
-                        if score is not None and math.isfinite(score):
-                            best = max(best, sign * score)
-                        if bar is not None:
-                            bar.update(1)
-                            shown = "-" if math.isinf(best) else f"{sign * best:.4g}"
-                            bar.set_postfix({"failed": failed, f"best {metric}": shown},
-                                            refresh=False)
+                        progress.update(record)
         finally:
-            if bar is not None:
-                bar.close()
+            progress.close()
     except KeyboardInterrupt:  # every finished run is in the file; the others are not
         kept = done if results is None else results.done
         finished = sum(1 for job in jobs if job["run"] in kept)
