@@ -492,3 +492,21 @@ def test_the_docstring_documents_every_parameter(cls):
         if line.startswith("    ") and not line.startswith("     ") and " : " in line:
             documented.update(name.strip() for name in line.split(" : ")[0].split(","))
     assert documented == set(cls().get_params())
+
+
+def test_a_warm_fit_that_fails_late_gives_back_the_curves_too():
+    import warnings
+
+    X, y = load_iris(return_X_y=True)
+    est = FFNNRegressor((4,), max_iter=5, random_state=0, n_iter_no_change=1000,
+                        warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    before = (est.n_iter_, list(est.loss_curve_), est.network_.params.copy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # raised after the epochs ran
+        with pytest.raises(ConvergenceWarning):
+            est.fit(X, y)
+    assert (est.n_iter_, est.loss_curve_) == before[:2]
+    np.testing.assert_array_equal(est.network_.params, before[2])

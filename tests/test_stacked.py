@@ -220,3 +220,21 @@ def test_ctrl_c_stops_a_stack_at_once_and_leaves_the_networks_as_they_were(n_thr
     assert time.perf_counter() - started < 5
     for net, params in zip(nets, before):
         np.testing.assert_array_equal(net.params, params)
+
+
+def test_an_error_in_a_stack_does_not_set_the_callers_stop_event(monkeypatch):
+    """A failed stack is the caller's error, not a stop for everything else it runs."""
+    import threading
+
+    from ffnn import stacked
+
+    def fail(*args):
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(stacked, "_forward", fail)
+    X, Y = data("cross_entropy")
+    nets = [ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=s) for s in (0, 1)]
+    event = threading.Event()
+    with pytest.raises(MemoryError):
+        train_stack(nets, X, Y, "cross_entropy", [SGD(0.1)] * 2, epochs=2, stop_event=event)
+    assert not event.is_set()

@@ -294,10 +294,12 @@ class _BaseFFNN(BaseEstimator):
         )
         self.history_ = history
         self.engine_, self.engine_reason_ = history.engine, history.engine_reason
-        self.loss_curve_ += history["loss"] if history.epochs else []
+        # New lists, not +=: a fit that fails after this point gives the old ones back.
+        self.loss_curve_ = self.loss_curve_ + (history["loss"] if history.epochs else [])
         if "val_loss" in history:
-            self.validation_loss_curve_ += history["val_loss"]
-            self.validation_scores_ += history[f"val_{trainer.metric}"]
+            self.validation_loss_curve_ = self.validation_loss_curve_ + history["val_loss"]
+            self.validation_scores_ = (self.validation_scores_
+                                       + history[f"val_{trainer.metric}"])
         self.n_iter_ += history.epochs
         curve = self.validation_loss_curve_ if use_validation else self.loss_curve_
         if curve:

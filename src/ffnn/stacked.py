@@ -353,7 +353,13 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     blocks = [list(b) for b in np.array_split(np.arange(K), -(-K // block_size))]
     histories: list[History | None] = [None] * K
 
-    stop = stop_event or threading.Event()  # Ctrl-C: every block ends at its next batch
+    # Any failure or Ctrl-C here ends every block at its next batch; the caller's event
+    # stops them too, but is never set from here (an error is not a stop for the caller).
+    failed = threading.Event()
+
+    def stop() -> bool:
+        return failed.is_set() or (stop_event is not None and stop_event.is_set())
+
     trained: list[tuple[list[int], list[History], list[np.ndarray]]] = []
 
     def run(block: list[int]) -> None:
@@ -379,10 +385,10 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
                     for future in futures:
                         future.result()
                 except BaseException:
-                    stop.set()
+                    failed.set()
                     raise
     except BaseException:
-        stop.set()
+        failed.set()
         raise  # all or nothing: the networks keep their weights
     result: list[History | None] = [None] * K
     for block, histories, params in trained:
@@ -393,11 +399,11 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
 
 
 def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng, metric,
-                 divergence_factor, stop: threading.Event
+                 divergence_factor, stop
                  ) -> tuple[list[History], list[np.ndarray]]:
     """The epochs of one stack: :func:`train_stack`'s loop. Returns the histories and the
     trained parameters (the caller puts them in the networks); raises KeyboardInterrupt when
-    ``stop`` is set."""
+    ``stop()`` says so."""
     K, n = len(networks), X.shape[0]
     first = networks[0]
     funcs = first.activation_funcs
@@ -423,7 +429,7 @@ def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng,
             logits = np.empty_like(outputs) if fused else None
             penalty_sums = np.zeros(rows_K)
             for start in range(0, n, batch):
-                if stop.is_set():
+                if stop():
                     raise KeyboardInterrupt
                 index = order[start:start + batch]
                 Xb, Yb = (X, Y) if batch == n else (X[index], Y[index])
