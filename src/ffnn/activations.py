@@ -146,6 +146,16 @@ class Activation(Component):
         return hash((type(self), tuple(sorted(vars(self).items()))))
 
 
+def _one_plus_exp_neg_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``1 + exp(-z)`` into ``out``, the denominator of the sigmoid (and of softplus' slope
+    and SiLU); ``exp(-z)`` overflowing to inf for very negative ``z`` is expected."""
+    np.negative(z, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1
+    return out
+
+
 def _one(z: np.ndarray):
     """1 in the dtype of ``z``: keeps float32 results float32 inside ``np.where``."""
     return z.dtype.type(1)
@@ -209,10 +219,7 @@ class Sigmoid(Activation):
         return a * (1 - a)
 
     def forward_into(self, z, out):
-        np.negative(z, out=out)
-        with np.errstate(over="ignore"):
-            np.exp(out, out=out)
-        out += 1
+        _one_plus_exp_neg_into(z, out)
         return np.reciprocal(out, out=out)
 
     def backward_into(self, z, a, dC_da, out):
@@ -418,10 +425,7 @@ class Softplus(Activation):
             return np.logaddexp(0, z, out=out)
 
     def backward_into(self, z, a, dC_da, out):
-        np.negative(z, out=out)
-        with np.errstate(over="ignore"):
-            np.exp(out, out=out)
-        out += 1
+        _one_plus_exp_neg_into(z, out)
         np.reciprocal(out, out=out)
         out *= dC_da
         return out
@@ -448,10 +452,7 @@ class SiLU(Activation):
         return s + a * (1 - s)
 
     def forward_into(self, z, out):
-        np.negative(z, out=out)
-        with np.errstate(over="ignore"):
-            np.exp(out, out=out)
-        out += 1
+        _one_plus_exp_neg_into(z, out)
         return np.divide(z, out, out=out)
 
     def reference(self, z):
