@@ -4,7 +4,7 @@ A schedule is called with ``step``, the number of optimizer steps taken before t
 (0 for the first update), and returns the learning rate for that update. Anywhere a learning
 rate goes, a number or a schedule is accepted.
 
-==================  =================================================================
+===================  ================================================================
 ``Constant(lr)``     ``lr``
 ``InverseTime``      ``t0 / (step + t1)`` (the course's SGD schedule)
 ``InverseScaling``   ``lr / (step + 1)^power`` (scikit-learn's ``'invscaling'``, per step)
@@ -13,7 +13,7 @@ rate goes, a number or a schedule is accepted.
 ``Cosine``           ``lr_min + (lr - lr_min) (1 + cos(π min(step, T) / T)) / 2``
 ``Warmup``           linear from ``start · lr`` up to the inner schedule over ``warmup_steps``
 ``ReduceOnPlateau``  ``lr`` times ``factor`` each time the reported loss stalls ``patience`` times
-==================  =================================================================
+===================  ================================================================
 """
 
 from __future__ import annotations

@@ -1,0 +1,34 @@
+"""The documentation (docs/sphinx) builds with every warning an error: the API reference from
+the docstrings, the README's tour with its figures, the architecture notes and the studies."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+SOURCE = ROOT / "docs" / "sphinx"
+
+
+def test_the_docs_build_without_warnings(tmp_path):
+    out = tmp_path / "html"
+    run = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-j", "1", "-q", "-b", "html",
+         "-d", str(tmp_path / "doctrees"), str(SOURCE), str(out)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, (run.stdout + run.stderr)[-5000:]
+
+    def page(name):
+        return (out / name).read_text(encoding="utf-8")
+
+    assert 'id="ffnn.estimators.FFNNClassifier"' in page("api/estimators.html")
+    assert 'id="ffnn.training.train"' in page("api/training.html")
+    assert 'id="ffnn.network.Network"' in page("api/network.html")
+    index = page("index.html")  # the README, its figures and its links to the studies
+    assert "A tour" in index and 'src="_images/sweep-heatmap.png"' in index
+    assert (out / "_images" / "sweep-heatmap.png").is_file()
+    assert 'href="studies/week43_backprop.html"' in index
+    for study in ("week43_backprop", "regression_study", "classification_study"):
+        assert "<img" in page(f"studies/{study}.html")  # the stored outputs, figures included
+    assert "Verification" in page("architecture.html")
