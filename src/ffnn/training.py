@@ -379,6 +379,9 @@ class Trainer:
                                f"cost more than its {steps} steps save; engine='compiled' "
                                "compiles it")
             return True, ""
+        if self.engine == "compiled" and reason == _compiled.NO_NUMBA:
+            raise ImportError("engine='compiled' needs numba, which is not installed: "
+                              "pip install 'ffnn[fast]'")
         if self.engine == "compiled":
             raise ValueError(f"engine='compiled' cannot run this fit: {reason}; use "
                              "engine='numpy' or 'auto'")
