@@ -447,3 +447,18 @@ def test_a_verbose_sweep_prints_its_grid_and_shows_progress(capsys):
     assert "grid lr: 0.01, 0.1 × l2: 0.0, 0.01 = 4 points × 2 seed(s)" in captured.out
     assert "sweep:" in captured.err and "/8 [" in captured.err and "run/s" in captured.err
     assert len(result.records) == 8
+
+
+def test_sweep_result_repr_is_one_line_with_the_best_configuration():
+    records = [
+        {"params": {"lr": 0.1}, "val_accuracy": 0.8, "error": None, "diverged": False},
+        {"params": {"lr": 0.1}, "val_accuracy": 0.9, "error": None, "diverged": False},
+        {"params": {"lr": 1.0}, "val_accuracy": 0.5, "error": None, "diverged": True},
+        {"params": {"lr": 9.0}, "val_accuracy": None, "error": "boom", "diverged": False},
+    ]
+    shown = repr(ffnn.sweeps.SweepResult(records, "accuracy", "abc"))
+    assert "\n" not in shown and len(shown) < 200
+    assert shown.startswith("SweepResult(abc: 4 runs (1 failed, 1 diverged), 3 configurations")
+    assert "best val_accuracy 0.85 ± 0.05 (n=2): lr=0.1" in shown
+    assert repr(ffnn.sweeps.SweepResult([], "accuracy", "x")) == \
+        "SweepResult(x: 0 runs (0 failed, 0 diverged))"

@@ -594,7 +594,7 @@ class _ResultsFile:
 
 # -- the result ---------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(repr=False)
 class SweepResult:
     """The table of a sweep: one record (dict) per run, in the sweep's order.
 
@@ -621,6 +621,20 @@ class SweepResult:
     @property
     def metric(self) -> str:
         return f"val_{self.scoring}"
+
+    def __repr__(self) -> str:
+        failed = sum(1 for r in self.records if r.get("error"))
+        diverged = sum(1 for r in self.records if r.get("diverged"))
+        shown = (f"SweepResult({self.sweep_id}: {len(self.records)} runs ({failed} failed, "
+                 f"{diverged} diverged)")
+        configs = self.configurations() if self.records else []
+        if not configs or math.isnan(configs[0]["mean"]):
+            return shown + ")"
+        best = configs[0]
+        spread = f" ± {best['std']:.4g} (n={best['n']})" if best["n"] > 1 else ""
+        params = ", ".join(f"{k}={v}" for k, v in best["params"].items())
+        return (f"{shown}, {len(configs)} configurations; best {self.metric} "
+                f"{best['mean']:.4g}{spread}: {params})")
 
     def to_pandas(self):
         """The table as a pandas DataFrame, one column per swept parameter."""
