@@ -47,6 +47,7 @@ from .losses import (
     get_loss,
     mse,
 )
+from .model import Model, load_model
 from .network import BackpropTrace, LayerTrace, Network
 from .optimizers import (
     GD,
@@ -67,6 +68,8 @@ __version__ = "0.2.0"  # the one place; pyproject.toml reads it
 
 __all__ = [
     "Network",
+    "Model",
+    "load_model",
     "BackpropTrace",
     "LayerTrace",
     "gradcheck",

@@ -39,6 +39,7 @@ import numpy as np
 from . import recipe
 from ._validation import check_output_path
 from .activations import ACTIVATION_NAMES
+from .datafiles import read_data
 from .datasets import (
     DATASET_NAMES,
     is_generated,
@@ -49,8 +50,8 @@ from .datasets import (
     standardize,
 )
 from .gradcheck import gradcheck
-from .io import save
 from .losses import LOSS_NAMES, BinaryCrossEntropy, CrossEntropy, get_loss
+from .model import Model
 from .network import INITIALIZERS, Network
 from .optimizers import OPTIMIZER_NAMES
 from .schedules import SCHEDULE_NAMES
@@ -131,7 +132,37 @@ def build_parser() -> argparse.ArgumentParser:
     _add_network_options(check)
     _add_train_parser(commands)
     _add_sweep_parser(commands)
+    _add_model_parsers(commands)
     return parser
+
+
+def _add_model_parsers(commands) -> None:
+    """``ffnn predict`` and ``ffnn evaluate``: a saved model on a data file."""
+    predict = commands.add_parser(
+        "predict", help="predict with a saved model on a data file",
+        description="Predict with a model file (ffnn train --save, an estimator's save) on "
+                    "a CSV file with a header row or an .npz file with X. The model's own "
+                    "standardisation is applied; CSV columns are matched by the feature "
+                    "names the model was trained with (other columns are ignored).",
+        epilog="Example: ffnn train --data flowers.csv --target species --standardize "
+               "--save model.npz && ffnn predict model.npz --data new.csv --out labels.csv")
+    evaluate = commands.add_parser(
+        "evaluate", help="score a saved model on labelled data (metrics, confusion matrix)",
+        description="Score a model file on a CSV file with a header row (features and the "
+                    "target) or an .npz file with X and y: loss and accuracy with a "
+                    "confusion matrix and per-class precision and recall for a classifier; "
+                    "loss, MSE, MAE and R² for a regressor.")
+    for p in (predict, evaluate):
+        p.add_argument("model", metavar="MODEL", help="the model file (.npz)")
+        p.add_argument("--data", metavar="FILE", required=True,
+                       help="a CSV file with a header row, or an .npz file with X (and y)")
+        p.add_argument("--target", metavar="COLUMN", default=None,
+                       help="the target column or array (default: the model's target, or "
+                            "the one column that is not a feature)")
+    predict.add_argument("--out", metavar="FILE", default=None,
+                         help="write the predictions as CSV (default: print them)")
+    predict.add_argument("--proba", action="store_true",
+                         help="also each class's probability (classifiers)")
 
 
 def _add_sweep_parser(commands) -> None:
@@ -209,8 +240,17 @@ def _add_train_parser(commands) -> None:
 def _add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) -> None:
     """The data, network, optimizer and training options of ``ffnn train`` (and sweep)."""
     data = p.add_argument_group("data")
-    data.add_argument("--dataset", default="iris", help=f"{', '.join(DATASET_NAMES)} "
-                      "(default: %(default)s)")
+    data.add_argument("--dataset", default=None, help=f"{', '.join(DATASET_NAMES)} "
+                      "(default: iris)")
+    data.add_argument("--data", metavar="FILE", default=None,
+                      help="your own data instead of --dataset: a CSV file with a header row "
+                           "or an .npz file with arrays X and y")
+    data.add_argument("--target", metavar="COLUMN", default=None,
+                      help="with --data: the target column (default: the last) or array "
+                           "(default: y)")
+    data.add_argument("--task", choices=("classification", "regression"), default=None,
+                      help="with --data: what to learn (default: classes for names or whole "
+                           "numbers, regression for numbers with a decimal point)")
     data.add_argument("--test-fraction", type=float, default=0.0,
                       help="hold out this share for testing, stratified for classification "
                            "(default: 0, no split)")
@@ -391,6 +431,31 @@ def _check_data_flags(args: argparse.Namespace) -> None:
     """--dataset, --samples, --noise, --seed, --test-fraction, --validation-fraction."""
     if args.seed < 0:  # it draws the generated data sets and the splits too
         raise ValueError(f"--seed must be an integer >= 0, got {args.seed}")
+    if args.data is not None:
+        if args.dataset is not None:
+            raise ValueError("--data and --dataset: give one (your file, or a built-in set)")
+        given = [f for f, v in (("--samples", args.samples), ("--noise", args.noise))
+                 if v is not None]
+        if given:
+            verb = "applies" if len(given) == 1 else "apply"
+            raise ValueError(f"{' and '.join(given)} {verb} only to the generated data sets "
+                             "(franke, runge, polynomial), not to --data")
+    else:
+        for flag_, value in (("--target", args.target), ("--task", args.task)):
+            if value is not None:
+                raise ValueError(f"{flag_} goes with --data (your file), which is not given")
+        args.dataset = args.dataset or "iris"
+        _check_dataset_flags(args)
+    if not 0 <= args.test_fraction < 1:
+        raise ValueError(f"--test-fraction must be in [0, 1) (0: no test part), got "
+                         f"{args.test_fraction}")
+    if args.validation_fraction is not None and not 0 < args.validation_fraction < 1:
+        raise ValueError(f"--validation-fraction must be in (0, 1), got "
+                         f"{args.validation_fraction}")
+
+
+def _check_dataset_flags(args: argparse.Namespace) -> None:
+    """--dataset and the generators' --samples and --noise."""
     name = args.dataset.strip().lower().replace("_", "-")
     if name not in DATASET_NAMES:
         raise ValueError(f"--dataset must be one of {', '.join(DATASET_NAMES)}, got "
@@ -406,20 +471,36 @@ def _check_data_flags(args: argparse.Namespace) -> None:
         raise ValueError(f"--samples must be a positive integer, got {args.samples}")
     if args.noise is not None and not (math.isfinite(args.noise) and args.noise >= 0):
         raise ValueError(f"--noise must be a finite number >= 0, got {args.noise}")
-    if not 0 <= args.test_fraction < 1:
-        raise ValueError(f"--test-fraction must be in [0, 1) (0: no test part), got "
-                         f"{args.test_fraction}")
-    if args.validation_fraction is not None and not 0 < args.validation_fraction < 1:
-        raise ValueError(f"--validation-fraction must be in (0, 1), got "
-                         f"{args.validation_fraction}")
 
 
-def _load_data(args: argparse.Namespace):
-    options = {"n_samples": args.samples, "noise": args.noise}
-    options = {k: v for k, v in options.items() if v is not None}
-    if is_generated(args.dataset):
-        options["seed"] = args.seed
-    return load_dataset(args.dataset, **options)
+class _Data:
+    """The data of a command: the :class:`~ffnn.datasets.Dataset`, its feature names when
+    known, its target's name, and how messages name it (``--dataset iris``)."""
+
+    def __init__(self, args: argparse.Namespace):
+        if args.data is None:
+            options = {"n_samples": args.samples, "noise": args.noise}
+            options = {k: v for k, v in options.items() if v is not None}
+            if is_generated(args.dataset):
+                options["seed"] = args.seed
+            self.dataset = load_dataset(args.dataset, **options)
+            self.feature_names, self.target = self.dataset.feature_names, None
+            self.flag = f"--dataset {self.dataset.name}"
+        else:
+            file = read_data(args.data, target=args.target)
+            self.dataset = file.dataset(args.task)
+            self.feature_names, self.target = file.feature_names, file.target
+            self.flag = f"--data {args.data}"
+
+    @property
+    def described(self) -> str:
+        """``iris`` or ``file.csv (target 'species': classification, 3 classes)``."""
+        data = self.dataset
+        if self.target is None:
+            return data.name
+        kind = (f"{len(data.classes)} classes" if data.task == "classification"
+                else "regression")
+        return f"{data.name} (target {self.target!r}: {kind})"
 
 
 class _Stopped(KeyboardInterrupt):
@@ -433,7 +514,8 @@ def _run_train(args: argparse.Namespace) -> int:
     _check_outputs(args, {"--save": "save", "--plot": "plot"})
     if args.plot and args.epochs == 0:
         raise ValueError("--plot: there are no curves to draw with --epochs 0")
-    data = _load_data(args)
+    source = _Data(args)
+    data = source.dataset
     classification = data.task == "classification"
     options = {k: v for k, v in vars(args).items() if k in recipe.TRAIN_OPTIONS}
     loss = recipe.default_loss(options, classification)
@@ -444,8 +526,9 @@ def _run_train(args: argparse.Namespace) -> int:
         )
     else:
         X_test = targets_test = None
+    scaler = None
     if args.standardize:
-        X, *rest = standardize(X, *([] if X_test is None else [X_test]))
+        X, *rest, scaler = standardize(X, *([] if X_test is None else [X_test]))
         X_test = rest[0] if X_test is not None else None
     n_train = X.shape[0] if not args.validation_fraction else \
         X.shape[0] - int(np.ceil(X.shape[0] * args.validation_fraction))
@@ -453,10 +536,10 @@ def _run_train(args: argparse.Namespace) -> int:
         raise ValueError(f"--validation-fraction {args.validation_fraction} leaves no "
                          f"training samples of {X.shape[0]}")
     built = recipe.build(options, X.shape[1], targets.shape[1], classification, n_train)
-    recipe.check_fit(built, X, targets, f"--dataset {data.name}",
+    recipe.check_fit(built, X, targets, source.flag,
                      validation=args.validation_fraction is not None)
     network, optimizer, metric = built.network, built.optimizer, built.train_kwargs["metric"]
-    print(f"data: {data.name}, {X.shape[0]} training samples"
+    print(f"data: {source.described}, {X.shape[0]} training samples"
           + (f", {X_test.shape[0]} test samples" if X_test is not None else ", no test split")
           + (", standardized" if args.standardize else ""))
     print(f"network: {network}")
@@ -492,8 +575,13 @@ def _run_train(args: argparse.Namespace) -> int:
         print(f"test {metric}: {score:.4f}")
     # The model first: a figure that fails to save must not lose it.
     if args.save:
-        save(network, args.save, metadata={"loss": loss.name, "dataset": data.name})
-        print(f"model written to {args.save} (ffnn.load reads it)")
+        classes = data.classes if data.class_names is None else np.array(data.class_names)
+        Model(network, data.task, classes, source.feature_names, source.target,
+              None if scaler is None else scaler.mean_, None if scaler is None else
+              scaler.scale_, loss.name, data.name,
+              {**options, "standardize": args.standardize, "test_fraction": args.test_fraction,
+               "validation_fraction": args.validation_fraction}).save(args.save)
+        print(f"model written to {args.save} (ffnn predict and ffnn.load_model read it)")
     if args.plot:
         if history.epochs:
             _late("--plot", args.plot, lambda: history.plot(args.plot),
@@ -502,6 +590,121 @@ def _run_train(args: argparse.Namespace) -> int:
         else:
             print(f"no curves written to {args.plot}: no epoch was completed")
     return 1 if history.diverged else 0
+
+
+def _load_model(args: argparse.Namespace):
+    from .model import load_model
+
+    if os.path.realpath(args.model) == os.path.realpath(args.data):
+        raise ValueError(f"--data names the model file {args.model}; give the data's file")
+    return load_model(args.model)
+
+
+def _model_data(args: argparse.Namespace, model, require_target: bool):
+    """The file's data, the features matched to the model's."""
+    file = read_data(args.data, target=args.target, features=model.feature_names,
+                     require_target=require_target, default_target=model.target)
+    if file.X.shape[1] != model.n_features:
+        columns = "" if file.feature_names is None else f" ({', '.join(file.feature_names)})"
+        raise ValueError(f"--data {args.data}: {file.X.shape[1]} features{columns}, but the "
+                         f"model takes {model.n_features}")
+    return file
+
+
+def _run_predict(args: argparse.Namespace) -> int:
+    if args.out:
+        _check_outputs(args, {"--out": "out"})
+        for flag_, path in (("MODEL", args.model), ("--data", args.data)):
+            if os.path.realpath(args.out) == os.path.realpath(path):
+                raise ValueError(f"--out names the {flag_} file {path}; give a new file")
+    model = _load_model(args)
+    if args.proba and model.task != "classification":
+        raise ValueError("--proba: a regression model has no class probabilities")
+    file = _model_data(args, model, require_target=False)
+    predicted = model.predict(file.X).reshape(len(file.X), -1)
+    header = ([model.target or "prediction"] if predicted.shape[1] == 1 else
+              [f"prediction_{k}" for k in range(predicted.shape[1])])
+    rows = [[_cell(v) for v in row] for row in predicted.tolist()]
+    if args.proba:
+        header += [f"p_{c}" for c in model.classes.tolist()]
+        for row, p in zip(rows, model.predict_proba(file.X).tolist()):
+            row += [_cell(v) for v in p]
+    if args.out:
+        _write_csv(args.out, header, rows)
+        print(f"{len(rows)} predictions written to {args.out}")
+    else:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return 0
+
+
+def _cell(value):
+    """A CSV field: numbers as Python reads them back exactly (repr), labels as they are."""
+    return repr(value) if isinstance(value, float) else value
+
+
+def _write_csv(path: str, header: list[str], rows: list[list]) -> None:
+    """Write a CSV file at once or not at all (a temporary file, then renamed)."""
+    import csv
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".ffnn-", suffix=".csv")
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    from sklearn import metrics
+
+    model = _load_model(args)
+    file = _model_data(args, model, require_target=True)
+    if model.task == "regression" and file.y.dtype.kind not in "iuf":
+        raise ValueError(f"--data {args.data}: the target {file.target!r} holds labels such "
+                         f"as {file.y.tolist()[0]!r}; the model predicts numbers")
+    try:
+        targets = model.targets(file.y)
+    except ValueError as exc:
+        raise ValueError(f"--data {args.data}, target {file.target!r}: {exc}") from None
+    if targets.shape[1] != model.network.n_outputs:
+        raise ValueError(f"--data {args.data}: {targets.shape[1]} target column(s), the model "
+                         f"has {model.network.n_outputs} output(s)")
+    outputs = model.outputs(file.X)
+    print(f"model: {args.model} ({model.network}" + (", standardized" if model.mean
+                                                      is not None else "")
+          + (f", trained on {model.data}" if model.data else "") + ")")
+    print(f"data: {args.data}, {len(file.X)} samples, target {file.target!r}")
+    if model.loss:
+        print(f"loss ({model.loss}): {get_loss(model.loss)(outputs, targets):.6g}")
+    if model.task == "regression":
+        print(f"mse: {metrics.mean_squared_error(targets, outputs):.6g}")
+        print(f"mae: {metrics.mean_absolute_error(targets, outputs):.6g}")
+        print(f"r2: {r2(outputs, targets):.4f}")
+        return 0
+    true = model.class_index(file.y)
+    predicted = model.predict_proba(file.X).argmax(axis=1)
+    names = [str(c) for c in model.classes.tolist()]
+    print(f"accuracy: {np.mean(true == predicted):.4f}")
+    matrix = metrics.confusion_matrix(true, predicted, labels=range(len(names)))
+    print("confusion matrix (rows: true class, columns: predicted):")
+    width = max(len(n) for n in [*names, str(matrix.max())]) + 2
+    print(" " * width + "".join(n.rjust(width) for n in names))
+    for name, row in zip(names, matrix):
+        print(name.ljust(width) + "".join(str(v).rjust(width) for v in row))
+    print(metrics.classification_report(true, predicted, labels=range(len(names)),
+                                        target_names=names, digits=4, zero_division=0))
+    return 0
 
 
 def _late(flag_: str, path: str, write, kept: str) -> None:
@@ -615,14 +818,14 @@ def _check_metrics(args: argparse.Namespace, classification: bool, dataset: str)
     """--scoring and --plot-metric against the task (and the parts there will be)."""
     valid = ("accuracy", "loss") if classification else ("r2", "mse", "loss")
     if args.scoring is not None and args.scoring not in valid:
-        raise ValueError(f"--scoring must be one of {', '.join(valid)} for --dataset "
-                         f"{dataset}, got {args.scoring!r}")
+        raise ValueError(f"--scoring must be one of {', '.join(valid)} for {dataset}, got "
+                         f"{args.scoring!r}")
     if args.plot_metric is not None:
         parts = ("train", "val", "test") if args.test_fraction else ("train", "val")
         metrics = [f"{part}_{name}" for part in parts for name in valid]
         if args.plot_metric not in metrics:
             raise ValueError(f"--plot-metric must be one of {', '.join(metrics)} for "
-                             f"--dataset {dataset}"
+                             f"{dataset}"
                              + ("" if args.test_fraction else " (test_*: with --test-fraction)")
                              + f", got {args.plot_metric!r}")
 
@@ -636,7 +839,8 @@ def _shown(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _check_points(args: argparse.Namespace, grid: dict, options: dict, data) -> None:
+def _check_points(args: argparse.Namespace, grid: dict, options: dict, data,
+                  flag: str) -> None:
     """Build every grid point's recipe (for --random, each option's values one at a time)
     and check it against the data, as each run would: a point that would fail is refused
     now, naming it. When every point fails alike, the shared options are to blame."""
@@ -660,7 +864,7 @@ def _check_points(args: argparse.Namespace, grid: dict, options: dict, data) -> 
             targets = recipe.binary_targets(loss, data.targets)
             built = recipe.build(run, data.X.shape[1], targets.shape[1], classification,
                                  n_train)
-            recipe.check_fit(built, data.X, targets, f"--dataset {data.name}",
+            recipe.check_fit(built, data.X, targets, flag,
                              validation=bool(run.get("early_stopping")))
         except (ValueError, TypeError) as exc:
             errors.append((point, exc))
@@ -717,13 +921,19 @@ def _run_sweep(args: argparse.Namespace) -> int:
             if name not in names:
                 raise ValueError(f"{flag_}: {name!r} is not swept; swept options are "
                                  f"{', '.join(names)}")
-    data = _load_data(args)
-    _check_metrics(args, data.task == "classification", data.name)
-    _check_points(args, grid, options, data)
+    source = _Data(args)
+    data = source.dataset
+    _check_metrics(args, data.task == "classification", source.flag)
+    _check_points(args, grid, options, data, source.flag)
     random = args.random is not None
+    if args.data is None:
+        where, task = args.dataset, None
+    else:  # the file's values, as the sweep's (X, y)
+        y = data.classes[data.labels] if data.task == "classification" else data.targets[:, 0]
+        where, task = (data.X, y), data.task
     try:
         result = sweep(
-            args.dataset, grid=None if random else grid,
+            where, task=task, grid=None if random else grid,
             distributions=grid if random else None, n_iter=args.random, options=options,
             seeds=args.seeds if args.seeds is not None else [args.seed], folds=args.folds,
             validation_fraction=args.validation_fraction, test_fraction=args.test_fraction,
@@ -819,7 +1029,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     runners = {"iris": _run_iris, "gradcheck": _run_gradcheck, "train": _run_train,
-               "sweep": _run_sweep}
+               "sweep": _run_sweep, "predict": _run_predict, "evaluate": _run_evaluate}
     with _interrupts(args.command) as state:
         try:
             return runners[args.command](args)
@@ -833,6 +1043,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"ffnn {args.command}: {message}", file=sys.stderr, flush=True)
             state["said"] = True
             return 130
+        except BrokenPipeError:  # `ffnn predict ... | head`: the reader has had enough
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 141  # 128 + SIGPIPE, as a shell reports it
         except (ValueError, TypeError, OSError, ImportError) as exc:
             message = " ".join(str(exc).split())  # one line, whatever came
             print(f"ffnn {args.command}: error: {message}", file=sys.stderr)

@@ -435,6 +435,8 @@ class _BaseFFNN(BaseEstimator):
             "target": self._target_info(),
             "trainer": self._trainer.training_state(),
         }
+        if hasattr(self, "feature_names_in_"):
+            info["feature_names_in"] = [str(n) for n in self.feature_names_in_]
         save(self.network_, path, opt_state=self._trainer.opt_state,
              metadata={"estimator": info})
 
@@ -463,6 +465,8 @@ class _BaseFFNN(BaseEstimator):
             estimator.validation_loss_curve_ = list(info["validation_loss_curve"])
             estimator.validation_scores_ = list(info["validation_scores"])
             estimator._restore_target(info["target"])
+            if "feature_names_in" in info:
+                estimator.feature_names_in_ = np.array(info["feature_names_in"], dtype=object)
             estimator._make_trainer(network, np.random.default_rng())
             estimator._trainer.set_training_state(info["trainer"], opt_state,
                                                   resume_split=False)
@@ -537,8 +541,15 @@ def _check_estimator_info(info: dict) -> None:
         raise ValueError(f"{where}.best_loss must be a number or null, got {best!r}")
     for key in ("loss_curve", "validation_loss_curve", "validation_scores"):
         _numbers(info.get(key), f"{where}.{key}")
+    names = info.get("feature_names_in")
+    if names is not None and not (isinstance(names, list) and all(isinstance(n, str)
+                                                                  for n in names)
+                                  and len(names) == info["n_features_in"]):
+        raise ValueError(f"{where}.feature_names_in must be {info['n_features_in']} strings "
+                         "(one per feature)")
     unknown = sorted(set(info) - {*kinds, "n_features_in", "n_iter", "best_loss",
-                                  "loss_curve", "validation_loss_curve", "validation_scores"})
+                                  "loss_curve", "validation_loss_curve", "validation_scores",
+                                  "feature_names_in"})
     if unknown:
         raise ValueError(f"{where} has unexpected entries {unknown}")
 
