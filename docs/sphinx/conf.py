@@ -76,6 +76,7 @@ LINKS = {
         "examples/": "/studies/index",
         "benchmarks/README.md": "/benchmarks",
         "docs/architecture.md": "/architecture",
+        "docs/comparing.md": "/comparing",
     },
 }
 LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")  # [text](target), not images
