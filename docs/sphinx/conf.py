@@ -77,6 +77,7 @@ LINKS = {
         "benchmarks/README.md": "/benchmarks",
         "docs/architecture.md": "/architecture",
         "docs/comparing.md": "/comparing",
+        "docs/check-gradient.md": "/check-gradient",
     },
 }
 LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")  # [text](target), not images

@@ -34,7 +34,7 @@ from .activations import (
     softplus,
     tanh,
 )
-from .gradcheck import GradcheckResult, gradcheck
+from .gradcheck import CheckGradientResult, GradcheckResult, check_gradient, gradcheck
 from .io import load, save
 from .losses import (
     MSE,
@@ -74,6 +74,8 @@ __all__ = [
     "LayerTrace",
     "gradcheck",
     "GradcheckResult",
+    "check_gradient",
+    "CheckGradientResult",
     "Activation",
     "FunctionActivation",
     "Identity",
