@@ -235,7 +235,7 @@ def test_train_regression_with_a_schedule_and_warmup(capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--dataset", "mnist"], "--dataset must be one of iris, breast-cancer"),
+        (["--dataset", "cifar10"], "--dataset must be one of iris, breast-cancer"),
         (["--epochs", "-5"], "--epochs must be >= 0, got -5"),
         (["--hidden", "8,4", "--activation", "relu,tanh,elu"], "--activation needs one name"),
         (["--optimizer", "adam", "--momentum", "0.9"], "--momentum applies to"),

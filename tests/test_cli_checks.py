@@ -82,7 +82,7 @@ TRAIN_CASES = [
                          "constant"),
     (["--schedule", "exponential", "--t1", "5"], "--t1 applies to --schedule inverse-time"),
     # data
-    (["--dataset", "mnist"], "--dataset must be one of iris, breast-cancer"),
+    (["--dataset", "cifar10"], "--dataset must be one of iris, breast-cancer"),
     (["--validation-fraction", "1.5"], "--validation-fraction must be in (0, 1), got 1.5"),
     (["--validation-fraction", "0.999"], "--validation-fraction 0.999 leaves no training"),
     (["--test-fraction", "1.5"], "--test-fraction must be in [0, 1)"),

@@ -17,12 +17,14 @@ from ffnn.datasets import (
     one_hot,
     polynomial,
     runge,
+    runge2d,
+    runge2d_function,
     runge_function,
     split,
     standardize,
 )
 
-GENERATORS = [franke, runge, polynomial]
+GENERATORS = [franke, runge, runge2d, polynomial]
 
 
 # --- encode_labels ---------------------------------------------------------------------------
@@ -152,6 +154,8 @@ def _noiseless(generator, X):
         return franke_function(X[:, 0], X[:, 1]).reshape(-1, 1)
     if generator is runge:
         return runge_function(X)
+    if generator is runge2d:
+        return runge2d_function(X[:, 0], X[:, 1]).reshape(-1, 1)
     return np.polynomial.polynomial.polyval(X, (1.0, -2.0, 0.5))
 
 
@@ -268,13 +272,15 @@ def test_load_dataset_breast_cancer_class_names_follow_sklearn():
     np.testing.assert_array_equal(data.targets.sum(axis=0), [212, 357])
 
 
-@pytest.mark.parametrize(("name", "n_features"), [("franke", 2), ("runge", 1), ("polynomial", 1)])
+@pytest.mark.parametrize(("name", "n_features"),
+                         [("franke", 2), ("runge", 1), ("runge2d", 2), ("polynomial", 1)])
 def test_load_dataset_regression(name, n_features):
     data = load_dataset(name, n_samples=40, noise=0.0, seed=3)
     assert data.task == "regression" and data.classes is None and data.class_names is None
     assert data.X.shape == (40, n_features) and data.targets.shape == (40, 1)
     assert len(data.feature_names) == n_features
-    generator = {"franke": franke, "runge": runge, "polynomial": polynomial}[name]
+    generator = {"franke": franke, "runge": runge, "runge2d": runge2d,
+                 "polynomial": polynomial}[name]
     X, y = generator(n_samples=40, noise=0.0, seed=3)
     np.testing.assert_array_equal(data.X, X)
     np.testing.assert_array_equal(data.targets, y)
@@ -289,14 +295,15 @@ def test_load_dataset_generator_defaults():
 
 def test_dataset_names_all_load():
     assert set(DATASET_NAMES) == {
-        "iris", "breast-cancer", "digits", "wine", "franke", "runge", "polynomial"
+        "iris", "breast-cancer", "digits", "wine", "mnist", "fashion-mnist", "franke",
+        "runge", "runge2d", "polynomial"
     }
     assert ffnn.datasets.DATASET_NAMES is DATASET_NAMES
 
 
 def test_load_dataset_unknown_name_lists_valid_ones():
-    with pytest.raises(ValueError, match=r"one of \['iris', 'breast-cancer'.*got 'mnist'"):
-        load_dataset("mnist")
+    with pytest.raises(ValueError, match=r"one of \['iris', 'breast-cancer'.*got 'cifar10'"):
+        load_dataset("cifar10")
     with pytest.raises(TypeError, match="name must be a string"):
         load_dataset(3)
 

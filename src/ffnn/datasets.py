@@ -1,10 +1,13 @@
-"""Data sets of the course: scikit-learn's shipped copies and the regression generators.
+"""Data sets of the course: scikit-learn's shipped copies, MNIST and the regression generators.
 
 Classification: ``iris``, ``breast-cancer``, ``digits`` and ``wine``, read from the files that
-ship with scikit-learn (nothing is downloaded), with one-hot targets. Regression: the Franke
-function on the unit square, the Runge function and a polynomial on ``[-1, 1]``, sampled
-uniformly with Gaussian noise. ``load_dataset`` gives either kind as a ``Dataset``; ``split``
-and ``standardize`` wrap scikit-learn's ``train_test_split`` and ``StandardScaler``.
+ship with scikit-learn (nothing is downloaded), with one-hot targets; ``mnist`` and
+``fashion-mnist`` (28 x 28 images of ten classes, with their standard test part), read from
+the four IDX files in a data folder or fetched once from OpenML (see :func:`load_dataset`).
+Regression: the Franke function on the unit square, the 2-D Runge function on ``[-1, 1]²``,
+the Runge function and a polynomial on ``[-1, 1]``, sampled uniformly with Gaussian noise.
+``load_dataset`` gives either kind as a ``Dataset``; ``split`` and ``standardize`` wrap
+scikit-learn's ``train_test_split`` and ``StandardScaler``.
 
 >>> data = load_dataset("wine")
 >>> X_train, X_test, y_train, y_test = split(data.X, data.targets, seed=0)
@@ -15,6 +18,7 @@ and ``standardize`` wrap scikit-learn's ``train_test_split`` and ``StandardScale
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +47,8 @@ __all__ = [
     "franke_function",
     "runge",
     "runge_function",
+    "runge2d",
+    "runge2d_function",
     "polynomial",
     "split",
     "standardize",
@@ -54,8 +60,11 @@ DATASET_NAMES: tuple[str, ...] = (
     "breast-cancer",
     "digits",
     "wine",
+    "mnist",
+    "fashion-mnist",
     "franke",
     "runge",
+    "runge2d",
     "polynomial",
 )
 
@@ -65,7 +74,11 @@ _SHIPPED = {
     "digits": "load_digits",
     "wine": "load_wine",
 }
-_GENERATED = ("franke", "runge", "polynomial")
+_GENERATED = ("franke", "runge", "runge2d", "polynomial")
+#: The image sets read from IDX files (or OpenML), which come with a standard test part.
+_IMAGES = ("mnist", "fashion-mnist")
+_FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                    "Sneaker", "Bag", "Ankle boot")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,6 +332,55 @@ def runge(
     return X, y
 
 
+def runge2d_function(x, y) -> np.ndarray:
+    """The 2-D Runge function ``1 / (1 + 25 (x² + y²))`` (noiseless).
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        Coordinates, broadcast against each other (usually in ``[-1, 1]``).
+
+    Returns
+    -------
+    ndarray of float64, the broadcast shape of ``x`` and ``y``
+    """
+    x = as_float_array(x, "x", np.dtype(np.float64))
+    y = as_float_array(y, "y", np.dtype(np.float64))
+    return 1.0 / (1.0 + 25.0 * (x**2 + y**2))
+
+
+def runge2d(
+    n_samples: int = 400, noise: float = 0.05, seed: int | np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy samples of the 2-D Runge function at uniform points of ``[-1, 1]²``.
+
+    ``X`` is drawn first and the noise after it, as for :func:`franke`, so one seed gives the
+    same ``X`` for every ``noise`` (and ``noise=0`` gives the function itself).
+
+    Parameters
+    ----------
+    n_samples : int, default 400
+        Number of points.
+    noise : float, default 0.05
+        Standard deviation of the Gaussian noise added to ``y`` (finite, >= 0).
+    seed : int, numpy.random.Generator or None
+        Source of randomness (``np.random.default_rng(seed)``); None draws fresh entropy.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (n_samples, 2)
+        Columns ``x`` and ``y``, uniform in ``[-1, 1]``.
+    y : ndarray of float64, shape (n_samples, 1)
+        ``1 / (1 + 25 (x² + y²)) + noise · ε`` with ``ε ~ N(0, 1)``.
+    """
+    n_samples = check_positive_int(n_samples, "n_samples")
+    noise = _check_noise(noise)
+    rng = check_seed(seed)
+    X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
+    y = runge2d_function(X[:, 0], X[:, 1]) + noise * rng.standard_normal(n_samples)
+    return X, y.reshape(-1, 1)
+
+
 def polynomial(
     n_samples: int = 200,
     coefficients: Sequence[float] = (1.0, -2.0, 0.5),
@@ -369,10 +431,17 @@ def polynomial(
 class Dataset:
     """A data set ready for a network: inputs, targets and what they mean.
 
+    Most sets are one part, to split as the study needs (:func:`split`). MNIST and
+    Fashion-MNIST come with the standard test part of their publishers (the ``t10k`` files):
+    then ``X`` and ``targets`` are the standard training part (60000 images) and ``X_test``
+    and ``targets_test`` the test part (10000), kept apart so that results compare with
+    published ones. For every other set ``X_test`` and ``targets_test`` are None.
+
     Attributes
     ----------
     X : ndarray of float64, shape (n_samples, n_features)
-        The inputs, unscaled (see :func:`standardize`).
+        The inputs, unscaled (see :func:`standardize`); the training part where the set has
+        a standard test part. C-contiguous.
     targets : ndarray of float64, shape (n_samples, n_classes) or (n_samples, 1)
         One-hot rows for classification (also for two classes: use ``targets[:, 1:]`` for a
         single sigmoid output); the noisy function values for regression.
@@ -386,6 +455,10 @@ class Dataset:
     class_names : tuple of str, length n_classes, or None
         Human-readable names of ``classes`` (e.g. breast cancer's class 0 is
         ``"malignant"``); None for regression.
+    X_test : ndarray of float64, shape (n_test, n_features), or None
+        The standard test part's inputs (MNIST and Fashion-MNIST); None for the other sets.
+    targets_test : ndarray of float64, shape (n_test, n_classes), or None
+        Its one-hot targets, columns as ``targets``; None when ``X_test`` is.
     """
 
     X: np.ndarray
@@ -395,12 +468,15 @@ class Dataset:
     feature_names: tuple[str, ...]
     name: str
     class_names: tuple[str, ...] | None = None
+    X_test: np.ndarray | None = None
+    targets_test: np.ndarray | None = None
 
     def __repr__(self) -> str:
         kind = (f"{len(self.classes)} classes" if self.task == "classification"
                 else f"{self.targets.shape[1]} output(s)")
+        test = "" if self.X_test is None else f", {len(self.X_test)} standard test samples"
         return (f"Dataset({self.name!r}, {self.n_samples} samples x {self.n_features} "
-                f"features, {self.task}, {kind})")
+                f"features, {self.task}, {kind}{test})")
 
     @property
     def labels(self) -> np.ndarray:
@@ -427,9 +503,15 @@ class Dataset:
 
 
 def is_generated(name: str) -> bool:
-    """Whether ``name`` is a data set drawn at random (franke, runge, polynomial), which a
-    seed makes the same every time."""
+    """Whether ``name`` is a data set drawn at random (franke, runge, runge2d, polynomial),
+    which a seed makes the same every time."""
     return isinstance(name, str) and name.strip().lower().replace("_", "-") in _GENERATED
+
+
+def has_standard_test(name: str) -> bool:
+    """Whether ``name`` is a data set with a standard test part of its own (mnist,
+    fashion-mnist: ``Dataset.X_test``), read from IDX files in a data folder."""
+    return isinstance(name, str) and name.strip().lower().replace("_", "-") in _IMAGES
 
 
 def _canonical_name(name) -> str:
@@ -452,39 +534,66 @@ def load_dataset(
     n_samples: int | None = None,
     noise: float | None = None,
     seed: int | np.random.Generator | None = None,
+    data_home=None,
 ) -> Dataset:
-    """Load a shipped scikit-learn data set or draw a generated one, by name.
+    """Load a shipped scikit-learn data set, MNIST, or draw a generated one, by name.
 
     Parameters
     ----------
     name : str
         One of ``DATASET_NAMES``: ``"iris"`` (150, 4; 3 classes), ``"breast-cancer"``
         (569, 30; 2 classes), ``"digits"`` (1797, 64; 10 classes), ``"wine"`` (178, 13;
-        3 classes), or the regression generators ``"franke"``, ``"runge"``, ``"polynomial"``.
-        Case and ``_`` for ``-`` do not matter.
+        3 classes), ``"mnist"`` and ``"fashion-mnist"`` (60000 + 10000 test, 784; 10
+        classes), or the regression generators ``"franke"``, ``"runge"``, ``"runge2d"``,
+        ``"polynomial"``. Case and ``_`` for ``-`` do not matter.
     n_samples, noise, seed : optional
-        Passed to the generator (:func:`franke`, :func:`runge`, :func:`polynomial`; their
-        defaults when None). The shipped sets are fixed and refuse them.
+        Passed to the generator (:func:`franke`, :func:`runge`, :func:`runge2d`,
+        :func:`polynomial`; their defaults when None). The fixed sets refuse them.
+    data_home : path-like, optional
+        MNIST and Fashion-MNIST only: the folder of the four IDX files
+        (``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``,
+        ``t10k-labels-idx1-ubyte``, each gzipped or not), looked for in
+        ``data_home/mnist`` (``data_home/fashion-mnist``) and then in ``data_home`` itself.
+        By default scikit-learn's ``get_data_home()`` (``~/scikit_learn_data``). Where the
+        files are not, the set is fetched once with scikit-learn's ``fetch_openml``
+        (``mnist_784`` or ``Fashion-MNIST``, cached in ``data_home/openml``) and the four
+        files are written, gzipped, to ``data_home/mnist`` (``data_home/fashion-mnist``) for
+        the next time. Offline and without the files, a ``FileNotFoundError`` naming them and
+        the folder comes within a few seconds.
 
     Returns
     -------
     Dataset
         Classification sets have one-hot float64 ``targets`` (n_samples, n_classes) and
         integer ``classes``; regression sets have ``targets`` (n_samples, 1) and
-        ``classes=None``.
+        ``classes=None``. MNIST's pixels are scaled to ``[0, 1]`` (divided by 255), one
+        image a row of ``X`` (row-major), with the standard test part in ``X_test`` and
+        ``targets_test``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, options that do not apply to the set, or a damaged IDX file
+        (naming the file and what is wrong with it).
+    FileNotFoundError
+        MNIST without its files and without a connection to OpenML.
     """
     canonical = _canonical_name(name)
     given = {"n_samples": n_samples, "noise": noise, "seed": seed}
     given = {key: value for key, value in given.items() if value is not None}
+    if data_home is not None and canonical not in _IMAGES:
+        raise ValueError(f"data_home applies only to {' and '.join(_IMAGES)} (their IDX files' "
+                         f"folder), not to {canonical!r}, got data_home={data_home!r}")
 
-    if canonical in _SHIPPED:
+    if canonical in _SHIPPED or canonical in _IMAGES:
         if given:
             shown = ", ".join(f"{key}={value!r}" for key, value in given.items())
             raise ValueError(
                 f"n_samples, noise and seed apply only to the generated data sets "
-                f"{list(_GENERATED)}; {canonical!r} is scikit-learn's fixed data set, "
-                f"got {shown}"
+                f"{list(_GENERATED)}; {canonical!r} is a fixed data set, got {shown}"
             )
+        if canonical in _IMAGES:
+            return _load_images(canonical, data_home)
         if canonical == "iris":  # the main job's data: embedded, no scikit-learn import
             bunch = _iris()
         else:
@@ -502,15 +611,38 @@ def load_dataset(
             class_names=tuple(str(bunch.target_names[k]) for k in classes),
         )
 
-    generator = {"franke": franke, "runge": runge, "polynomial": polynomial}[canonical]
+    generator = {"franke": franke, "runge": runge, "runge2d": runge2d,
+                 "polynomial": polynomial}[canonical]
     X, y = generator(**given)
     return Dataset(
         X=X,
         targets=y,
         task="regression",
         classes=None,
-        feature_names=("x", "y") if canonical == "franke" else ("x",),
+        feature_names=("x", "y") if X.shape[1] == 2 else ("x",),
         name=canonical,
+    )
+
+
+def _load_images(name: str, data_home) -> Dataset:
+    """MNIST or Fashion-MNIST as a Dataset with its standard test part (see load_dataset)."""
+    from . import _idx
+
+    images, labels, images_test, labels_test = _idx.load_images(name, data_home)
+    n_features = math.prod(images.shape[1:])
+    classes = np.arange(_idx.N_CLASSES)
+    return Dataset(
+        # uint8 / 255.0: new C-contiguous float64 arrays, the fast path of every engine
+        X=images.reshape(len(images), n_features) / 255.0,
+        targets=one_hot(labels.astype(np.intp), _idx.N_CLASSES),
+        task="classification",
+        classes=classes,
+        feature_names=tuple(f"pixel{i}" for i in range(1, n_features + 1)),
+        name=name,
+        class_names=_FASHION_CLASSES if name == "fashion-mnist"
+        else tuple(str(k) for k in classes),
+        X_test=images_test.reshape(len(images_test), n_features) / 255.0,
+        targets_test=one_hot(labels_test.astype(np.intp), _idx.N_CLASSES),
     )
 
 
