@@ -8,7 +8,10 @@ part for the network. Compared:
    Ridge (λ by cross-validation) on polynomial features of degree 5 and 10;
 2. a learning-rate × λ (L2) heatmap of the test MSE and R² (``ffnn.sweep``, in-process);
 3. sigmoid, ReLU and leaky ReLU with 1 and 2 hidden layers of 50 and 100 nodes;
-4. training curves of plain gradient steps (SGD), RMSprop and Adam on the same mini-batches.
+4. training curves of plain gradient steps (SGD), RMSprop and Adam on the same mini-batches;
+5. fair baselines: the network trained with ``l2=λ`` and with ``l1=λ`` beside OLS, Ridge and
+   Lasso on polynomial features at the same λ (``ffnn.baselines``: Ridge's α = n λ/2, Lasso's
+   α = λ/2, at which they minimise the cost a linear ffnn model would).
 
 Run ``python examples/regression_study.py --quick --out FOLDER`` (one seed, a few seconds)
 or without ``--quick`` for means over 5 seeds. The notebook ``regression_study.ipynb`` calls
@@ -32,6 +35,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 import ffnn
+from ffnn.baselines import lasso_alpha, linear_baselines, ridge_alpha
 from ffnn.plotting import plot_heatmap
 
 #: Ridge's λ is chosen among these by (efficient leave-one-out) cross-validation on the
@@ -49,6 +53,7 @@ class Settings:
     lrs: tuple[float, ...]  # η of the η × λ heatmap
     l2s: tuple[float, ...]  # λ of the η × λ heatmap
     optimizer_lrs: dict  # optimizer name -> its learning rates to try
+    matched_lambdas: tuple[float, ...]  # λ of the fair baselines (network l1/l2 = λ)
     hidden_sizes: tuple[tuple[int, ...], ...] = ((50,), (100,), (50, 50), (100, 100))
     activations: tuple[str, ...] = ("sigmoid", "relu", "leaky_relu")
     n_franke: int = 400
@@ -60,6 +65,7 @@ class Settings:
     optimizer: str = "adam"
     lr: float = 0.01
     batch_size: int = 32
+    matched_degree: int = 5  # the polynomial features of the fair baselines
 
 
 FULL = Settings(
@@ -70,6 +76,7 @@ FULL = Settings(
     l2s=(0.0, 1e-5, 1e-4, 1e-3, 1e-2),
     optimizer_lrs={"sgd": (0.01, 0.1, 0.5), "rmsprop": (1e-4, 1e-3, 1e-2),
                    "adam": (1e-3, 1e-2, 1e-1)},
+    matched_lambdas=(1e-4, 1e-3, 1e-2),
 )
 QUICK = replace(
     FULL,
@@ -80,6 +87,7 @@ QUICK = replace(
     l2s=(0.0, 1e-4, 1e-2),
     hidden_sizes=((50,), (100,), (50, 50)),
     optimizer_lrs={"sgd": (0.5,), "rmsprop": (1e-3,), "adam": (1e-2,)},
+    matched_lambdas=(1e-3,),
 )
 
 #: Quick mode: one seed and 300 epochs. Measured: Franke R² 0.91 for the network (Ridge of
@@ -135,7 +143,7 @@ def polynomial_model(degree: int, ridge: bool) -> Pipeline:
 
 def train_network(data: Split, s: Settings, seed: int, *, hidden: Sequence[int] | None = None,
                   activation: str | None = None, optimizer: str | None = None,
-                  lr: float | None = None, l2: float = 0.0,
+                  lr: float | None = None, l1: float = 0.0, l2: float = 0.0,
                   epochs: int | None = None) -> tuple[ffnn.Network, ffnn.History]:
     """Train a regression network (identity output, MSE) on the standardised inputs."""
     hidden = list(s.hidden if hidden is None else hidden)
@@ -145,7 +153,7 @@ def train_network(data: Split, s: Settings, seed: int, *, hidden: Sequence[int] 
     history = ffnn.train(net, data.Xs_train, data.y_train, "mse",
                          optimizer=optimizer or s.optimizer, learning_rate=lr or s.lr,
                          epochs=s.epochs if epochs is None else epochs,
-                         batch_size=s.batch_size, l2=l2, seed=seed, verbose=0)
+                         batch_size=s.batch_size, l1=l1, l2=l2, seed=seed, verbose=0)
     return net, history
 
 
@@ -207,6 +215,95 @@ def comparison_table(comparison: Comparison) -> str:
     rows = [(name, fmt(r["r2"]), fmt(r["mse"], 5), f"{np.mean(r['seconds']):.3f}")
             for name, r in comparison.results.items()]
     return table(rows, [f"{comparison.dataset}: model", "test R²", "test MSE", "fit s"])
+
+
+# -- fair baselines ----------------------------------------------------------------------------
+
+
+@dataclass
+class Matched:
+    """The network at ``l2=λ`` and ``l1=λ`` beside OLS, Ridge and Lasso at the same λ."""
+
+    dataset: str
+    results: dict  # (model, ffnn penalty) -> {"alpha": ..., "r2": [...], "mse": [...]}
+    worst_violation: float  # of ffnn's optimality conditions at the baselines' coefficients
+
+
+def polynomial_features(data: Split, degree: int) -> tuple[np.ndarray, np.ndarray]:
+    """Standardised polynomial features (no constant column: the intercept is the models'
+    unpenalised bias) of the training and test parts."""
+    features = make_pipeline(PolynomialFeatures(degree, include_bias=False), StandardScaler())
+    return features.fit_transform(data.X_train), features.transform(data.X_test)
+
+
+def optimality_violation(model, Phi: np.ndarray, y: np.ndarray, l1: float, l2: float) -> float:
+    """How far a scikit-learn linear model is from the optimum of ffnn's cost at ``l1``/``l2``.
+
+    ffnn's linear model (no hidden layer, identity output, MSE) takes the coefficients; its
+    gradient must vanish (with L1: ``|∂C/∂w| ≤ l1`` where ``w = 0``). Returns the largest
+    violation, ~0 when both minimise the same objective."""
+    net = ffnn.Network(Phi.shape[1], [1], ["identity"])
+    net.layers = [(np.reshape(model.coef_, (-1, 1)).copy(),
+                   np.reshape(model.intercept_, (1,)).astype(float))]
+    (dW, db), = net.backprop(Phi, y, "mse", l2=l2)
+    W = net.layers[0][0]
+    violation = np.where(W != 0, np.abs(dW + l1 * np.sign(W)), np.maximum(np.abs(dW) - l1, 0))
+    return float(max(violation.max(), np.abs(db).max()))
+
+
+def compare_matched(dataset: str, s: Settings) -> Matched:
+    """For each λ of ``s.matched_lambdas`` and each seed: the network trained with ``l2=λ``
+    and with ``l1=λ``, and :func:`ffnn.baselines.linear_baselines` (OLS, Ridge at
+    α = n λ/2, Lasso at α = λ/2) on polynomial features of degree ``s.matched_degree``.
+    Asserts that each baseline sits at the optimum of ffnn's cost with its penalty."""
+    results: dict = {}
+    worst = 0.0
+    degree = f"(degree {s.matched_degree})"
+
+    def record(name, penalty, alpha, y_test, y_pred):
+        entry = results.setdefault((name, penalty), {"alpha": alpha, "r2": [], "mse": []})
+        for key, value in scores(y_test, y_pred).items():
+            entry[key].append(value)
+
+    for seed in s.seeds:
+        data = load(dataset, seed, s)
+        Phi_train, Phi_test = polynomial_features(data, s.matched_degree)
+        n = len(Phi_train)
+        for lam in s.matched_lambdas:
+            linear = {**linear_baselines(Phi_train, data.y_train[:, 0], l2=lam),
+                      "Lasso": linear_baselines(Phi_train, data.y_train[:, 0], l1=lam)["Lasso"]}
+            runs = {"Ridge": (0.0, lam, ridge_alpha(lam, n), f"l2 = {lam:g}"),
+                    "Lasso": (lam, 0.0, lasso_alpha(lam), f"l1 = {lam:g}")}
+            if lam == s.matched_lambdas[0]:  # OLS once per seed: it has no λ
+                runs["OLS"] = (0.0, 0.0, None, "—")
+            for name, (l1, l2, alpha, penalty) in runs.items():
+                worst = max(worst, optimality_violation(linear[name], Phi_train,
+                                                        data.y_train, l1, l2))
+                record(f"{name} {degree}", penalty, alpha, data.y_test,
+                       linear[name].predict(Phi_test))
+            for l1, l2, penalty in ((0.0, lam, f"l2 = {lam:g}"), (lam, 0.0, f"l1 = {lam:g}")):
+                net, _ = train_network(data, s, seed, l1=l1, l2=l2)
+                record(network_name(s), penalty, None, data.y_test, net.predict(data.Xs_test))
+    assert worst < 1e-6, f"a baseline is not at ffnn's optimum: violation {worst:.2e}"
+    return Matched(dataset, results, worst)
+
+
+def matched_table(matched: Matched) -> str:
+    """Test R² and MSE per model and penalty, with scikit-learn's matched α."""
+    rows = [(name, penalty, "—" if r["alpha"] is None else f"{r['alpha']:.4g}",
+             fmt(r["r2"]), fmt(r["mse"], 5))
+            for (name, penalty), r in sorted(matched.results.items(),
+                                             key=lambda item: _penalty_order(item[0]))]
+    return (table(rows, [f"{matched.dataset}: model", "ffnn penalty", "scikit-learn α",
+                         "test R²", "test MSE"])
+            + f"\nffnn's (sub)gradient at the baselines' coefficients: ≤ "
+              f"{matched.worst_violation:.1e} (the same optimum)")
+
+
+def _penalty_order(key: tuple[str, str]) -> tuple:
+    name, penalty = key
+    kind, _, value = penalty.partition(" = ")  # OLS, then per λ: l2 (Ridge), l1 (Lasso)
+    return (float(value) if value else 0.0, kind != "l2", not name.startswith("network"))
 
 
 # -- sweeps ------------------------------------------------------------------------------------
@@ -450,6 +547,8 @@ def run(s: Settings, out: Path | None = None) -> dict[str, float]:
             print(f"network − {other}: {fmt(diff)} (paired over the seeds)")
         print()
         figures[f"{dataset}_models.png"] = plot_comparison(comparison)
+
+    print(matched_table(compare_matched("franke", s)), end="\n\n")
 
     lr_l2 = lr_l2_sweep(s)
     params, value = best_cell(lr_l2, "test_r2")

@@ -78,6 +78,10 @@ LINKS = {
         "docs/architecture.md": "/architecture",
         "docs/comparing.md": "/comparing",
         "docs/check-gradient.md": "/check-gradient",
+        "docs/baselines.md": "/baselines",
+    },
+    "baselines.md": {
+        "../examples/regression_study.ipynb": "/studies/regression_study",
     },
 }
 LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")  # [text](target), not images

@@ -136,6 +136,7 @@ __all__ = [
     "schedules",
     "io",
     "interop",
+    "baselines",
     "estimators",
     "sweep",
     "sweeps",
@@ -143,10 +144,11 @@ __all__ = [
 ]
 
 # The scikit-learn estimators and the interop helpers import scikit-learn (~1 s), sweeps
-# Dask when they run: on demand.
+# Dask when they run: on demand (baselines too, which imports scikit-learn's linear models
+# when it fits them).
 _LAZY = {"FFNNClassifier": "estimators", "FFNNRegressor": "estimators",
          "estimators": None, "interop": None, "sweep": "sweeps", "SweepResult": "sweeps",
-         "sweeps": None}
+         "sweeps": None, "baselines": None}
 
 
 def __getattr__(name):
