@@ -823,7 +823,7 @@ CHECKPOINT_CASES = {
                          "7.0"),
     "missing-epoch": (lambda m: m["extra"]["trainer"].pop("epoch"), ModelFileError,
                       "extra.trainer must hold exactly epoch, rng, first_loss, split_seed, "
-                      "schedules; missing ['epoch']"),
+                      "schedules, penalize_biases; missing ['epoch']"),
     "unexpected-entry": (trainer_field("callbacks", []), ModelFileError,
                          "; unexpected ['callbacks']"),
     "rng-not-object": (trainer_field("rng", 42), ModelFileError,

@@ -200,8 +200,9 @@ def announce_compile(kernel, arguments, dtype) -> None:
 class CompiledPath:
     """The kernels as a path of :func:`ffnn.driver.run_epochs`.
 
-    What a callback may change between epochs (``opt_state``, ``l1``/``l2``, the batch
-    size, the optimizer's hyperparameters) is read again before every call.
+    What a callback may change between epochs (``opt_state``, ``l1``/``l2``,
+    ``penalize_biases``, the batch size, the optimizer's hyperparameters) is read again
+    before every call.
     """
 
     name = "compiled"
@@ -235,7 +236,8 @@ class CompiledPath:
 
     def initial_loss(self) -> float:
         t = self.trainer
-        return initial_loss(t.network, self.X, self.Y, t.loss, t.l1, t.l2)
+        return initial_loss(t.network, self.X, self.Y, t.loss, t.l1, t.l2,
+                            penalize_biases=t.penalize_biases)
 
     def _arguments(self, orders, batch: int, lrs, out, first: float) -> tuple:
         """The kernel's arguments, grouped by role (see :func:`ffnn._kernels.train_epochs`)."""
@@ -247,7 +249,7 @@ class CompiledPath:
             (self.X, self.Y, orders, batch < len(self.X), batch),
             (net.params, trainer._buffers()[0], self.layout, self.acts, self.act_params),
             (self.loss_code, self.metric_code, self.ss_tot, dtype.type(trainer.l1),
-             dtype.type(trainer.l2)),
+             dtype.type(trainer.l2), bool(trainer.penalize_biases)),
             (OPTIMIZER_KERNELS[trainer.optimizer.kernel], hyper, betas, lrs),
             (trainer.divergence_factor, first, parameter_limit(dtype)),
             (int(state["step"]), velocity, m, v),

@@ -35,6 +35,7 @@ from ._kernel_codes import (
 )
 from .driver import diverged as _diverged_rule
 from .penalties import add_gradient_term as _add_gradient_term_rule
+from .penalties import layer_span as _layer_span_rule
 from .penalties import term as _penalty_term_rule
 
 IDENTITY = ACTIVATION_KERNELS["identity"]
@@ -63,6 +64,7 @@ INV_SQRT_2PI = 0.3989422804014327
 _diverged = njit(cache=True, error_model="numpy")(_diverged_rule)
 _penalty_term = njit(cache=True, error_model="numpy")(_penalty_term_rule)
 _add_gradient_term = njit(cache=True, error_model="numpy")(_add_gradient_term_rule)
+_layer_span = njit(cache=True, error_model="numpy")(_layer_span_rule)
 
 
 @njit(cache=True, error_model="numpy")
@@ -204,22 +206,25 @@ def _forward(Xb, nb, n_batch, params, layout, acts, act_params, z_buf, a_buf, ls
 
 
 @njit(cache=True, error_model="numpy")
-def _penalty(params, layout, l1, l2):
-    """``Σ (l2/2) W² + l1 |W|`` over the weights (the cost's penalty,
-    :func:`ffnn.penalties.term` per weight)."""
+def _penalty(params, layout, l1, l2, biases):
+    """``Σ (l2/2) θ² + l1 |θ|`` over the penalized parameters, the weights (and the biases
+    when ``biases``): the cost's penalty, :func:`ffnn.penalties.term` per parameter over
+    each layer's :func:`ffnn.penalties.layer_span`."""
     penalty = 0.0
     for layer in range(layout.shape[0]):
-        w0 = layout[layer, 2]
-        for p in range(w0, w0 + layout[layer, 0] * layout[layer, 1]):
+        k = layout[layer, 1]
+        start, stop = _layer_span(layout[layer, 2], layout[layer, 0] * k, k, biases)
+        for p in range(start, stop):
             penalty += _penalty_term(params[p], l1, l2)
     return penalty
 
 
 @njit(cache=True, error_model="numpy")
 def _backward(Xb, Yb, nb, n_batch, last_offset, params, grads, layout, acts, act_params,
-              loss_code, l1, l2, z_buf, a_buf, dz_buf, da_buf):
-    """dC_dW = a_prevᵀ dC_dz (+ the penalties' gradients), dC_db = Σ_rows dC_dz,
-    dC_da_prev = dC_dz Wᵀ, from the output layer down; the flat gradient into ``grads``."""
+              loss_code, l1, l2, biases, z_buf, a_buf, dz_buf, da_buf):
+    """dC_dW = a_prevᵀ dC_dz, dC_db = Σ_rows dC_dz (+ the penalties' gradients over the
+    layer's penalized span), dC_da_prev = dC_dz Wᵀ, from the output layer down; the flat
+    gradient into ``grads``."""
     last = layout.shape[0] - 1
     offset = last_offset
     for layer in range(last, -1, -1):
@@ -244,14 +249,15 @@ def _backward(Xb, Yb, nb, n_batch, last_offset, params, grads, layout, acts, act
         a_prev = Xb if layer == 0 else _view(a_buf, offset - n_batch * n_in, nb, n_in)
         dC_dW = grads[w0:w0 + n_in * k].reshape((n_in, k))
         np.dot(a_prev.T, dC_dz, dC_dW)
-        if l1 or l2:
-            for p in range(w0, w0 + n_in * k):
-                grads[p] = _add_gradient_term(grads[p], params[p], l1, l2)
         for j in range(k):  # summed in float64: long float32 batches stay exact
             total = 0.0
             for i in range(nb):
                 total += dC_dz[i, j]
             grads[b0 + j] = total
+        if l1 or l2:  # the weights, and the biases (laid out after them) when biases
+            start, stop = _layer_span(w0, n_in * k, k, biases)
+            for p in range(start, stop):
+                grads[p] = _add_gradient_term(grads[p], params[p], l1, l2)
         if layer > 0:
             np.dot(dC_dz, params[w0:w0 + n_in * k].reshape((n_in, k)).T,
                    _view(da_buf, offset - n_batch * n_in, nb, n_in))
@@ -328,7 +334,7 @@ def train_epochs(data, network, objective, optimizer, guard, state, good, out):
     - ``network = (params, grads, layout, acts, act_params)``: the flat parameters and
       gradient, each layer's ``(n_in, n_out, W offset, b offset)``, activation code and
       parameter.
-    - ``objective = (loss_code, metric_code, ss_tot, l1, l2)``.
+    - ``objective = (loss_code, metric_code, ss_tot, l1, l2, penalize_biases)``.
     - ``optimizer = (opt_code, hyper, betas, lrs)``: ``hyper`` holds the slots of
       :mod:`ffnn._kernel_codes` in the parameters' dtype, ``betas`` (β₁, β₂) in float64 for
       the bias corrections, ``lrs[s]`` the rate of this call's ``s``-th step.
@@ -344,7 +350,7 @@ def train_epochs(data, network, objective, optimizer, guard, state, good, out):
     """
     X, Y, orders, shuffle, batch_size = data
     params, grads, layout, acts, act_params = network
-    loss_code, metric_code, ss_tot, l1, l2 = objective
+    loss_code, metric_code, ss_tot, l1, l2, biases = objective
     opt_code, hyper, betas, lrs = optimizer
     divergence_factor, first_loss, limit = guard
     step, velocity, m, v = state
@@ -403,9 +409,9 @@ def train_epochs(data, network, objective, optimizer, guard, state, good, out):
             _costs_and_hits(loss_code, metric_code, _view(z_buf, last_offset, nb, k),
                             _view(a_buf, last_offset, nb, k), lse, Yb, rows, costs, hits)
             if l1 or l2:  # the penalty at this batch's weights, before its update
-                penalties += _penalty(params, layout, l1, l2) * nb
+                penalties += _penalty(params, layout, l1, l2, biases) * nb
             _backward(Xb, Yb, nb, n_batch, last_offset, params, grads, layout, acts,
-                      act_params, loss_code, l1, l2, z_buf, a_buf, dz_buf, da_buf)
+                      act_params, loss_code, l1, l2, biases, z_buf, a_buf, dz_buf, da_buf)
             step += 1
             _step(opt_code, params, grads, velocity, m, v, hyper, betas, lrs[s], step,
                   corrections)

@@ -135,6 +135,13 @@ def check_penalty(value, name: str) -> float:
     return value
 
 
+def check_flag(value, name: str) -> bool:
+    """Return a yes/no option as a bool, which must be True or False (or NumPy's bool)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
 def as_float_array(data, name: str, dtype: np.dtype) -> np.ndarray:
     """Convert ``data`` to an array of ``dtype``, refusing non-numbers, NaN and inf."""
     array = np.asarray(data)

@@ -1,10 +1,11 @@
 """Checkpoints: a training run's whole state in one model file, to continue it exactly.
 
 A checkpoint holds the weights, the optimizer state, the epoch count, the shuffling
-generator, the first epoch's loss (for the divergence guard), the validation split's seed
-and the schedules' state, written atomically by :func:`ffnn.io.save`. Resuming from it gives
-the run that never stopped, bit for bit; callbacks' own state (early stopping's patience
-count) starts afresh.
+generator, the first epoch's loss (for the divergence guard), the validation split's seed,
+the schedules' state and whether the penalties cover the biases, written atomically by
+:func:`ffnn.io.save`. Resuming from it gives the run that never stopped, bit for bit;
+callbacks' own state (early stopping's patience count) starts afresh. A trainer whose
+``penalize_biases`` differs from the checkpoint's is refused (it would train another cost).
 
 Loading is all or nothing: the file, the architecture, the optimizer state's layout, the
 schedules' states and every field of the trainer state (their JSON types and values) are
@@ -30,7 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["Checkpoint", "training_state", "set_training_state", "save_checkpoint",
            "load_checkpoint"]
 
-_STATE_KEYS = ("epoch", "rng", "first_loss", "split_seed", "schedules")
+_STATE_KEYS = ("epoch", "rng", "first_loss", "split_seed", "schedules", "penalize_biases")
+#: Keys that states written before them lack (read as their value then: biases unpenalized).
+_OPTIONAL_KEYS = {"penalize_biases": False}
 
 
 class Checkpoint(Callback):
@@ -63,6 +66,7 @@ def training_state(trainer: Trainer) -> dict:
         "first_loss": trainer.first_loss,
         "split_seed": trainer._split_seed,
         "schedules": [schedule.state_dict() for schedule in trainer.optimizer.schedules],
+        "penalize_biases": trainer.penalize_biases,
     }
 
 
@@ -199,6 +203,7 @@ def _checked_training_state(trainer: Trainer, state, opt_state, where: str) -> d
     field of the wrong JSON type or value)."""
     if not isinstance(state, dict):
         raise _MalformedStateError(f"{where} must be a JSON object, got {_brief(state)}")
+    state = {**_OPTIONAL_KEYS, **state}
     if set(state) != set(_STATE_KEYS):
         missing = sorted(set(_STATE_KEYS) - set(state))
         unexpected = sorted(map(str, set(state) - set(_STATE_KEYS)))
@@ -218,6 +223,14 @@ def _checked_training_state(trainer: Trainer, state, opt_state, where: str) -> d
     if split_seed is not None and (not is_integer(split_seed) or split_seed < 0):
         raise _MalformedStateError(f"{where}.split_seed must be a non-negative integer or "
                                    f"null, got {_brief(split_seed)}")
+    penalize_biases = state["penalize_biases"]
+    if not isinstance(penalize_biases, bool):
+        raise _MalformedStateError(f"{where}.penalize_biases must be true or false, got "
+                                   f"{_brief(penalize_biases)}")
+    if penalize_biases != trainer.penalize_biases:
+        raise ValueError(f"the state was trained with penalize_biases={penalize_biases}, "
+                         f"this trainer has penalize_biases={trainer.penalize_biases} (another "
+                         "cost): pass the same")
     rng = _checked_rng(trainer, state["rng"], f"{where}.rng")
     schedules = _checked_schedules(trainer.optimizer.schedules, state["schedules"], where)
     expected = trainer.optimizer.init(trainer.network.params, trainer.network.weight_mask())
@@ -249,9 +262,10 @@ def set_training_state(trainer: Trainer, state: dict, opt_state, *,
     Every field is checked first (``epoch`` a non-negative integer, ``rng`` a valid state of
     the trainer's bit generator, ``first_loss`` a finite number or None, ``split_seed`` a
     non-negative integer or None, ``schedules`` one state dict per schedule of the
-    optimizer, and ``opt_state`` laid out as the optimizer's own ``init`` gives it: the same
-    arrays with the same shapes and dtypes, step counts non-negative integers); on any
-    problem a ``ValueError`` names it and the trainer is left exactly as it was.
+    optimizer, ``penalize_biases`` the trainer's own (absent: False), and ``opt_state``
+    laid out as the optimizer's own ``init`` gives it: the same arrays with the same shapes
+    and dtypes, step counts non-negative integers); on any problem a ``ValueError`` names
+    it and the trainer is left exactly as it was.
 
     With ``resume_split`` the next fit reuses the saved validation split (a checkpoint's
     run continues); without, it draws a new one as any later fit does.
@@ -287,7 +301,8 @@ def load_checkpoint(trainer: Trainer, path, *, custom_objects=None) -> None:
         a trainer state, or a trainer state whose fields have the wrong types or values.
     ValueError
         When the checkpoint does not fit this trainer: another architecture, an optimizer
-        state of another layout, another number or kind of schedules.
+        state of another layout, another number or kind of schedules, another
+        ``penalize_biases``.
     """
     from .io import ModelFileError, load_with_state
 

@@ -149,13 +149,13 @@ def check_divergence(trainer, loss: float) -> tuple[bool, float]:
 
 
 def initial_loss(network, X, Y, loss, l1: float, l2: float, weights=None,
-                 chunk: int = 4096) -> float:
+                 chunk: int = 4096, penalize_biases: bool = False) -> float:
     """The cost at the current weights before any update (the guard's reference), from
     forward passes over ``chunk`` rows at a time (no full-size temporaries)."""
     n = len(X)
     total_weight = n if weights is None else float(weights.sum())
     if total_weight <= 0:
-        return network._penalty(l1, l2)
+        return network._penalty(l1, l2, penalize_biases)
     total = 0.0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for start in range(0, n, chunk):
@@ -164,7 +164,7 @@ def initial_loss(network, X, Y, loss, l1: float, l2: float, weights=None,
             _, zs, output = network._feed_forward_saver(X[rows])
             part = network._loss_value(zs[-1], output, Y[rows], loss, w)
             total += part * (output.shape[0] if w is None else float(w.sum()))
-    return total / total_weight + network._penalty(l1, l2)
+    return total / total_weight + network._penalty(l1, l2, penalize_biases)
 
 
 def divergence_message(epoch: int, loss: float, first_loss: float | None,

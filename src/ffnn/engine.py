@@ -74,7 +74,7 @@ class Workspace:
         Backward pass; ``dC_da[l]`` is the gradient with respect to layer ``l``'s output,
         for every layer but the last.
     scratch : list of ndarray, shapes of the weights
-        For the penalties' gradients.
+        For the penalties' gradients (a row of each serves the biases').
     """
 
     def __init__(self, network: Network, n: int, gather: bool = True):
@@ -105,7 +105,8 @@ class Workspace:
 
 def backprop(network: Network, ws: Workspace, X: np.ndarray, Y: np.ndarray, loss: Loss,
              l1: float, l2: float, out: np.ndarray,
-             sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+             sample_weight: np.ndarray | None = None,
+             penalize_biases: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """:meth:`Network._backprop_into` written into ``ws``: the flat gradient into ``out``.
 
     ``X`` and ``Y`` have ``ws.n`` rows (they may be ``ws.X`` and ``ws.Y``). Returns the output
@@ -139,7 +140,8 @@ def backprop(network: Network, ws: Workspace, X: np.ndarray, Y: np.ndarray, loss
         dC_dW, dC_db = grads[i]
         np.matmul(layer_input.T, dC_dz, out=dC_dW)
         np.add.reduce(dC_dz, axis=0, out=dC_db)  # np.sum without its Python wrapper
-        penalties.add_gradient(layers[i][0], dC_dW, l1, l2, ws.scratch[i])
+        penalties.add_layer_gradient(*layers[i], dC_dW, dC_db, l1, l2, penalize_biases,
+                                     ws.scratch[i])
     return ws.z[last], ws.a[last]
 
 
@@ -175,7 +177,8 @@ class NumpyPath:
 
     def initial_loss(self) -> float:
         t = self.trainer
-        return initial_loss(t.network, self.X, self.Y, t.loss, t.l1, t.l2, self.weights)
+        return initial_loss(t.network, self.X, self.Y, t.loss, t.l1, t.l2, self.weights,
+                            penalize_biases=t.penalize_biases)
 
     def run(self, count: int) -> EpochsRun:
         trainer = self.trainer
@@ -194,7 +197,7 @@ class NumpyPath:
         """One epoch over the (shuffled) mini-batches; returns its logs."""
         trainer, X, Y, weights = self.trainer, self.X, self.Y, self.weights
         net, loss, optimizer = trainer.network, trainer.loss, trainer.optimizer
-        l1, l2 = trainer.l1, trainer.l2
+        l1, l2, biases = trainer.l1, trainer.l2, trainer.penalize_biases
         n = X.shape[0]
         batch_size = n if trainer.batch_size is None else min(trainer.batch_size, n)
         order = np.arange(n) if batch_size == n else trainer.rng.permutation(n)
@@ -218,12 +221,12 @@ class NumpyPath:
                 Xb = np.take(X, index, axis=0, out=ws.X, mode="clip")
                 Yb = np.take(Y, index, axis=0, out=ws.Y, mode="clip")
             wb = None if weights is None else weights[index]
-            z_last, output = backprop(net, ws, Xb, Yb, loss, l1, l2, grads, wb)
+            z_last, output = backprop(net, ws, Xb, Yb, loss, l1, l2, grads, wb, biases)
             outputs[index] = output
             if fused:
                 logits[index] = z_last
             # The penalty at this batch's weights, before its update (0 without l1 and l2).
-            penalty = net._penalty(l1, l2) if l1 or l2 else 0.0
+            penalty = net._penalty(l1, l2, biases) if l1 or l2 else 0.0
             penalties += penalty * (len(index) if wb is None else wb.sum())
             if trainer.callbacks:
                 batch_loss = net._loss_value(z_last, output, Yb, loss, wb) + penalty
@@ -239,7 +242,8 @@ class NumpyPath:
         if self.validation_data is not None:
             X_val, Y_val = self.validation_data
             _, zs, output = net._feed_forward_saver(X_val)
-            logs["val_loss"] = net._loss_value(zs[-1], output, Y_val, loss) + net._penalty(l1, l2)
+            logs["val_loss"] = (net._loss_value(zs[-1], output, Y_val, loss)
+                                + net._penalty(l1, l2, biases))
             if trainer.metric:
                 logs[f"val_{trainer.metric}"] = METRIC_FUNCTIONS[trainer.metric](output, Y_val,
                                                                                    loss)

@@ -7,9 +7,10 @@ loss history, early stopping on the (validation) loss, and optimizer state kept 
 ``warm_start`` and ``partial_fit``.
 
 **Penalties.** ``alpha`` is the core's ``l2``: the cost gets ``(alpha / 2) Σ‖W‖²`` (weights
-only), whatever the batch size. scikit-learn's MLP divides its penalty by the batch's number
-of samples, so its ``alpha`` corresponds to ours as ``alpha_ffnn = alpha_sklearn / batch_size``
-(for full-batch training, ``/ n_samples``).
+only, as scikit-learn's; ``penalize_biases=True`` adds the biases), whatever the batch size.
+scikit-learn's MLP divides its penalty by the batch's number of samples, so its ``alpha``
+corresponds to ours as ``alpha_ffnn = alpha_sklearn / batch_size`` (for full-batch
+training, ``/ n_samples``).
 
 **Logistic regression** is the network with no hidden layer: ``hidden_layer_sizes=()``. With
 two classes that is one sigmoid output and binary cross-entropy; with more, softmax
@@ -33,7 +34,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ._validation import check_penalty, is_integer, is_real, warn_caller
+from ._validation import check_flag, check_penalty, is_integer, is_real, warn_caller
 from .activations import Activation, get_activation, is_single_activation
 from .losses import get_loss
 from .network import Network
@@ -69,6 +70,7 @@ class _BaseFFNN(BaseEstimator):
         solver="adam",
         alpha=0.0001,
         l1=0.0,
+        penalize_biases=False,
         batch_size="auto",
         learning_rate="constant",
         learning_rate_init=0.001,
@@ -94,6 +96,7 @@ class _BaseFFNN(BaseEstimator):
         self.solver = solver
         self.alpha = alpha
         self.l1 = l1
+        self.penalize_biases = penalize_biases
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
@@ -208,6 +211,9 @@ class _BaseFFNN(BaseEstimator):
             value = getattr(self, name)
             if not is_real(value) or value < 0:
                 raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+        if not isinstance(self.penalize_biases, (bool, np.bool_)):
+            raise ValueError(f"penalize_biases must be True or False, got "
+                             f"{self.penalize_biases!r}")
         if not (is_real(self.validation_fraction)
                 and 0 < self.validation_fraction < 1):
             raise ValueError(
@@ -251,8 +257,8 @@ class _BaseFFNN(BaseEstimator):
         loss = get_loss(self.loss if self.loss is not None else self._default_loss(), "loss")
         self._trainer = Trainer(
             network, loss, self._optimizer(), l1=self.l1, l2=self.alpha,
-            batch_size=None, metric="auto", callbacks=self._callbacks(), seed=shuffle_rng,
-            verbose=int(bool(self.verbose)),
+            penalize_biases=self.penalize_biases, batch_size=None, metric="auto",
+            callbacks=self._callbacks(), seed=shuffle_rng, verbose=int(bool(self.verbose)),
         )
         self.network_ = network
 
@@ -271,6 +277,7 @@ class _BaseFFNN(BaseEstimator):
             )
         trainer.l1 = check_penalty(self.l1, "l1")
         trainer.l2 = check_penalty(self.alpha, "alpha")
+        trainer.penalize_biases = check_flag(self.penalize_biases, "penalize_biases")
         trainer.callbacks = self._callbacks()
         if incremental and repr(self._optimizer()) == repr(trainer.optimizer):
             return  # partial_fit goes on with the same optimizer (its schedule's state too)
@@ -560,7 +567,7 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
     Two classes: one sigmoid output and binary cross-entropy; more: softmax and
     cross-entropy; multilabel indicator targets: one sigmoid per label. Parameters follow
     scikit-learn's ``MLPClassifier`` (see the module docstring for ``alpha``), plus ``l1``,
-    ``initializer``, ``loss``, more ``solver`` names (``'gd'``, ``'momentum'``,
+    ``penalize_biases``, ``initializer``, ``loss``, more ``solver`` names (``'gd'``, ``'momentum'``,
     ``'nesterov'``, ``'adagrad'``, ``'rmsprop'``, ``'adamw'`` or an ffnn optimizer object),
     ``activation`` per hidden layer (a list) and any ffnn activation. ``hidden_layer_sizes=()``
     is logistic regression.
@@ -765,6 +772,9 @@ _PARAMETERS_DOC = """    Parameters
         divides its own: ``alpha_ffnn = alpha_sklearn / batch_size``).
     l1 : float, default 0
         L1 penalty ``l1 Σ|W|``.
+    penalize_biases : bool, default False
+        The L1 and L2 penalties cover the biases too, exactly as the weights (scikit-learn's
+        MLP penalizes the weights only, the default here).
     batch_size : int or "auto", default "auto"
         ``min(200, n_samples)`` for ``"auto"``.
     learning_rate : {"constant", "invscaling", "adaptive"} or Schedule, default "constant"

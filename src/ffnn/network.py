@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike
 from . import penalties
 from ._validation import (
     as_float_array,
+    check_flag,
     check_float_dtype,
     check_inputs,
     check_penalty,
@@ -437,9 +438,11 @@ class Network:
     # -- cost --------------------------------------------------------------------------------
 
     def cost(
-        self, X: ArrayLike, targets: ArrayLike, loss: LossLike, l1: float = 0.0, l2: float = 0.0
+        self, X: ArrayLike, targets: ArrayLike, loss: LossLike, l1: float = 0.0, l2: float = 0.0,
+        *, penalize_biases: bool = False
     ) -> float:
-        """The cost ``C(ŷ, y) + l1 Σ|W| + (l2 / 2) Σ‖W‖²`` (weights only, not biases).
+        """The cost ``C(ŷ, y) + l1 Σ|W| + (l2 / 2) Σ‖W‖²`` (weights only, unless
+        ``penalize_biases``).
 
         Parameters
         ----------
@@ -448,13 +451,18 @@ class Network:
         loss : str, Loss or (cost, cost_der)
         l1, l2 : float, default 0
             Penalty strengths, independent of the batch size.
+        penalize_biases : bool, default False
+            Penalize the biases too, exactly as the weights (same ``l1`` and ``l2``).
         """
         X2, Y, loss, l1, l2, _ = self._check_problem(X, targets, loss, l1, l2)
-        return self._cost(X2, Y, loss, l1, l2)
+        penalize_biases = check_flag(penalize_biases, "penalize_biases")
+        return self._cost(X2, Y, loss, l1, l2, penalize_biases)
 
-    def _cost(self, X, Y, loss: Loss, l1: float, l2: float) -> float:
+    def _cost(self, X, Y, loss: Loss, l1: float, l2: float,
+              penalize_biases: bool = False) -> float:
         _, zs, output = self._feed_forward_saver(X)
-        return self._loss_value(zs[-1], output, Y, loss) + self._penalty(l1, l2)
+        return self._loss_value(zs[-1], output, Y, loss) + self._penalty(l1, l2,
+                                                                         penalize_biases)
 
     def _loss_value(self, z_last, output, Y, loss: Loss,
                     sample_weight: np.ndarray | None = None) -> float:
@@ -469,34 +477,40 @@ class Network:
         costs = loss.logits_per_sample(z_last, Y) if fused else loss.per_sample(output, Y)
         return float(np.dot(sample_weight, costs) / total)
 
-    def _penalty(self, l1: float, l2: float) -> float:
-        return penalties.value((W for W, _ in self._layers), l1, l2)
+    def _penalty(self, l1: float, l2: float, penalize_biases: bool = False) -> float:
+        return penalties.value(penalties.penalized(self._layers, penalize_biases), l1, l2)
 
     # -- backpropagation ---------------------------------------------------------------------
 
     def backprop(
-        self, X: ArrayLike, targets: ArrayLike, loss: LossLike, l1: float = 0.0, l2: float = 0.0
+        self, X: ArrayLike, targets: ArrayLike, loss: LossLike, l1: float = 0.0, l2: float = 0.0,
+        *, penalize_biases: bool = False
     ) -> Layers:
-        """Gradients of :meth:`cost` with respect to every ``W`` and ``b``, by backpropagation.
+        """Gradients of :meth:`cost` with respect to every ``W`` and ``b``, by backpropagation
+        (``penalize_biases``: as in :meth:`cost`).
 
         Returns
         -------
         layer_grads : list of (dC_dW, dC_db)
             Shaped like :attr:`layers`; views into one new flat array that is the caller's own.
         """
-        return self.unflatten(self.gradient(X, targets, loss, l1, l2))
+        return self.unflatten(self.gradient(X, targets, loss, l1, l2,
+                                            penalize_biases=penalize_biases))
 
     def gradient(
-        self, X: ArrayLike, targets: ArrayLike, loss: LossLike, l1: float = 0.0, l2: float = 0.0
+        self, X: ArrayLike, targets: ArrayLike, loss: LossLike, l1: float = 0.0, l2: float = 0.0,
+        *, penalize_biases: bool = False
     ) -> np.ndarray:
         """The gradient of :meth:`cost` as one flat vector laid out like :attr:`params`."""
         X2, Y, loss, l1, l2, _ = self._check_problem(X, targets, loss, l1, l2)
+        penalize_biases = check_flag(penalize_biases, "penalize_biases")
         out = np.empty_like(self._params)
-        self._backprop_into(X2, Y, loss, l1, l2, out)
+        self._backprop_into(X2, Y, loss, l1, l2, out, penalize_biases=penalize_biases)
         return out
 
     def backprop_trace(
-        self, X: ArrayLike, targets: ArrayLike, loss: LossLike, l1: float = 0.0, l2: float = 0.0
+        self, X: ArrayLike, targets: ArrayLike, loss: LossLike, l1: float = 0.0, l2: float = 0.0,
+        *, penalize_biases: bool = False
     ) -> BackpropTrace:
         """Backpropagation returning every quantity of the chain rule, layer by layer.
 
@@ -504,10 +518,12 @@ class Network:
         Nothing is stored on the network.
         """
         X2, Y, loss, l1, l2, one_sample = self._check_problem(X, targets, loss, l1, l2)
+        penalize_biases = check_flag(penalize_biases, "penalize_biases")
         out = np.empty_like(self._params)
         records: list[dict] = []
-        z_last, output = self._backprop_into(X2, Y, loss, l1, l2, out, records)
-        cost = self._loss_value(z_last, output, Y, loss) + self._penalty(l1, l2)
+        z_last, output = self._backprop_into(X2, Y, loss, l1, l2, out, records,
+                                             penalize_biases=penalize_biases)
+        cost = self._loss_value(z_last, output, Y, loss) + self._penalty(l1, l2, penalize_biases)
 
         def own(x):
             """A copy of its own (one sample: 1-D), so no two fields share memory."""
@@ -523,8 +539,8 @@ class Network:
         return BackpropTrace(layers=layers, output=own(output), cost=cost, fused=fused)
 
     def _backprop_into(self, X, Y, loss: Loss, l1: float, l2: float, out: np.ndarray,
-                       records: list | None = None, sample_weight: np.ndarray | None = None
-                       ) -> tuple[np.ndarray, np.ndarray]:
+                       records: list | None = None, sample_weight: np.ndarray | None = None,
+                       penalize_biases: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Write the flat gradient into ``out``; return the output layer's ``z`` and ``a``
         (for the loss value, see :meth:`_loss_value`). Inputs must already be checked.
 
@@ -556,7 +572,8 @@ class Network:
             dC_dW, dC_db = grads[i]
             np.matmul(layer_inputs[i].T, dC_dz, out=dC_dW)
             np.sum(dC_dz, axis=0, out=dC_db)
-            penalties.add_gradient(self._layers[i][0], dC_dW, l1, l2)
+            penalties.add_layer_gradient(*self._layers[i], dC_dW, dC_db, l1, l2,
+                                         penalize_biases)
             if records is not None:
                 records[i].update(
                     layer_input=layer_inputs[i], z=z, a=a, dC_da=dC_da,

@@ -45,9 +45,9 @@ TRAIN_OPTIONS: dict[str, object] = {
     "eps": None, "weight_decay": None, "clip": None, "schedule": "constant", "gamma": None,
     "step_size": None, "t1": None, "warmup": None, "plateau_patience": 10,
     # training
-    "epochs": 5000, "batch_size": None, "l1": 0.0, "l2": 0.0, "early_stopping": False,
-    "patience": 10, "min_delta": 0.0, "seed": 0, "init_seed": None, "shuffle_seed": None,
-    "engine": "auto",
+    "epochs": 5000, "batch_size": None, "l1": 0.0, "l2": 0.0, "penalize_biases": False,
+    "early_stopping": False, "patience": 10, "min_delta": 0.0, "seed": 0, "init_seed": None,
+    "shuffle_seed": None, "engine": "auto",
 }
 
 
@@ -135,6 +135,9 @@ def _check_values(o: Mapping) -> None:
         value = o[name]
         if not is_real(value) or not math.isfinite(value) or value < 0:
             raise ValueError(f"{flag(name)} must be a finite number >= 0, got {value!r}")
+    if not isinstance(o["penalize_biases"], (bool, np.bool_)):
+        raise ValueError(f"--penalize-biases is a yes/no option (true or false), got "
+                         f"{o['penalize_biases']!r}")
     for name in ("lr", "t1"):
         value = o[name]
         if (value is not None or name == "lr") and \
@@ -209,6 +212,7 @@ def build(options: Mapping, n_features: int, n_outputs: int, classification: boo
         raise _in_flag_terms(exc) from None
     # The metric of the task, whatever the loss (accuracy for classification under MSE too).
     train_kwargs = dict(epochs=o["epochs"], batch_size=o["batch_size"], l1=o["l1"], l2=o["l2"],
+                        penalize_biases=bool(o["penalize_biases"]),
                         early_stopping=o["early_stopping"], patience=o["patience"],
                         min_delta=o["min_delta"], seed=shuffle_seed, engine=o["engine"],
                         metric="accuracy" if classification else "r2")
@@ -234,7 +238,8 @@ def check_fit(built: Recipe, X, targets, data: str, *, validation: bool = False)
     callbacks = ([EarlyStopping(kwargs["patience"], kwargs["min_delta"])]
                  if kwargs["early_stopping"] else [])
     trainer = Trainer(built.network, built.loss, built.optimizer, l1=kwargs["l1"],
-                      l2=kwargs["l2"], batch_size=kwargs["batch_size"], callbacks=callbacks,
+                      l2=kwargs["l2"], penalize_biases=kwargs["penalize_biases"],
+                      batch_size=kwargs["batch_size"], callbacks=callbacks,
                       verbose=0, engine="compiled")
     reason = unsupported(trainer, None, validation)
     if reason is not None:

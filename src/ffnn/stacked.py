@@ -31,6 +31,7 @@ from ._validation import (
     check_batch_size,
     check_divergence_factor,
     check_epochs,
+    check_flag,
     check_penalty,
     check_seed,
     is_real,
@@ -119,7 +120,7 @@ def _stack_optimizer(optimizers: Sequence[GradientTransformation], dtype):
 class _Stack:
     """Parameters (K, n_params), their layer views, gradients and optimizer state."""
 
-    def __init__(self, networks, optimizers, l1, l2):
+    def __init__(self, networks, optimizers, l1, l2, penalize_biases=False):
         first = networks[0]
         self.dtype = first.dtype
         self.shapes, self.slices = first._shapes, first._slices
@@ -134,13 +135,14 @@ class _Stack:
         self.l1 = np.array(l1, self.dtype)[:, None, None]
         self.l2 = np.array(l2, self.dtype)[:, None, None]
         self.penalized = bool(self.l1.any() or self.l2.any())
+        self.penalize_biases = penalize_biases
+        # 1 where the penalties apply (the weights; the biases too with penalize_biases)
+        self.mask = penalties.flat_mask(first, penalize_biases).astype(self.dtype)
         self._views()
 
     def _views(self) -> None:
         K = len(self.P)
-        mask = np.zeros(self.P.shape[1], self.dtype)
-        for w, _ in self.slices:
-            mask[w] = 1
+        mask = self.mask
         self.l1_rows = self.l1[:, :, 0] * mask if self.l1.any() else None
         self.l2_rows = self.l2[:, :, 0] * mask if self.l2.any() else None
         self.G = np.empty_like(self.P)
@@ -267,8 +269,8 @@ def _penalty_gradients(stack: _Stack) -> None:
 
 def _penalties(stack: _Stack) -> np.ndarray:
     """Each network's penalty, shape (K,)."""
-    return penalties.stack_values((W for W, _ in stack.layers), stack.l1[:, 0, 0],
-                                  stack.l2[:, 0, 0])
+    return penalties.stack_values(penalties.penalized(stack.layers, stack.penalize_biases),
+                                  stack.l1[:, 0, 0], stack.l2[:, 0, 0])
 
 
 def _per_network(values, K: int, name: str, default=0.0) -> list:
@@ -287,9 +289,9 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
                 optimizers: Sequence[GradientTransformation | str] | GradientTransformation,
                 *, epochs: int = 100, batch_size: int | None = None,
                 l1: float | Sequence[float] = 0.0, l2: float | Sequence[float] = 0.0,
-                seed=None, metric="auto", divergence_factor: float = 1000.0,
-                n_threads: int | None = None, block_size: int = 32,
-                stop_event: threading.Event | None = None) -> list[History]:
+                penalize_biases: bool = False, seed=None, metric="auto",
+                divergence_factor: float = 1000.0, n_threads: int | None = None,
+                block_size: int = 32, stop_event: threading.Event | None = None) -> list[History]:
     """Train ``networks`` (one architecture) together on the same batches; in place.
 
     Parameters
@@ -305,6 +307,8 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
         schedule of the step), momenta, βs and ε may differ.
     epochs, batch_size : as :func:`ffnn.train`
     l1, l2 : float or sequence of K floats
+    penalize_biases : bool, default False
+        The penalties cover the biases too, as :func:`ffnn.train`'s; one value for the stack.
     seed : int or Generator
         The one shuffling seed of the stack (as ``train(seed=)`` of each network alone).
     metric, divergence_factor : as :func:`ffnn.train`
@@ -339,6 +343,7 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
         raise ValueError(f"these networks cannot train as one stack: {reason}")
     l1s = [check_penalty(v, "l1") for v in _per_network(l1, K, "l1")]
     l2s = [check_penalty(v, "l2") for v in _per_network(l2, K, "l2")]
+    penalize_biases = check_flag(penalize_biases, "penalize_biases")
     epochs = check_epochs(epochs)
     batch_size = check_batch_size(batch_size)
     divergence_factor = check_divergence_factor(divergence_factor)
@@ -365,8 +370,8 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     def run(block: list[int]) -> None:
         histories, params = _train_block(
             [networks[i] for i in block], [optimizers[i] for i in block],
-            [l1s[i] for i in block], [l2s[i] for i in block], X, Y, loss, epochs, batch,
-            copy.deepcopy(rng), metric, divergence_factor, stop)
+            [l1s[i] for i in block], [l2s[i] for i in block], penalize_biases, X, Y, loss,
+            epochs, batch, copy.deepcopy(rng), metric, divergence_factor, stop)
         trained.append((block, histories, params))
 
     threads = min(len(blocks), n_threads or os.cpu_count() or 1)
@@ -398,8 +403,8 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     return result
 
 
-def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng, metric,
-                 divergence_factor, stop
+def _train_block(networks, optimizers, l1s, l2s, penalize_biases, X, Y, loss, epochs, batch,
+                 rng, metric, divergence_factor, stop
                  ) -> tuple[list[History], list[np.ndarray]]:
     """The epochs of one stack: :func:`train_stack`'s loop. Returns the histories and the
     trained parameters (the caller puts them in the networks); raises KeyboardInterrupt when
@@ -408,11 +413,12 @@ def _train_block(networks, optimizers, l1s, l2s, X, Y, loss, epochs, batch, rng,
     first = networks[0]
     funcs = first.activation_funcs
     fused = loss.fuses_with(funcs[-1])
-    stack = _Stack(networks, optimizers, l1s, l2s)
+    stack = _Stack(networks, optimizers, l1s, l2s, penalize_biases)
     histories = [History.start(metric, engine="stacked") for _ in range(K)]
     workspaces: dict[tuple[int, int], _Workspace] = {}
     # The guard's references: each network's loss before any update (NaN when not finite).
-    first_losses = np.array([initial_loss(net, X, Y, loss, a, b)
+    first_losses = np.array([initial_loss(net, X, Y, loss, a, b,
+                                          penalize_biases=penalize_biases)
                              for net, a, b in zip(networks, l1s, l2s)])
     first_losses[~np.isfinite(first_losses)] = np.nan
     limit = parameter_limit(first.dtype)

@@ -29,6 +29,7 @@ from ._validation import (
     check_batch_size,
     check_divergence_factor,
     check_epochs,
+    check_flag,
     check_penalty,
     check_seed,
     is_integer,
@@ -136,6 +137,8 @@ class Trainer:
         0.001 for ``"adam"`` and ``"adamw"``).
     l1, l2 : float, default 0
         Penalties in the cost (weights only, independent of the batch size).
+    penalize_biases : bool, default False
+        The penalties cover the biases too, exactly as the weights (same ``l1`` and ``l2``).
     batch_size : int or None, default None
         Mini-batch size; None trains on the full batch each step.
     metric : {"auto", "accuracy", "r2", None}, default "auto"
@@ -163,7 +166,7 @@ class Trainer:
 
     def __init__(self, network: Network, loss: LossLike, optimizer="sgd", *,
                  learning_rate=None, l1: float = 0.0, l2: float = 0.0,
-                 batch_size: int | None = None, metric="auto",
+                 penalize_biases: bool = False, batch_size: int | None = None, metric="auto",
                  callbacks: Sequence[Callback] = (), seed=None, verbose: int = 1,
                  divergence_factor: float = 1000.0, engine: str = "auto"):
         if not isinstance(network, Network):
@@ -188,6 +191,7 @@ class Trainer:
                 self.optimizer = optimizer
         self.l1 = check_penalty(l1, "l1")
         self.l2 = check_penalty(l2, "l2")
+        self.penalize_biases = check_flag(penalize_biases, "penalize_biases")
         self.batch_size = check_batch_size(batch_size)
         self.metric = resolve_metric(metric, self.loss)
         self.callbacks = list(callbacks)
@@ -339,7 +343,9 @@ class Trainer:
     def __repr__(self) -> str:
         batch = "full batch" if self.batch_size is None else f"batch {self.batch_size}"
         return (f"Trainer({self.network}, {self.loss.name}, {self.optimizer!r}, {batch}, "
-                f"l1={self.l1:g}, l2={self.l2:g}, {self.epoch} epochs so far, "
+                f"l1={self.l1:g}, l2={self.l2:g}"
+                + (", penalize_biases=True" if self.penalize_biases else "")
+                + f", {self.epoch} epochs so far, "
                 f"engine={self.engine!r})")
 
     def _finish(self, history: History) -> History:
@@ -420,7 +426,8 @@ class Trainer:
 def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
           optimizer: str | GradientTransformation = "sgd", learning_rate=None,
           epochs: int = 100, batch_size: int | None = None, l1: float = 0.0, l2: float = 0.0,
-          validation_data=None, validation_fraction: float | None = None, metric="auto",
+          penalize_biases: bool = False, validation_data=None,
+          validation_fraction: float | None = None, metric="auto",
           callbacks: Sequence[Callback] = (), early_stopping: bool = False, patience: int = 10,
           min_delta: float = 0.0, restore_best: bool = True, seed=None, verbose: int = 1,
           divergence_factor: float = 1000.0, sample_weight=None, checkpoint_path=None,
@@ -447,8 +454,9 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
     if checkpoint_path is not None:
         callbacks.append(Checkpoint(checkpoint_path, checkpoint_every))
     trainer = Trainer(network, loss, optimizer, learning_rate=learning_rate, l1=l1, l2=l2,
-                      batch_size=batch_size, metric=metric, callbacks=callbacks, seed=seed,
-                      verbose=verbose, divergence_factor=divergence_factor, engine=engine)
+                      penalize_biases=penalize_biases, batch_size=batch_size, metric=metric,
+                      callbacks=callbacks, seed=seed, verbose=verbose,
+                      divergence_factor=divergence_factor, engine=engine)
     if resume_from is not None:
         trainer.load_checkpoint(resume_from)
         epochs = max(0, epochs - trainer.epoch)
