@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import is_real
+from . import penalties
+from ._validation import check_flag, is_real
 from .losses import LossLike
 from .network import Network
 
@@ -141,6 +142,7 @@ def gradcheck(
     *,
     l1: float = 0.0,
     l2: float = 0.0,
+    penalize_biases: bool = False,
     methods: tuple[str, ...] = METHODS,
     step: float | None = None,
     tolerances: dict[str, float] | None = None,
@@ -155,6 +157,9 @@ def gradcheck(
     loss : str, Loss or (cost, cost_der)
     l1, l2 : float, default 0
         Penalty strengths, as in :meth:`Network.cost`.
+    penalize_biases : bool, default False
+        The penalties cover the biases too, as in :meth:`Network.cost` (autograd's cost then
+        penalizes them as well).
     methods : tuple of {"autograd", "finite_differences"}
         References to compare with.
     step : float, optional
@@ -187,8 +192,10 @@ def gradcheck(
 
     # The gradient under test, in the network's own dtype.
     X_net, Y_net, loss, l1, l2, _ = network._check_problem(X, targets, loss, l1, l2)
+    biases = check_flag(penalize_biases, "penalize_biases")
     grad = np.empty_like(network.params)
-    _, prediction = network._backprop_into(X_net, Y_net, loss, l1, l2, grad)
+    _, prediction = network._backprop_into(X_net, Y_net, loss, l1, l2, grad,
+                                           penalize_biases=biases)
     grad = grad.astype(np.float64)
     clipped = not loss.fuses_with(network.activation_funcs[-1]) and loss.clipped(prediction)
     reference = network.astype(np.float64)
@@ -197,7 +204,7 @@ def gradcheck(
     near_kink = False
     if "finite_differences" in methods:
         for candidate in (step,) if step is not None else _STEPS:
-            near_kink = _near_kink(reference, X64, candidate, l1)
+            near_kink = _near_kink(reference, X64, candidate, l1, biases)
             if not near_kink:
                 break
         step = candidate
@@ -205,10 +212,11 @@ def gradcheck(
     errors, reference_norms = {}, {}
     for method in methods:
         if method == "autograd":
-            ref = _autograd_gradient(reference, X64, Y64, loss, l1, l2)
+            ref = _autograd_gradient(reference, X64, Y64, loss, l1, l2, biases)
         else:
             ref = _central_differences(
-                lambda: reference._cost(X64, Y64, loss, l1, l2), reference.params, float(step)
+                lambda: reference._cost(X64, Y64, loss, l1, l2, biases), reference.params,
+                float(step)
             )
         layers = [(grad[w.start : b.stop], ref[w.start : b.stop]) for w, b in reference._slices]
         errors[method] = [_relative_error(g, g_ref) for g, g_ref in layers]
@@ -229,7 +237,8 @@ def _relative_error(g: np.ndarray, g_ref: np.ndarray) -> float:
     return float(np.linalg.norm(g - g_ref) / max(np.linalg.norm(g_ref), 1e-12))
 
 
-def _autograd_gradient(network: Network, X, Y, loss, l1: float, l2: float) -> np.ndarray:
+def _autograd_gradient(network: Network, X, Y, loss, l1: float, l2: float,
+                       penalize_biases: bool = False) -> np.ndarray:
     import autograd.numpy as anp
     from autograd import grad
 
@@ -241,7 +250,9 @@ def _autograd_gradient(network: Network, X, Y, loss, l1: float, l2: float) -> np
         for (n_in, n_out), (w, b), f in zip(shapes, slices, funcs):
             W = anp.reshape(theta[w], (n_in, n_out))
             a = f.reference(anp.dot(a, W) + theta[b])
-            penalty = penalty + 0.5 * l2 * anp.sum(W * W) + l1 * anp.sum(anp.abs(W))
+            # written again here (not ffnn.penalties): an independent reference
+            for P in (W, theta[b]) if penalize_biases else (W,):
+                penalty = penalty + 0.5 * l2 * anp.sum(P * P) + l1 * anp.sum(anp.abs(P))
         return loss.reference(a, Y) + penalty
 
     try:
@@ -282,10 +293,13 @@ def _central_differences(
     return ref
 
 
-def _near_kink(network: Network, X, step: float, l1: float) -> bool:
+def _near_kink(network: Network, X, step: float, l1: float,
+               penalize_biases: bool = False) -> bool:
     """Whether the stencil's perturbations (up to ``2h``) could cross a kink: of an
-    activation at some ``z``, or of the L1 penalty's ``|W|`` at a weight near 0."""
-    if l1 and any(np.abs(W).min() <= 2 * step for W, _ in network.layers):
+    activation at some ``z``, or of the L1 penalty's ``|θ|`` at a penalized parameter near 0
+    (a weight, or with ``penalize_biases`` a bias)."""
+    if l1 and any(np.abs(P).min() <= 2 * step
+                  for P in penalties.penalized(network.layers, penalize_biases)):
         return True
     layer_inputs, zs, _ = network._feed_forward_saver(X)
     for z, a_in, f in zip(zs, layer_inputs, network.activation_funcs):
