@@ -462,3 +462,14 @@ def test_sweep_result_repr_is_one_line_with_the_best_configuration():
     assert "best val_accuracy 0.85 ± 0.05 (n=2): lr=0.1" in shown
     assert repr(ffnn.sweeps.SweepResult([], "accuracy", "x")) == \
         "SweepResult(x: 0 runs (0 failed, 0 diverged))"
+
+
+def test_options_newer_than_the_results_format_keep_the_sweep_id_at_their_default():
+    """A results file from before ``penalize_biases`` existed still resumes: the option at its
+    default does not enter the id; set, it does."""
+    common = dict(grid={"lr": [0.1]}, seeds=[0], n_jobs=1)
+    base = ffnn.sweep("iris", options={"epochs": 2}, **common).sweep_id
+    same = ffnn.sweep("iris", options={"epochs": 2, "penalize_biases": False}, **common)
+    other = ffnn.sweep("iris", options={"epochs": 2, "penalize_biases": True}, **common)
+    assert same.sweep_id == base != other.sweep_id
+    assert "penalize_biases" not in json.dumps(same.spec["options"])

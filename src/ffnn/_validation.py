@@ -192,9 +192,14 @@ def check_targets(targets, n_samples: int, n_outputs: int, dtype: np.dtype, one_
     """Return ``targets`` as a 2-D array ``(n_samples, n_outputs)`` of ``dtype``.
 
     With one sample (a 1-D input) the targets are ``(n_outputs,)``; with one output a batch's
-    targets may also be given as ``(n_samples,)``.
+    targets may also be given as ``(n_samples,)``, and two classes as one-hot rows
+    ``(n_samples, 2)`` (as ``ffnn.datasets`` gives them), of which one output (a sigmoid's
+    probability of the second class) takes the second column.
     """
     Y = as_float_array(targets, name, dtype)
+    if n_outputs == 1 and Y.shape[-1:] == (2,) and Y.ndim == (1 if one_sample else 2) \
+            and np.isin(Y, (0, 1)).all() and (Y.sum(axis=-1) == 1).all():
+        Y = Y[..., 1:]  # two one-hot classes: the positive class's column
     expected = f"({n_outputs},)" if one_sample else f"({n_samples}, {n_outputs})"
     if (one_sample and Y.shape in ((n_outputs,), (1, n_outputs))) or (
         one_sample and n_outputs == 1 and Y.shape == ()

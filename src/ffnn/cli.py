@@ -42,6 +42,7 @@ from .activations import ACTIVATION_NAMES
 from .datafiles import read_data
 from .datasets import (
     DATASET_NAMES,
+    has_standard_test,
     is_generated,
     load_dataset,
     load_iris,
@@ -126,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="number of random samples (default: %(default)s)")
     check.add_argument("--l1", type=float, default=0.0, help="L1 penalty (default: 0)")
     check.add_argument("--l2", type=float, default=0.0, help="L2 penalty (default: 0)")
+    check.add_argument("--penalize-biases", action="store_true",
+                       help="the penalties cover the biases too (default: weights only)")
     check.add_argument("--step", type=float, default=None,
                        help="relative finite-difference step (default: the first of 1e-4, "
                             "1e-6, 1e-8 that keeps clear of kinks)")
@@ -163,6 +166,9 @@ def _add_model_parsers(commands) -> None:
                          help="write the predictions as CSV (default: print them)")
     predict.add_argument("--proba", action="store_true",
                          help="also each class's probability (classifiers)")
+    evaluate.add_argument("--plot", metavar="FILE", default=None,
+                          help="write the confusion matrix as a figure (classifiers; the "
+                               "format follows the extension, e.g. .png; the plot extra)")
 
 
 def _add_sweep_parser(commands) -> None:
@@ -213,7 +219,7 @@ def _add_sweep_parser(commands) -> None:
                    help="heatmap of two swept options against the scoring metric; the format "
                         "follows the extension (.png, .pdf, .svg, ...); written last")
     s.add_argument("--plot-x", default=None, help="heatmap columns (default: the first "
-                   "--grid option)")
+                   "--grid option; layers or nodes when hidden is swept)")
     s.add_argument("--plot-y", default=None, help="heatmap rows (default: the second)")
     s.add_argument("--plot-metric", default=None,
                    help="heatmap metric (default: val_ of --scoring; test_accuracy, ...)")
@@ -253,16 +259,20 @@ def _add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) ->
                            "numbers, regression for numbers with a decimal point)")
     data.add_argument("--test-fraction", type=float, default=0.0,
                       help="hold out this share for testing, stratified for classification "
-                           "(default: 0, no split)")
+                           "(default: 0, no split; mnist and fashion-mnist have their own)")
     data.add_argument("--validation-fraction", type=float, default=0.2 if sweep else None,
                       help="hold out this share of the training part for validation"
                            + (" (default: 0.2; see --folds)" if sweep else ""))
     data.add_argument("--standardize", action="store_true",
                       help="scale features to mean 0 and std 1, fitted on the training part")
     data.add_argument("--samples", type=int, default=None,
-                      help="samples to generate (franke, runge, polynomial)")
+                      help="samples to generate (franke, runge, runge2d, polynomial)")
     data.add_argument("--noise", type=float, default=None,
-                      help="noise std (franke, runge, polynomial)")
+                      help="noise std (franke, runge, runge2d, polynomial)")
+    data.add_argument("--data-home", metavar="DIR", default=None,
+                      help="mnist, fashion-mnist: the folder of the four IDX files (or its "
+                           "subfolder mnist, fashion-mnist); fetched from OpenML into it when "
+                           "they are not there (default: scikit-learn's data home)")
     net = p.add_argument_group("network")
     net.add_argument("--hidden", type=_int_list_or_none, default=[8],
                      help="comma-separated hidden layer sizes, or 'none' (default: 8)")
@@ -305,6 +315,9 @@ def _add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) ->
                      help="mini-batch size (default: the full batch)")
     run.add_argument("--l1", type=float, default=0.0, help="L1 penalty (default: 0)")
     run.add_argument("--l2", type=float, default=0.0, help="L2 penalty (default: 0)")
+    run.add_argument("--penalize-biases", action="store_true",
+                     help="the L1/L2 penalties cover the biases too, as the weights (default: "
+                          "weights only)")
     run.add_argument("--early-stopping", action="store_true",
                      help="stop when the validation (or training) loss stalls")
     run.add_argument("--patience", type=int, default=10, help="early-stopping patience")
@@ -395,9 +408,11 @@ def _run_gradcheck(args: argparse.Namespace) -> int:
     if args.samples < 1:
         raise ValueError(f"--samples must be at least 1, got {args.samples}")
     X, targets = _random_problem(args, loss, network.n_outputs)
-    result = gradcheck(network, X, targets, loss, l1=args.l1, l2=args.l2, step=args.step)
+    result = gradcheck(network, X, targets, loss, l1=args.l1, l2=args.l2,
+                       penalize_biases=args.penalize_biases, step=args.step)
     print(f"{network}, {loss.name} loss, {args.samples} random samples, "
-          f"l1={args.l1:g}, l2={args.l2:g}")
+          f"l1={args.l1:g}, l2={args.l2:g}"
+          + (" (weights and biases)" if args.penalize_biases else ""))
     print(result.table())
     return 0 if result.passed else 1
 
@@ -439,7 +454,10 @@ def _check_data_flags(args: argparse.Namespace) -> None:
         if given:
             verb = "applies" if len(given) == 1 else "apply"
             raise ValueError(f"{' and '.join(given)} {verb} only to the generated data sets "
-                             "(franke, runge, polynomial), not to --data")
+                             "(franke, runge, runge2d, polynomial), not to --data")
+        if args.data_home is not None:
+            raise ValueError("--data-home goes with --dataset mnist or fashion-mnist (their "
+                             "files' folder), not with --data")
     else:
         for flag_, value in (("--target", args.target), ("--task", args.task)):
             if value is not None:
@@ -466,7 +484,14 @@ def _check_dataset_flags(args: argparse.Namespace) -> None:
         if given:
             verb = "applies" if len(given) == 1 else "apply"
             raise ValueError(f"{' and '.join(given)} {verb} only to the generated data sets "
-                             f"(franke, runge, polynomial), not to --dataset {name}")
+                             f"(franke, runge, runge2d, polynomial), not to --dataset {name}")
+    if not has_standard_test(name) and args.data_home is not None:
+        raise ValueError(f"--data-home applies only to mnist and fashion-mnist (the folder of "
+                         f"their IDX files), not to --dataset {name}")
+    if has_standard_test(name) and args.test_fraction:
+        raise ValueError(f"--test-fraction: {name} comes with its standard test part (the "
+                         "t10k files), on which the test metrics are reported; leave "
+                         "--test-fraction out")
     if args.samples is not None and args.samples < 1:
         raise ValueError(f"--samples must be a positive integer, got {args.samples}")
     if args.noise is not None and not (math.isfinite(args.noise) and args.noise >= 0):
@@ -483,6 +508,8 @@ class _Data:
             options = {k: v for k, v in options.items() if v is not None}
             if is_generated(args.dataset):
                 options["seed"] = args.seed
+            if args.data_home is not None:
+                options["data_home"] = args.data_home
             self.dataset = load_dataset(args.dataset, **options)
             self.feature_names, self.target = self.dataset.feature_names, None
             self.flag = f"--dataset {self.dataset.name}"
@@ -524,6 +551,8 @@ def _run_train(args: argparse.Namespace) -> int:
         X, X_test, targets, targets_test = split(
             X, targets, args.test_fraction, stratify=classification, seed=args.seed
         )
+    elif data.X_test is not None:  # mnist's own test part (--test-fraction is refused)
+        X_test, targets_test = data.X_test, recipe.binary_targets(loss, data.targets_test)
     else:
         X_test = targets_test = None
     scaler = None
@@ -541,11 +570,14 @@ def _run_train(args: argparse.Namespace) -> int:
     network, optimizer, metric = built.network, built.optimizer, built.train_kwargs["metric"]
     print(f"data: {source.described}, {X.shape[0]} training samples"
           + (f", {X_test.shape[0]} test samples" if X_test is not None else ", no test split")
+          + (" (its standard test part)" if data.X_test is not None else "")
           + (", standardized" if args.standardize else ""))
     print(f"network: {network}")
     print(f"training: {optimizer}, {loss.name}, "
           f"{'full batch' if args.batch_size is None else f'batch {args.batch_size}'}, "
-          f"{args.epochs} epochs, l1={args.l1:g}, l2={args.l2:g}, seed {args.seed}", flush=True)
+          f"{args.epochs} epochs, l1={args.l1:g}, l2={args.l2:g}"
+          + (" (weights and biases)" if args.penalize_biases else "")
+          + f", seed {args.seed}", flush=True)
     # Said below, in the run's own words: the fallback, and the stop message that train()
     # prints beside its progress bar (on Ctrl-C it would say the weights are kept).
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
@@ -668,7 +700,12 @@ def _write_csv(path: str, header: list[str], rows: list[list]) -> None:
 def _run_evaluate(args: argparse.Namespace) -> int:
     from sklearn import metrics
 
+    if args.plot:
+        _check_outputs(args, {"--plot": "plot"})
     model = _load_model(args)
+    if args.plot and model.task != "classification":
+        raise ValueError(f"--plot: {args.model} is a regression model; the confusion matrix "
+                         f"is for classifiers")
     file = _model_data(args, model, require_target=True)
     if model.task == "regression" and file.y.dtype.kind not in "iuf":
         raise ValueError(f"--data {args.data}: the target {file.target!r} holds labels such "
@@ -704,6 +741,15 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         print(name.ljust(width) + "".join(str(v).rjust(width) for v in row))
     print(metrics.classification_report(true, predicted, labels=range(len(names)),
                                         target_names=names, digits=4, zero_division=0))
+    if args.plot:
+        from .plotting import confusion_matrix
+
+        title = (f"{os.path.basename(args.model)} on {os.path.basename(args.data)} "
+                 f"(accuracy {np.mean(true == predicted):.4f})")
+        _late("--plot", args.plot, lambda: confusion_matrix(
+            model.classes[true], model.classes[predicted], labels=model.classes,
+            title=title, path=args.plot), "")
+        print(f"confusion matrix written to {args.plot}")
     return 0
 
 
@@ -821,12 +867,13 @@ def _check_metrics(args: argparse.Namespace, classification: bool, dataset: str)
         raise ValueError(f"--scoring must be one of {', '.join(valid)} for {dataset}, got "
                          f"{args.scoring!r}")
     if args.plot_metric is not None:
-        parts = ("train", "val", "test") if args.test_fraction else ("train", "val")
+        test = args.test_fraction or (args.data is None and has_standard_test(args.dataset))
+        parts = ("train", "val", "test") if test else ("train", "val")
         metrics = [f"{part}_{name}" for part in parts for name in valid]
         if args.plot_metric not in metrics:
             raise ValueError(f"--plot-metric must be one of {', '.join(metrics)} for "
                              f"{dataset}"
-                             + ("" if args.test_fraction else " (test_*: with --test-fraction)")
+                             + ("" if test else " (test_*: with --test-fraction)")
                              + f", got {args.plot_metric!r}")
 
 
@@ -910,7 +957,8 @@ def _run_sweep(args: argparse.Namespace) -> int:
     _check_sweep_flags(args)
     options = {k: v for k, v in vars(args).items()
                if k in recipe.TRAIN_OPTIONS and k not in grid and k != "seed"}
-    dataset_options = {k: v for k, v in {"n_samples": args.samples, "noise": args.noise}.items()
+    dataset_options = {k: v for k, v in {"n_samples": args.samples, "noise": args.noise,
+                                         "data_home": args.data_home}.items()
                        if v is not None}
     plot_x = args.plot_x or names[0]
     plot_y = args.plot_y or next((name for name in names if name != plot_x), None)
@@ -918,9 +966,12 @@ def _run_sweep(args: argparse.Namespace) -> int:
         if plot_y is None:
             raise ValueError("--plot needs two swept options (or --plot-y)")
         for flag_, name in (("--plot-x", plot_x), ("--plot-y", plot_y)):
-            if name not in names:
+            derived = name in ("layers", "nodes") and "hidden" in names  # from hidden
+            if name not in names and not derived:
                 raise ValueError(f"{flag_}: {name!r} is not swept; swept options are "
-                                 f"{', '.join(names)}")
+                                 f"{', '.join(names)}"
+                                 + (" (and layers, nodes: from hidden)" if "hidden" in names
+                                    else ""))
     source = _Data(args)
     data = source.dataset
     _check_metrics(args, data.task == "classification", source.flag)

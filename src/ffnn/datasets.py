@@ -443,8 +443,9 @@ class Dataset:
         The inputs, unscaled (see :func:`standardize`); the training part where the set has
         a standard test part. C-contiguous.
     targets : ndarray of float64, shape (n_samples, n_classes) or (n_samples, 1)
-        One-hot rows for classification (also for two classes: use ``targets[:, 1:]`` for a
-        single sigmoid output); the noisy function values for regression.
+        One-hot rows for classification (also for two classes, which a network with one
+        sigmoid output takes as they are: it learns the second column); the noisy function
+        values for regression.
     task : {"classification", "regression"}
     classes : ndarray, shape (n_classes,), or None
         The class of each column of ``targets`` (scikit-learn's integer targets for the

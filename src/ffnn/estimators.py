@@ -9,8 +9,10 @@ loss history, early stopping on the (validation) loss, and optimizer state kept 
 **Penalties.** ``alpha`` is the core's ``l2``: the cost gets ``(alpha / 2) Σ‖W‖²`` (weights
 only, as scikit-learn's; ``penalize_biases=True`` adds the biases), whatever the batch size.
 scikit-learn's MLP divides its penalty by the batch's number of samples, so its ``alpha``
-corresponds to ours as ``alpha_ffnn = alpha_sklearn / batch_size`` (for full-batch
-training, ``/ n_samples``).
+corresponds to ours as ``alpha_ffnn = alpha_sklearn / batch_size`` for classifiers (for
+full-batch training, ``/ n_samples``) and ``2 alpha_sklearn / (batch_size · n_outputs)`` for
+regressors, whose squared error scikit-learn halves and sums over the outputs
+(:func:`ffnn.baselines.mlp_alpha` converts both ways).
 
 **Logistic regression** is the network with no hidden layer: ``hidden_layer_sizes=()``. With
 two classes that is one sigmoid output and binary cross-entropy; with more, softmax
@@ -769,7 +771,9 @@ _PARAMETERS_DOC = """    Parameters
         ``"lbfgs"`` is refused.
     alpha : float, default 1e-4
         L2 penalty ``(alpha/2) Σ‖W‖²`` in the cost, not divided by the batch size (scikit-learn
-        divides its own: ``alpha_ffnn = alpha_sklearn / batch_size``).
+        divides its own: ``alpha_ffnn = alpha_sklearn / batch_size`` for a classifier,
+        ``2 alpha_sklearn / (batch_size · n_outputs)`` for a regressor; see
+        :func:`ffnn.baselines.mlp_alpha`).
     l1 : float, default 0
         L1 penalty ``l1 Σ|W|``.
     penalize_biases : bool, default False

@@ -300,7 +300,8 @@ def _run_stacked(context: dict, jobs: list[dict], stop: threading.Event | None =
             [b.network for b in built], X_train, T_train, built[0].loss,
             [b.optimizer for b in built], epochs=kwargs["epochs"],
             batch_size=kwargs["batch_size"], l1=[b.train_kwargs["l1"] for b in built],
-            l2=[b.train_kwargs["l2"] for b in built], seed=kwargs["seed"], n_threads=1,
+            l2=[b.train_kwargs["l2"] for b in built],
+            penalize_biases=kwargs["penalize_biases"], seed=kwargs["seed"], n_threads=1,
             block_size=len(built), stop_event=stop)
         if any(h.stop_reason == "interrupted" for h in histories):  # as in _run_one
             raise KeyboardInterrupt
@@ -313,7 +314,8 @@ def _run_stacked(context: dict, jobs: list[dict], stop: threading.Event | None =
             for r in records]
 
 
-# Options in which the runs of one stack may differ (besides the initial seed).
+# Options in which the runs of one stack may differ (besides the initial seed); every other
+# option is shared by a stack (penalize_biases too: runs that differ in it never stack).
 _STACKABLE = ("lr", "l1", "l2", "momentum", "beta1", "beta2", "eps", "weight_decay")
 
 
@@ -592,6 +594,11 @@ class _ResultsFile:
             self.file = None
 
 
+#: Options newer than the results-file format, with the default that changes nothing.
+_LATER_DEFAULTS = {"penalize_biases": False}
+_UNSET = object()
+
+
 # -- the result ---------------------------------------------------------------------------------
 
 @dataclass(repr=False)
@@ -735,14 +742,17 @@ def _check_where(n_jobs, scheduler, timeout) -> None:
 
 
 def _load(data, task: str | None, dataset_options: Mapping | None, random_state: int = 0):
-    """(X, targets, classification, description of the data for the sweep id)."""
+    """(X, targets, classification, description of the data for the sweep id, the data
+    set's standard test part (X_test, targets_test) or None)."""
     if isinstance(data, str):
         dataset_options = dict(dataset_options or {})
         if is_generated(data):
             dataset_options.setdefault("seed", random_state)  # the same draw every time
         loaded = load_dataset(data, **dataset_options)
+        test = None if loaded.X_test is None else (loaded.X_test, loaded.targets_test)
         return loaded.X, loaded.targets, loaded.task == "classification", {
-            "dataset": loaded.name, **dict(dataset_options or {})}
+            "dataset": loaded.name,  # where MNIST's files are (data_home) is not what they are
+            **{k: v for k, v in dataset_options.items() if k != "data_home"}}, test
     if not (isinstance(data, (tuple, list)) and len(data) == 2):
         raise TypeError("data must be a data set name or a pair (X, y), got "
                         f"{type(data).__name__}")
@@ -762,7 +772,8 @@ def _load(data, task: str | None, dataset_options: Mapping | None, random_state:
         raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
     digest = hashlib.sha256(np.ascontiguousarray(X).tobytes()
                             + np.ascontiguousarray(targets).tobytes()).hexdigest()[:16]
-    return X, targets, task == "classification", {"arrays": digest, "shape": list(X.shape)}
+    return X, targets, task == "classification", {"arrays": digest, "shape": list(X.shape)}, \
+        None
 
 
 class _Progress:
@@ -810,6 +821,26 @@ def _describe_points(grid, distributions, n_iter, points, seeds, folds) -> str:
     return f"random search: {n_iter} points of {shown}{runs}"
 
 
+def _validation_parts(X, T, classification: bool, folds, validation_fraction: float,
+                      random_state: int):
+    """``(fold_splits, None)`` for k folds (stratified for classification), else
+    ``(None, (train_index, val_index))`` for one holdout of ``validation_fraction``."""
+    if folds is not None:
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        if isinstance(folds, bool) or not isinstance(folds, numbers.Integral) or folds < 2:
+            raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
+        splitter = (StratifiedKFold if classification else KFold)(
+            int(folds), shuffle=True, random_state=random_state)
+        return list(splitter.split(X, _class_labels(T) if classification else None)), None
+    if not 0 < validation_fraction < 1:
+        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction!r}")
+    index = np.arange(len(X))[:, None]
+    train_index, val_index, _, _ = split(index, T, validation_fraction,
+                                         stratify=classification, seed=random_state)
+    return None, (train_index[:, 0], val_index[:, 0])
+
+
 def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
           distributions: Mapping | None = None, n_iter: int | None = None,
           options: Mapping | None = None, seeds: Sequence[int] = (0,),
@@ -841,7 +872,9 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
         k-fold cross-validation (stratified for classification) instead of one holdout of
         ``validation_fraction``.
     test_fraction : float, default 0
-        A test part set aside first (the same for every run), reported as ``test_*``.
+        A test part set aside first (the same for every run), reported as ``test_*``. MNIST
+        and Fashion-MNIST bring their standard test part instead (``test_*``; each run
+        trains and validates on the training part), and refuse a ``test_fraction``.
     standardize : bool
         Scale features on each run's training part.
     scoring : {"accuracy", "r2", "mse", "loss"}, optional
@@ -908,36 +941,28 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
-    X, T, classification, data_spec = _load(data, task, dataset_options, random_state)
+    X, T, classification, data_spec, test = _load(data, task, dataset_options, random_state)
     scoring = scoring or ("accuracy" if classification else "r2")
     valid = ("accuracy", "loss") if classification else ("r2", "mse", "loss")
     if scoring not in valid:
         raise ValueError(f"scoring must be one of {', '.join(valid)} for {data_spec}, got "
                          f"{scoring!r}")
-    X_test = T_test = None
+    X_test, T_test = test if test is not None else (None, None)
+    if test_fraction and test is not None:
+        raise ValueError(f"test_fraction: {data_spec['dataset']} comes with its standard test "
+                         f"part ({len(X_test)} samples), reported as test_*; leave "
+                         "test_fraction at 0")
     if test_fraction:
         X, X_test, T, T_test = split(X, T, test_fraction, stratify=classification,
                                      seed=random_state)
-    index = np.arange(len(X))
-    fold_splits = holdout = None
-    if folds is not None:
-        from sklearn.model_selection import KFold, StratifiedKFold
-
-        if isinstance(folds, bool) or not isinstance(folds, numbers.Integral) or folds < 2:
-            raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
-        splitter = (StratifiedKFold if classification else KFold)(
-            int(folds), shuffle=True, random_state=random_state)
-        fold_splits = list(splitter.split(X, _class_labels(T) if classification else None))
-    else:
-        if not 0 < validation_fraction < 1:
-            raise ValueError(f"validation_fraction must be in (0, 1), got "
-                             f"{validation_fraction!r}")
-        train_index, val_index, _, _ = split(index[:, None], T, validation_fraction,
-                                             stratify=classification, seed=random_state)
-        holdout = (train_index[:, 0], val_index[:, 0])
+    fold_splits, holdout = _validation_parts(X, T, classification, folds, validation_fraction,
+                                             random_state)
     points = [{name: recipe.normalize(name, value) for name, value in point.items()}
               for point in points]
-    spec = _plain({"data": data_spec, "options": options, "swept": sorted(swept),
+    # Options added since results files were first written, at the default that leaves the
+    # runs as they were, stay out of the id: such a file still resumes.
+    hashed = {k: v for k, v in options.items() if _LATER_DEFAULTS.get(k, _UNSET) != v}
+    spec = _plain({"data": data_spec, "options": hashed, "swept": sorted(swept),
                    "n_iter": n_iter, "points": sorted(points, key=_canonical),
                    "seeds": seeds, "folds": folds,
                    "validation_fraction": None if folds else validation_fraction,
