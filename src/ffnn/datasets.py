@@ -295,12 +295,7 @@ def franke(
     y : ndarray of float64, shape (n_samples, 1)
         ``franke_function(x, y) + noise · ε`` with ``ε ~ N(0, 1)``.
     """
-    n_samples = check_positive_int(n_samples, "n_samples")
-    noise = _check_noise(noise)
-    rng = check_seed(seed)
-    X = rng.uniform(0.0, 1.0, size=(n_samples, 2))
-    y = franke_function(X[:, 0], X[:, 1]) + noise * rng.standard_normal(n_samples)
-    return X, y.reshape(-1, 1)
+    return _noisy_2d(franke_function, 0.0, 1.0, n_samples, noise, seed)
 
 
 def runge(
@@ -349,6 +344,16 @@ def runge2d_function(x, y) -> np.ndarray:
     return 1.0 / (1.0 + 25.0 * (x**2 + y**2))
 
 
+def _noisy_2d(function, low: float, high: float, n_samples, noise, seed):
+    """``X`` uniform in ``[low, high]²`` (drawn first), then ``function(x, y) + noise · ε``."""
+    n_samples = check_positive_int(n_samples, "n_samples")
+    noise = _check_noise(noise)
+    rng = check_seed(seed)
+    X = rng.uniform(low, high, size=(n_samples, 2))
+    y = function(X[:, 0], X[:, 1]) + noise * rng.standard_normal(n_samples)
+    return X, y.reshape(-1, 1)
+
+
 def runge2d(
     n_samples: int = 400, noise: float = 0.05, seed: int | np.random.Generator | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -373,12 +378,7 @@ def runge2d(
     y : ndarray of float64, shape (n_samples, 1)
         ``1 / (1 + 25 (x² + y²)) + noise · ε`` with ``ε ~ N(0, 1)``.
     """
-    n_samples = check_positive_int(n_samples, "n_samples")
-    noise = _check_noise(noise)
-    rng = check_seed(seed)
-    X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
-    y = runge2d_function(X[:, 0], X[:, 1]) + noise * rng.standard_normal(n_samples)
-    return X, y.reshape(-1, 1)
+    return _noisy_2d(runge2d_function, -1.0, 1.0, n_samples, noise, seed)
 
 
 def polynomial(
