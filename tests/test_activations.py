@@ -27,6 +27,7 @@ ELEMENTWISE = [
     ffnn.Softplus(),
     ffnn.SiLU(),
     ffnn.GELU(),
+    ffnn.Exp(),
 ]
 
 FORMULAS = {
@@ -39,6 +40,7 @@ FORMULAS = {
     "softplus": lambda z: np.log1p(np.exp(z)),
     "silu": lambda z: z * expit(z),
     "gelu": lambda z: 0.5 * z * (1 + erf(z / np.sqrt(2))),
+    "exp": lambda z: np.e ** z,
     "softmax": lambda z: scipy_softmax(z, axis=1),
 }
 
@@ -118,12 +120,28 @@ def test_sigmoid_on_huge_inputs_is_finite_and_exact_at_the_ends():
     )
 
 
-@pytest.mark.parametrize("f", [*ELEMENTWISE, ffnn.softmax], ids=repr)
+@pytest.mark.parametrize("f", [*(f for f in ELEMENTWISE if f.name != "exp"), ffnn.softmax],
+                         ids=repr)
 def test_extreme_inputs_stay_finite(f):
     z = np.array([[-1e4, -1000.0, -1.0, 0.0, 1.0, 1000.0, 1e4]])
     a = f.forward(z)
     assert np.isfinite(a).all()
     assert np.isfinite(f.backward(z, a, np.ones_like(z))).all()
+
+
+@pytest.mark.parametrize("dtype,top", [(np.float64, 709.0), (np.float32, 88.0)])
+def test_exp_is_exact_until_it_overflows_quietly_to_inf(dtype, top):
+    """exp is not clipped (as scikit-learn's): finite up to log(largest float), inf beyond,
+    without a warning (the training guard reports the loss that is no longer finite)."""
+    z = np.array([-1e4, -1000.0, -1.0, 0.0, 1.0, top, top + 1, 1e4], dtype)
+    a = ffnn.exp.forward(z)
+    assert a.dtype == dtype
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(a, np.exp(z))  # NumPy's, in the dtype
+    assert np.isfinite(a[:6]).all() and np.isinf(a[6:]).all() and a[0] == 0
+    np.testing.assert_array_equal(ffnn.exp.backward(z, a, np.ones_like(z)), a)  # f' = f
+    out = np.empty_like(z)
+    np.testing.assert_array_equal(ffnn.exp.forward_into(z, out), a)
 
 
 @pytest.mark.parametrize("f", [*ELEMENTWISE, ffnn.softmax], ids=repr)

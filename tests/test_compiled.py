@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import ffnn
+from _problems import tame_growth
 from ffnn import _compiled
 from ffnn.optimizers import SGD, Adam, Momentum, Nesterov
 from ffnn.schedules import InverseTime, ReduceOnPlateau
@@ -24,7 +25,7 @@ pytest.importorskip("numba", reason="numba is a dependency; the test needs the c
 HIDDEN = tuple(cls.name for cls in ffnn.activations.ACTIVATIONS
                if cls.elementwise and cls.supports("compiled"))
 OUTPUTS = [("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"),
-           ("identity", "mse"), ("sigmoid", "mse"), ("tanh", "mse")]
+           ("identity", "mse"), ("sigmoid", "mse"), ("tanh", "mse"), ("exp", "poisson")]
 OPTIMIZERS = {"sgd": lambda: SGD(0.05), "momentum": lambda: Momentum(0.05, 0.9),
               "nesterov": lambda: Nesterov(0.05, 0.9), "adam": lambda: Adam(0.01)}
 
@@ -37,6 +38,8 @@ def problem(output: str, loss: str, n: int = 60, n_in: int = 4, n_out: int = 3,
         Y = ffnn.datasets.one_hot(rng.integers(0, n_out, n), n_out)
     elif loss == "binary_cross_entropy":
         Y = (rng.uniform(size=(n, n_out)) > 0.5).astype(float)
+    elif loss == "poisson":
+        Y = rng.poisson(1.5, (n, n_out)).astype(float)
     else:
         Y = rng.standard_normal((n, n_out))
     return X, Y.astype(dtype)
@@ -48,6 +51,7 @@ def both(network_args, X, Y, loss, epochs, **train_kwargs):
     for engine in ("numpy", "compiled"):
         net = ffnn.Network(*network_args[:2], network_args[2], seed=3,
                            dtype=network_args[3] if len(network_args) > 3 else "float64")
+        tame_growth(net, X)  # exp's hidden layers start small (a no-op for the others)
         history = ffnn.train(net, X, Y, loss, epochs=epochs, verbose=0, engine=engine,
                              **train_kwargs)
         runs.append((net, history))

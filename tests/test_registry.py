@@ -38,6 +38,8 @@ def _data(loss: str, n: int = 24, n_in: int = 3, n_out: int = 3, seed: int = 0):
         Y = ffnn.datasets.one_hot(rng.integers(0, n_out, n), n_out)
     elif loss == "binary_cross_entropy":
         Y = (rng.uniform(size=(n, n_out)) > 0.5).astype(float)
+    elif loss == "poisson":
+        Y = rng.poisson(1.5, (n, n_out)).astype(float)
     else:
         Y = rng.standard_normal((n, n_out))
     return X, Y
@@ -49,9 +51,9 @@ def _setting(kind: str, cls):
         if cls.name == "softmax":
             return ["tanh", "softmax"], "cross_entropy", lambda lr: ffnn.SGD(lr)
         return [cls.name, cls.name, "identity"], "mse", lambda lr: ffnn.SGD(lr)
-    if kind == "loss":
-        output = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
-        return ["tanh", output.get(cls.name, "identity")], cls.name, lambda lr: ffnn.SGD(lr)
+    if kind == "loss":  # after the output it fuses with (softmax, sigmoid, exp), if any
+        output = cls.fused_activation.name if cls.fused_activation else "identity"
+        return ["tanh", output], cls.name, lambda lr: ffnn.SGD(lr)
     if kind == "optimizer":
         return ["tanh", "softmax"], "cross_entropy", lambda lr: cls(lr)
     # a schedule: its parameters from the training options' defaults

@@ -40,7 +40,7 @@ def optimizers_for(kind: str, lrs):
 
 
 PROBLEMS = [("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"),
-            ("identity", "mse"), ("tanh", "mse")]
+            ("identity", "mse"), ("tanh", "mse"), ("exp", "poisson")]
 
 
 def data(loss: str, n: int = 50, n_out: int = 3, seed: int = 0):
@@ -50,6 +50,8 @@ def data(loss: str, n: int = 50, n_out: int = 3, seed: int = 0):
         Y = ffnn.datasets.one_hot(rng.integers(0, n_out, n), n_out)
     elif loss == "binary_cross_entropy":
         Y = (rng.uniform(size=(n, n_out)) > 0.5).astype(float)
+    elif loss == "poisson":
+        Y = rng.poisson(1.5, (n, n_out)).astype(float)
     else:
         Y = rng.standard_normal((n, n_out))
     return X, Y

@@ -95,7 +95,9 @@ def unsupported(trainer, weights, validation: bool) -> str | None:
     if reason:
         return reason
     if loss.kernel != "mse" and not loss.fuses_with(funcs[-1]):
-        return "the cross-entropies are compiled only after their softmax/sigmoid"
+        output = getattr(loss.fused_activation, "name", "fused")
+        return (f"{loss.name} is compiled only after its {output} output (the "
+                "cross-entropies after softmax/sigmoid, poisson after exp)")
     reason = _reason_of(optimizer, OPTIMIZERS, OPTIMIZER_KERNELS, "optimizer")
     if reason:
         return reason

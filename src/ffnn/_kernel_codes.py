@@ -7,10 +7,11 @@ refuse a code they do not know. numba-free, so that the driver can read it witho
 """
 
 ACTIVATION_KERNELS = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4,
-                      "elu": 5, "softmax": 6, "softplus": 7, "silu": 8, "gelu": 9}
+                      "elu": 5, "softmax": 6, "softplus": 7, "silu": 8, "gelu": 9,
+                      "exp": 10}
 #: The most parameters an activation kernel takes (``alpha``).
 ACTIVATION_PARAMS = 1
-LOSS_KERNELS = {"mse": 0, "cross_entropy": 1, "binary_cross_entropy": 2}
+LOSS_KERNELS = {"mse": 0, "cross_entropy": 1, "binary_cross_entropy": 2, "poisson": 3}
 OPTIMIZER_KERNELS = {"sgd": 0, "momentum": 1, "nesterov": 2, "adam": 3}
 METRIC_NONE, METRIC_ARGMAX, METRIC_THRESHOLD, METRIC_R2 = range(4)
 DONE, DIVERGED = 0, 1

@@ -48,10 +48,12 @@ SOFTMAX = ACTIVATION_KERNELS["softmax"]
 SOFTPLUS = ACTIVATION_KERNELS["softplus"]
 SILU = ACTIVATION_KERNELS["silu"]
 GELU = ACTIVATION_KERNELS["gelu"]
+EXP = ACTIVATION_KERNELS["exp"]
 N_ACTIVATIONS = len(ACTIVATION_KERNELS)
 LOSS_MSE = LOSS_KERNELS["mse"]
 LOSS_CE = LOSS_KERNELS["cross_entropy"]
 LOSS_BCE = LOSS_KERNELS["binary_cross_entropy"]
+LOSS_POISSON = LOSS_KERNELS["poisson"]
 OPT_SGD = OPTIMIZER_KERNELS["sgd"]
 OPT_MOMENTUM = OPTIMIZER_KERNELS["momentum"]
 OPT_NESTEROV = OPTIMIZER_KERNELS["nesterov"]
@@ -106,6 +108,8 @@ def _forward_into(code: int, alpha, z, a, lse):
                 a[i, j] = x / (1 + np.exp(-x))
             elif code == GELU:
                 a[i, j] = 0.5 * x * (1 + math.erf(x * SQRT_HALF))
+            elif code == EXP:
+                a[i, j] = np.exp(x)
 
 
 @njit(cache=True, error_model="numpy")
@@ -136,6 +140,8 @@ def _backward_into(code: int, alpha, z, a, dC_da, out):
                 x = z[i, j]
                 out[i, j] = (0.5 * (1 + math.erf(x * SQRT_HALF))
                              + x * np.exp(-0.5 * x * x) * INV_SQRT_2PI) * g
+            elif code == EXP:  # f' = f
+                out[i, j] = g * a[i, j]
 
 
 @njit(cache=True, error_model="numpy")
@@ -153,6 +159,14 @@ def _costs_and_hits(loss_code: int, metric_code: int, z, a, lse, Y, rows, costs,
             for j in range(k):
                 x = z[i, j]
                 c += (x if not x <= 0 else 0) + np.log1p(np.exp(-abs(x))) - Y[i, j] * x
+        elif loss_code == LOSS_POISSON:  # y (expm1(d) - d), d = z - log y; exp(z) at y = 0
+            for j in range(k):
+                y = Y[i, j]
+                if y > 0:
+                    d = z[i, j] - np.log(y)
+                    c += y * (np.expm1(d) - d)
+                else:
+                    c += np.exp(z[i, j])
         elif loss_code == LOSS_MSE:  # squared error, summed over outputs
             for j in range(k):
                 d = a[i, j] - Y[i, j]
@@ -239,7 +253,7 @@ def _backward(Xb, Yb, nb, n_batch, last_offset, params, grads, layout, acts, act
                     for j in range(k):
                         dC_dz[i, j] = scale * (a[i, j] - Yb[i, j])
                 _backward_into(acts[layer], act_params[layer], z, a, dC_dz, dC_dz)
-            else:  # fused: (p - y) / n
+            else:  # fused (cross-entropies, poisson): (p - y) / n
                 for i in range(nb):
                     for j in range(k):
                         dC_dz[i, j] = (a[i, j] - Yb[i, j]) / nb

@@ -37,6 +37,7 @@ __all__ = [
     "Softplus",
     "SiLU",
     "GELU",
+    "Exp",
     "Softmax",
     "FunctionActivation",
     "identity",
@@ -48,6 +49,7 @@ __all__ = [
     "softplus",
     "silu",
     "gelu",
+    "exp",
     "softmax",
     "get_activation",
     "is_single_activation",
@@ -480,6 +482,46 @@ class GELU(Activation):
 
 
 @ACTIVATIONS.register
+class Exp(Activation):
+    """``f(z) = exp(z)``, ``f'(z) = exp(z) = f(z)``: the log link, the output of a Poisson
+    regression (``loss="poisson"``, which fuses with it).
+
+    Not clipped (scikit-learn's MLP does not clip its ``exp`` output either): beyond
+    ``z ≈ 709`` (88 in float32) ``exp`` overflows to inf, quietly, and a training run stops
+    there as diverged (its loss is no longer finite). As a hidden activation it is allowed
+    but grows fast: layers of it compound (``exp(exp(z))``). scikit-learn's MLP offers it as
+    the output only, and PyTorch has no module for it.
+    """
+
+    name = "exp"
+    kernel = "exp"
+    # scikit-learn's MLP has "exp" as an output only (loss="poisson"), not as a hidden
+    # activation: interop maps the output by hand, so no hidden peer is declared here.
+    sklearn = None
+    torch = None  # torch.nn has no Exp module
+
+    def forward(self, z):
+        with np.errstate(over="ignore"):
+            return np.exp(z)
+
+    def derivative(self, z, a):
+        return a
+
+    def backward(self, z, a, dC_da):
+        return dC_da * a
+
+    def forward_into(self, z, out):
+        with np.errstate(over="ignore"):
+            return np.exp(z, out=out)
+
+    def backward_into(self, z, a, dC_da, out):
+        return np.multiply(dC_da, a, out=out)
+
+    def reference(self, z):
+        return anp.exp(z)
+
+
+@ACTIVATIONS.register
 class Softmax(Activation):
     """Row-wise ``f(z)_k = exp(z_k) / Σ_j exp(z_j)``; each row of the output sums to 1.
 
@@ -582,6 +624,7 @@ elu = ELU()
 softplus = Softplus()
 silu = SiLU()
 gelu = GELU()
+exp = Exp()
 softmax = Softmax()
 
 #: Every name an activation may be given by (canonical names first, then aliases).

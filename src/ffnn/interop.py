@@ -32,6 +32,7 @@ from .activations import (
     ACTIVATIONS,
     Activation,
     ActivationLike,
+    Exp,
     Identity,
     Sigmoid,
     Softmax,
@@ -132,7 +133,7 @@ def from_sklearn(mlp: MLPClassifier | MLPRegressor) -> Network:
     mlp : MLPClassifier or MLPRegressor
         Fitted. Its hidden layers use ``mlp.activation`` (``'identity'``, ``'logistic'``,
         ``'tanh'`` or ``'relu'``), its output layer ``mlp.out_activation_`` (``'identity'``,
-        ``'logistic'`` or ``'softmax'``).
+        ``'exp'`` for ``loss='poisson'``, ``'logistic'`` or ``'softmax'``).
 
     Returns
     -------
@@ -141,8 +142,9 @@ def from_sklearn(mlp: MLPClassifier | MLPRegressor) -> Network:
         dtype that of ``coefs_`` (float64 or float32). ``network.predict(X)`` equals
         ``mlp.predict_proba(X)`` for a multiclass or multilabel classifier, its second column
         ``predict_proba(X)[:, 1]`` (shape ``(n_samples, 1)``) for a binary one, and
-        ``mlp.predict(X)`` (always 2-D) for a regressor. Class labels are not kept: they
-        are ``mlp.classes_``, in the order of the outputs.
+        ``mlp.predict(X)`` (always 2-D) for a regressor (an ``exp`` output for
+        ``loss='poisson'``: train it on with ffnn's ``"poisson"`` loss). Class labels are not
+        kept: they are ``mlp.classes_``, in the order of the outputs.
 
     Raises
     ------
@@ -151,7 +153,7 @@ def from_sklearn(mlp: MLPClassifier | MLPRegressor) -> Network:
     sklearn.exceptions.NotFittedError
         If it is not fitted (a ValueError).
     ValueError
-        If it uses an output activation ffnn does not have (``'exp'``, the Poisson loss).
+        If it uses an output activation ffnn does not have.
     """
     if not isinstance(mlp, (MLPClassifier, MLPRegressor)):
         raise TypeError(
@@ -168,10 +170,10 @@ def from_sklearn(mlp: MLPClassifier | MLPRegressor) -> Network:
         raise ValueError(
             f"mlp.activation {hidden!r} is not supported; expected {_sklearn_hidden_names()}"
         )
-    if output not in ("identity", "logistic", "softmax"):
+    if output not in _SKLEARN_OUTPUTS:
         raise ValueError(
-            f"mlp.out_activation_ {output!r} is not supported (ffnn has no such activation; "
-            "'exp' comes from loss='poisson'); expected identity, logistic or softmax"
+            f"mlp.out_activation_ {output!r} is not supported (ffnn has no such activation); "
+            f"expected {', '.join(_SKLEARN_OUTPUTS)}"
         )
     coefs, intercepts = list(mlp.coefs_), list(mlp.intercepts_)
     dtype = np.asarray(coefs[0]).dtype
@@ -179,6 +181,10 @@ def from_sklearn(mlp: MLPClassifier | MLPRegressor) -> Network:
         raise ValueError(f"mlp.coefs_ must be float64 or float32, got {dtype.name}")
     activations = [hidden_class()] * (len(coefs) - 1) + [ACTIVATIONS.lookup(output)()]
     return _build_network(list(zip(coefs, intercepts)), activations, dtype)
+
+
+#: scikit-learn's output activations, all ffnn names (``logistic``: sigmoid's alias).
+_SKLEARN_OUTPUTS = ("identity", "exp", "logistic", "softmax")
 
 
 def _sorted_classes(classes, n_classes: int, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -222,6 +228,7 @@ def to_sklearn(
     network's output          estimator                      ``predict_proba(X)``
     ========================  =============================  =================================
     identity                  MLPRegressor                   (``predict(X)`` = the output)
+    exp                       MLPRegressor, loss="poisson"   (``predict(X)`` = the output)
     sigmoid, 1 output         MLPClassifier, binary          ``[1 - p, p]``
     sigmoid, k ≥ 2 outputs    MLPClassifier, multilabel      the output; ``predict`` is p > 0.5
     softmax, k ≥ 3 outputs    MLPClassifier, multiclass      the output
@@ -290,6 +297,21 @@ def to_sklearn(
             )
         est: MLPClassifier | MLPRegressor = MLPRegressor(**params)
         out_activation = "identity"
+    elif out_type is Exp:
+        if classes is not None:
+            raise ValueError(
+                "classes is for classifiers, but the network's exp output makes a Poisson "
+                "regressor (MLPRegressor(loss='poisson'))"
+            )
+        if "loss" not in MLPRegressor().get_params():
+            import sklearn
+
+            raise ValueError(
+                f"an exp output is scikit-learn's MLPRegressor(loss='poisson'), which "
+                f"scikit-learn {sklearn.__version__} does not have (it came in 1.7)"
+            )
+        est = MLPRegressor(loss="poisson", **params)
+        out_activation = "exp"
     elif out_type is Softmax or (out_type is Sigmoid and k == 1):
         if out_type is Softmax and k == 1:
             raise ValueError(
@@ -325,9 +347,9 @@ def to_sklearn(
         out_activation = "logistic"
     else:
         raise ValueError(
-            "scikit-learn's MLP output is identity (MLPRegressor), logistic (sigmoid: binary "
-            f"or multilabel MLPClassifier) or softmax (multiclass), but the output layer uses "
-            f"{_describe(out)}"
+            "scikit-learn's MLP output is identity (MLPRegressor), exp (MLPRegressor with "
+            "loss='poisson'), logistic (sigmoid: binary or multilabel MLPClassifier) or "
+            f"softmax (multiclass), but the output layer uses {_describe(out)}"
         )
 
     if isinstance(est, MLPClassifier):

@@ -9,6 +9,7 @@ loss                        value C                                     gradient
 ``mse``                     ``mean((ŷ - y)²)`` over all elements        ``2 (ŷ - y) / ŷ.size``
 ``binary_cross_entropy``    ``-Σ [y log ŷ + (1-y) log(1-ŷ)] / n``       ``(ŷ - y) / (ŷ (1-ŷ)) / n``
 ``cross_entropy``           ``-Σ y log ŷ / n``                          ``-y / ŷ / n``
+``poisson``                 ``Σ [ŷ - y + y log(y / ŷ)] / n``            ``(1 - y / ŷ) / n``
 ==========================  ==========================================  ==========================
 
 The cross-entropies sum over outputs and average over the ``n`` samples (scikit-learn's
@@ -18,6 +19,11 @@ to ``[ε, 1 - ε]``, ε = 1e-15 in float64 and 1e-7 in float32, so predictions o
 stay finite. Softmax + cross-entropy and sigmoid + binary cross-entropy also have a fused path
 from the logits ``z``: the value via log-sum-exp and softplus, and ``dC/dz = (p - y) / n``,
 exact and stable for any logits.
+
+``poisson`` is scikit-learn's ``MLPRegressor(loss="poisson")``: half the Poisson deviance,
+summed over outputs and averaged over samples, constants included (0 at a perfect fit), after
+an ``exp`` output (the log link). Its fused path from the logits gives ``dC/dz = (ŷ - y) / n``
+as well.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import numpy as np
 
 from ._autograd import anp
 from ._validation import check_pair, is_function_pair
-from .activations import Activation, Sigmoid, Softmax
+from .activations import Activation, Exp, Sigmoid, Softmax
 from .registry import Component, Registry
 
 __all__ = [
@@ -36,10 +42,12 @@ __all__ = [
     "MSE",
     "BinaryCrossEntropy",
     "CrossEntropy",
+    "Poisson",
     "FunctionLoss",
     "mse",
     "binary_cross_entropy",
     "cross_entropy",
+    "poisson",
     "get_loss",
     "LOSSES",
     "LOSS_NAMES",
@@ -313,6 +321,73 @@ class CrossEntropy(Loss):
         return _outside_clip(y_pred)
 
 
+def _log_targets(y: np.ndarray) -> np.ndarray:
+    """``log y`` where ``y > 0``, 0 elsewhere (those terms are multiplied by ``y = 0``)."""
+    return np.log(np.where(y > 0, y, 1))
+
+
+@LOSSES.register
+class Poisson(Loss):
+    """Half the Poisson deviance, summed over outputs and averaged over samples: scikit-learn's
+    ``MLPRegressor(loss="poisson")`` (its ``poisson_loss``, constants included).
+
+    ``C = Σ [ŷ - y + y log(y / ŷ)] / n`` (``y log y = 0`` at ``y = 0``), 0 when ``ŷ = y``, and
+    ``dC/dŷ = (1 - y / ŷ) / n``. The targets are counts or rates, ``y >= 0``; the output layer
+    is ``exp`` (the log link, as scikit-learn's), whose fused path from the logits ``z`` gives
+    ``dC/dz = (exp(z) - y) / n`` and each term as ``y (expm1(d) - d)`` with ``d = z - log y``
+    (``exp(z)`` where ``y = 0``): never negative, and accurate near the fit, where the
+    terms ``exp(z) - y z`` and ``y log y - y`` would cancel. Nothing is clipped: a logit
+    beyond ``log`` of the largest float makes the cost inf, which stops training as diverged.
+    """
+
+    name = "poisson"
+    kernel = "poisson"  # fused with its exp only
+    fused_activation = Exp
+
+    def per_sample(self, y_pred, y):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            log_ratio = _log_targets(y) - np.log(y_pred)  # log(y / ŷ), y > 0
+            terms = y_pred - y + np.where(y > 0, y * log_ratio, 0)
+        return np.sum(terms, axis=-1)
+
+    def value(self, y_pred, y):
+        return float(np.sum(self.per_sample(y_pred, y)) / _n_samples(y_pred))
+
+    def gradient(self, y_pred, y):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(y > 0, y / y_pred, 0)
+        return (1 - ratio) / _n_samples(y_pred)
+
+    def reference(self, y_pred, y):
+        constant = np.where(y > 0, y * _log_targets(y), 0) - y  # y log y - y: no gradient
+        log_pred = anp.log(anp.where(y > 0, y_pred, 1.0))
+        return anp.sum(y_pred - y * log_pred + constant) / _n_samples(y_pred)
+
+    def logits_per_sample(self, z, y):
+        # y (e^d - 1 - d), d = z - log y: the same terms, without cancellation near ŷ = y.
+        with np.errstate(over="ignore", invalid="ignore"):
+            d = z - _log_targets(y)
+            terms = np.where(y > 0, y * (np.expm1(d) - d), np.exp(z))
+        return np.add.reduce(terms, axis=-1)
+
+    def logits_value(self, z, y):
+        return float(np.sum(self.logits_per_sample(z, y)) / _n_samples(z))
+
+    def check_output(self, activation, name="loss"):
+        if not isinstance(activation, Exp):
+            raise ValueError(
+                f"{name}: poisson needs an exp output layer (the log link, as scikit-learn's "
+                f"MLPRegressor(loss='poisson')), got {activation.name}"
+            )
+
+    def check_targets(self, y, name="targets"):
+        if y.size and y.min() < 0:
+            raise ValueError(
+                f"{name}: some value(s) are negative, which is not allowed for Poisson "
+                f"regression (poisson needs counts or rates >= 0; the smallest is {y.min():g})"
+            )
+
+
 class FunctionLoss(Loss):
     """A cost from a pair ``(C, dC_dŷ)`` of functions of ``(y_pred, y)``, as in the notebook.
 
@@ -357,6 +432,7 @@ class FunctionLoss(Loss):
 mse = MSE()
 binary_cross_entropy = BinaryCrossEntropy()
 cross_entropy = CrossEntropy()
+poisson = Poisson()
 
 LOSS_NAMES: tuple[str, ...] = LOSSES.names
 

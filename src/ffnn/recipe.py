@@ -21,7 +21,7 @@ import numpy as np
 from . import schedules
 from ._validation import is_integer, is_real
 from .activations import get_activation
-from .losses import BinaryCrossEntropy, Loss, get_loss
+from .losses import BinaryCrossEntropy, Loss, Poisson, get_loss
 from .network import Network
 from .optimizers import (
     OPTIMIZERS,
@@ -185,7 +185,7 @@ def build(options: Mapping, n_features: int, n_outputs: int, classification: boo
     _check_values(o)
     loss = default_loss(o, classification)
     default_output = ("sigmoid" if isinstance(loss, BinaryCrossEntropy) else "softmax") \
-        if classification else "identity"
+        if classification else "exp" if isinstance(loss, Poisson) else "identity"
     hidden = list(o["hidden"])
     activation = o["activation"]
     activation = [activation] if isinstance(activation, str) else list(activation)
