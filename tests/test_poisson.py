@@ -290,3 +290,12 @@ def test_exp_cannot_be_a_hidden_layer_for_scikit_learn_nor_go_to_pytorch(tmp_pat
         to_torch_state_dict(net)
     ffnn.save(net, tmp_path / "exp.npz")
     assert ffnn.load(tmp_path / "exp.npz").activation_funcs == net.activation_funcs
+
+
+def test_ffnn_gradcheck_takes_poisson_with_its_exp_output(capsys):
+    from ffnn.cli import main
+
+    assert main(["gradcheck", "--loss", "poisson", "--hidden", "5", "--activation",
+                 "tanh"]) == 0
+    out = capsys.readouterr().out
+    assert "exp" in out and "poisson" in out and "gradient check PASSED" in out

@@ -51,7 +51,7 @@ from .datasets import (
     standardize,
 )
 from .gradcheck import gradcheck
-from .losses import LOSS_NAMES, BinaryCrossEntropy, CrossEntropy, get_loss
+from .losses import LOSS_NAMES, BinaryCrossEntropy, CrossEntropy, Poisson, get_loss
 from .model import Model
 from .network import INITIALIZERS, Network
 from .optimizers import OPTIMIZER_NAMES
@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
                             f"train ({', '.join(ACTIVATION_NAMES)}; default: sigmoid)")
     check.add_argument("--output-activation", default=None,
                        help="default: softmax after cross_entropy, sigmoid after "
-                            "binary_cross_entropy, identity after mse")
+                            "binary_cross_entropy, exp after poisson, identity after mse")
     check.add_argument("--outputs", type=int, default=None,
                        help="output size (default: 3, or 1 after binary_cross_entropy)")
     check.add_argument("--layers", type=_int_list, default=None,
@@ -366,6 +366,8 @@ def _random_problem(args: argparse.Namespace, loss, n_outputs: int):
         targets = one_hot(rng.integers(0, n_outputs, args.samples), n_outputs)
     elif isinstance(loss, BinaryCrossEntropy):
         targets = rng.integers(0, 2, (args.samples, n_outputs)).astype(float)
+    elif isinstance(loss, Poisson):
+        targets = rng.poisson(1.0, (args.samples, n_outputs)).astype(float)
     else:
         targets = rng.standard_normal((args.samples, n_outputs))
     return X, targets
@@ -391,8 +393,9 @@ def _gradcheck_layers(args: argparse.Namespace, loss) -> tuple[list[int], list[s
         raise ValueError(f"--activation needs one name or one per hidden layer "
                          f"({len(hidden)}), got {len(activation)}")
     binary = isinstance(loss, BinaryCrossEntropy)
+    # the output the loss is made for (its fused pair), identity after mse
     output = args.output_activation or (
-        "softmax" if isinstance(loss, CrossEntropy) else "sigmoid" if binary else "identity")
+        loss.fused_activation.name if loss.fused_activation is not None else "identity")
     outputs = args.outputs if args.outputs is not None else (1 if binary else 3)
     if outputs < 1:
         raise ValueError(f"--outputs must be a positive integer, got {outputs}")
