@@ -222,6 +222,20 @@ def test_mlp_classifier_alpha_gives_ffnns_gradient(n_classes):
     assert max_difference(wrong, theirs, 1.0) > 1e-3
 
 
+def test_mlp_poisson_alpha_gives_ffnns_gradient():
+    X, Y = problem(1)
+    counts = np.random.default_rng(5).poisson(np.exp(0.5 * np.tanh(Y[:, 0])))
+    l2 = 0.3
+    mlp = sgd_mlp(MLPRegressor, mlp_alpha(l2, N, loss="poisson"), N).set_params(loss="poisson")
+    layers, theirs = sklearn_gradient(mlp, X, counts.astype(float), 1e-3)
+    net = ffnn.Network(P, [4, 1], ["tanh", "exp"])
+    net.layers = layers
+    T = counts[:, None].astype(float)
+    assert max_difference(net.backprop(X, T, "poisson", l2=l2), theirs, 1.0) < 1e-8
+    wrong = net.backprop(X, T, "poisson", l2=l2_from_mlp_alpha(mlp.alpha, N))  # squared error's
+    assert max_difference(wrong, theirs, 1.0) > 1e-3
+
+
 def test_a_linear_mlp_with_lbfgs_lands_on_ridge():
     """The three sides at one optimum: MLPRegressor (no hidden layer, lbfgs) at mlp_alpha,
     Ridge at ridge_alpha, and ffnn's zero gradient at l2."""
@@ -291,7 +305,7 @@ def test_the_inverses_round_trip(value, n, k):
     (lambda: penalties_from_elastic_net(1.0, 1.5), ValueError, "l1_ratio"),
     (lambda: mlp_alpha(-0.1, 32), ValueError, "l2"),
     (lambda: mlp_alpha(0.1, 0), ValueError, "batch_size"),
-    (lambda: mlp_alpha(0.1, 32, loss="poisson"), ValueError, "loss"),
+    (lambda: mlp_alpha(0.1, 32, loss="gamma"), ValueError, "loss"),
     (lambda: l2_from_mlp_alpha(0.1, 32, loss="hinge"), ValueError, "loss"),
     (lambda: linear_baselines(np.zeros((5, 2)), np.zeros(4)), ValueError, "y"),
     (lambda: linear_baselines(np.zeros((5, 2)), np.zeros(5), l1=-1), ValueError, "l1"),

@@ -68,7 +68,7 @@ __all__ = [
 #: scikit-learn's MLP losses, with ffnn's names for the same costs.
 _MLP_LOSSES = {"squared_error": "squared_error", "mse": "squared_error",
                "log_loss": "log_loss", "binary_cross_entropy": "log_loss",
-               "cross_entropy": "log_loss"}
+               "cross_entropy": "log_loss", "poisson": "poisson"}
 
 
 def ridge_alpha(l2: float, n_samples: int, *, n_outputs: int = 1) -> float:
@@ -219,11 +219,14 @@ def mlp_alpha(l2: float, batch_size: int, *, loss: str = "squared_error",
 
         MLPRegressor   (1/(2b)) Σ (ŷ - y)²  +  (alpha/(2b)) ‖W‖²   (its gradient; see below)
         MLPClassifier  log-loss (mean over the b samples)  +  (alpha/(2b)) ‖W‖²
+        MLPRegressor(loss="poisson")  half Poisson deviance (mean over the b samples, summed
+                       over the outputs)  +  (alpha/(2b)) ‖W‖²
 
     For regression (ffnn's ``mse`` = ``(1/(b k)) Σ (ŷ - y)²``) ffnn's gradient is ``2/k``
     times scikit-learn's when ``alpha = b k l2 / 2``; for classification (ffnn's
     ``binary_cross_entropy`` or ``cross_entropy``, scikit-learn's log-loss) the gradients are
-    equal when ``alpha = b l2``. scikit-learn's regressor reports ``0.5 mean((ŷ - y)²)``
+    equal when ``alpha = b l2``, and so they are for ``poisson`` (the same function in both
+    libraries, with an exp output). scikit-learn's regressor reports ``0.5 mean((ŷ - y)²)``
     averaged over outputs too, so for ``k > 1`` its ``loss_`` is not the function its gradient
     descends; the match is of gradients, hence of stationary points.
 
@@ -237,14 +240,15 @@ def mlp_alpha(l2: float, batch_size: int, *, loss: str = "squared_error",
         smaller last batch no single ``alpha`` matches every step.
     loss : str, default "squared_error"
         ``"squared_error"`` (or ``"mse"``): ``MLPRegressor``; ``"log_loss"`` (or
-        ``"binary_cross_entropy"``, ``"cross_entropy"``): ``MLPClassifier``.
+        ``"binary_cross_entropy"``, ``"cross_entropy"``): ``MLPClassifier``; ``"poisson"``:
+        ``MLPRegressor(loss="poisson")``.
     n_outputs : int, default 1
-        ``k``, the regressor's outputs (no effect for ``log_loss``).
+        ``k``, the regressor's outputs (no effect for ``log_loss`` and ``poisson``).
 
     Returns
     -------
     float
-        ``b k l2 / 2`` (regression) or ``b l2`` (classification).
+        ``b k l2 / 2`` (squared error) or ``b l2`` (log-loss, Poisson).
     """
     l2 = check_penalty(l2, "l2")
     b = check_positive_int(batch_size, "batch_size")
@@ -255,7 +259,7 @@ def mlp_alpha(l2: float, batch_size: int, *, loss: str = "squared_error",
 def l2_from_mlp_alpha(alpha: float, batch_size: int, *, loss: str = "squared_error",
                       n_outputs: int = 1) -> float:
     """ffnn's ``l2`` for scikit-learn MLP's ``alpha`` on batches of ``batch_size``:
-    ``2 alpha / (b k)`` (regression) or ``alpha / b`` (classification); the inverse of
+    ``2 alpha / (b k)`` (squared error) or ``alpha / b`` (log-loss, Poisson); the inverse of
     :func:`mlp_alpha` (the objectives are written there)."""
     alpha = check_penalty(alpha, "alpha")
     b = check_positive_int(batch_size, "batch_size")
