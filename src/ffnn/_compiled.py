@@ -248,7 +248,7 @@ class CompiledPath:
         velocity, m, v = _state_arrays(state, dtype)
         hyper, betas = _hyper(trainer.optimizer, dtype)
         return (
-            (self.X, self.Y, orders, batch < len(self.X), batch),
+            (self.X, self.Y, orders, batch < len(self.X) and trainer.shuffle, batch),
             (net.params, trainer._buffers()[0], self.layout, self.acts, self.act_params),
             (self.loss_code, self.metric_code, self.ss_tot, dtype.type(trainer.l1),
              dtype.type(trainer.l2), bool(trainer.penalize_biases)),
@@ -273,7 +273,7 @@ class CompiledPath:
         dtype, n = net.dtype, len(self.X)
         optimizer, state = trainer.optimizer, trainer.opt_state
         batch = n if trainer.batch_size is None else min(trainer.batch_size, n)
-        shuffle = batch < n
+        shuffle = batch < n and trainer.shuffle
         rng_state = trainer.rng.bit_generator.state if shuffle else None
         orders = (np.stack([trainer.rng.permutation(n) for _ in range(count)]) if shuffle
                   else np.arange(n)[None])

@@ -200,7 +200,8 @@ class NumpyPath:
         l1, l2, biases = trainer.l1, trainer.l2, trainer.penalize_biases
         n = X.shape[0]
         batch_size = n if trainer.batch_size is None else min(trainer.batch_size, n)
-        order = np.arange(n) if batch_size == n else trainer.rng.permutation(n)
+        order = (trainer.rng.permutation(n) if batch_size < n and trainer.shuffle
+                 else np.arange(n))
         grads, scratch = trainer._buffers()
         # The in-place step, unless a subclass overrides update below the class that wrote it.
         step = optimizer.step if fast_form(optimizer, "step", "update") else \

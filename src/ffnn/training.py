@@ -141,6 +141,9 @@ class Trainer:
         The penalties cover the biases too, exactly as the weights (same ``l1`` and ``l2``).
     batch_size : int or None, default None
         Mini-batch size; None trains on the full batch each step.
+    shuffle : bool, default True
+        Draw a new order of the samples each epoch (from ``seed``); False takes the
+        mini-batches in the data's order every epoch (every path honours it).
     metric : {"auto", "accuracy", "r2", None}, default "auto"
         Accuracy after a cross-entropy, R² otherwise.
     callbacks : sequence of Callback
@@ -164,9 +167,12 @@ class Trainer:
     opt_state : state of the optimizer after the last step.
     """
 
+    shuffle = True  # what a Trainer pickled before the option does
+
     def __init__(self, network: Network, loss: LossLike, optimizer="sgd", *,
                  learning_rate=None, l1: float = 0.0, l2: float = 0.0,
-                 penalize_biases: bool = False, batch_size: int | None = None, metric="auto",
+                 penalize_biases: bool = False, batch_size: int | None = None,
+                 shuffle: bool = True, metric="auto",
                  callbacks: Sequence[Callback] = (), seed=None, verbose: int = 1,
                  divergence_factor: float = 1000.0, engine: str = "auto"):
         if not isinstance(network, Network):
@@ -193,6 +199,7 @@ class Trainer:
         self.l2 = check_penalty(l2, "l2")
         self.penalize_biases = check_flag(penalize_biases, "penalize_biases")
         self.batch_size = check_batch_size(batch_size)
+        self.shuffle = check_flag(shuffle, "shuffle")
         self.metric = resolve_metric(metric, self.loss)
         self.callbacks = list(callbacks)
         for cb in self.callbacks:
@@ -342,6 +349,7 @@ class Trainer:
 
     def __repr__(self) -> str:
         batch = "full batch" if self.batch_size is None else f"batch {self.batch_size}"
+        batch += "" if self.shuffle else " in order"
         return (f"Trainer({self.network}, {self.loss.name}, {self.optimizer!r}, {batch}, "
                 f"l1={self.l1:g}, l2={self.l2:g}"
                 + (", penalize_biases=True" if self.penalize_biases else "")
@@ -425,8 +433,8 @@ class Trainer:
 
 def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
           optimizer: str | GradientTransformation = "sgd", learning_rate=None,
-          epochs: int = 100, batch_size: int | None = None, l1: float = 0.0, l2: float = 0.0,
-          penalize_biases: bool = False, validation_data=None,
+          epochs: int = 100, batch_size: int | None = None, shuffle: bool = True,
+          l1: float = 0.0, l2: float = 0.0, penalize_biases: bool = False, validation_data=None,
           validation_fraction: float | None = None, metric="auto",
           callbacks: Sequence[Callback] = (), early_stopping: bool = False, patience: int = 10,
           min_delta: float = 0.0, restore_best: bool = True, seed=None, verbose: int = 1,
@@ -454,8 +462,8 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
     if checkpoint_path is not None:
         callbacks.append(Checkpoint(checkpoint_path, checkpoint_every))
     trainer = Trainer(network, loss, optimizer, learning_rate=learning_rate, l1=l1, l2=l2,
-                      penalize_biases=penalize_biases, batch_size=batch_size, metric=metric,
-                      callbacks=callbacks, seed=seed, verbose=verbose,
+                      penalize_biases=penalize_biases, batch_size=batch_size, shuffle=shuffle,
+                      metric=metric, callbacks=callbacks, seed=seed, verbose=verbose,
                       divergence_factor=divergence_factor, engine=engine)
     if resume_from is not None:
         trainer.load_checkpoint(resume_from)
