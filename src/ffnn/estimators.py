@@ -3,8 +3,14 @@
 They take scikit-learn's ``MLPClassifier``/``MLPRegressor`` parameter names and value names,
 and add what its users have asked for: per-layer and custom activations (``leaky_relu``,
 ``elu``, pairs, objects), custom losses, the L1 penalty ``l1``, more solvers, a validation
-loss history, early stopping on the (validation) loss, and optimizer state kept across
-``warm_start`` and ``partial_fit``.
+loss history, and optimizer state kept across ``warm_start`` and ``partial_fit``.
+
+**Training follows scikit-learn's** ``_fit_stochastic``: the same stopping rule (its
+``_update_no_improvement_count``: :func:`update_no_improvement_count`), ``n_iter_`` per call,
+``t_`` samples seen, ``'invscaling'`` and ``'adaptive'`` rates, the best weights back after
+early stopping, its errors and warnings. ffnn's own divergence guard (:func:`ffnn.train`) is
+not used here: weights that would become non-finite raise scikit-learn's ``ValueError``. The
+differences that remain are listed in the README ("In scikit-learn").
 
 **Penalties.** ``alpha`` is the core's ``l2``: the cost gets ``(alpha / 2) Σ‖W‖²`` (weights
 only, as scikit-learn's; ``penalize_biases=True`` adds the biases), whatever the batch size.
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 import numbers
 from collections.abc import Iterable
 
@@ -33,7 +40,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._validation import check_flag, check_penalty, is_integer, is_real, warn_caller
@@ -50,14 +57,18 @@ from .optimizers import (
     copy_state,
     state_layout,
 )
-from .schedules import InverseScaling, ReduceOnPlateau, Schedule
-from .training import Callback, EarlyStopping, Trainer
+from .schedules import Schedule
+from .training import Callback, Trainer
 
-__all__ = ["FFNNClassifier", "FFNNRegressor", "SOLVERS"]
+__all__ = ["FFNNClassifier", "FFNNRegressor", "SOLVERS", "update_no_improvement_count"]
 
 #: scikit-learn's "sgd" (with its momentum and nesterovs_momentum), then every optimizer name.
 SOLVERS = ("sgd", *(name for name in OPTIMIZER_NAMES if name != "sgd"))
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
+
+#: scikit-learn's words when a fit leaves non-finite weights (ffnn stops before they are).
+NON_FINITE = ("Solver produced non-finite parameter weights. The input data may contain large "
+              "values and need to be preprocessed.")
 
 
 
@@ -78,6 +89,7 @@ class _BaseFFNN(BaseEstimator):
         learning_rate_init=0.001,
         power_t=0.5,
         max_iter=200,
+        shuffle=True,
         random_state=None,
         tol=1e-4,
         verbose=False,
@@ -104,6 +116,7 @@ class _BaseFFNN(BaseEstimator):
         self.learning_rate_init = learning_rate_init
         self.power_t = power_t
         self.max_iter = max_iter
+        self.shuffle = shuffle
         self.random_state = random_state
         self.tol = tol
         self.verbose = verbose
@@ -158,13 +171,10 @@ class _BaseFFNN(BaseEstimator):
             return copy.deepcopy(self.learning_rate)
         if self.learning_rate == "constant":
             return float(lr)
-        if self.learning_rate == "invscaling":
-            return InverseScaling(lr, self.power_t)
-        if self.learning_rate == "adaptive":
-            # scikit-learn divides the rate by 5 once more than n_iter_no_change epochs have
-            # not improved the training loss by tol (here: by a relative tol).
-            return ReduceOnPlateau(lr, factor=0.2, patience=self.n_iter_no_change + 1,
-                                   threshold=min(self.tol, 0.5))
+        if self.learning_rate in ("invscaling", "adaptive"):
+            if not is_real(self.power_t) or not self.power_t >= 0:
+                raise ValueError(f"power_t must be a number >= 0, got {self.power_t!r}")
+            return _ScikitLearnRate(lr, self.learning_rate, self.power_t)
         raise ValueError(
             f"learning_rate must be one of {LEARNING_RATES} or a Schedule, "
             f"got {self.learning_rate!r}"
@@ -199,11 +209,15 @@ class _BaseFFNN(BaseEstimator):
         return cls(lr, **kwargs)
 
     def _batch_size(self, n_samples: int) -> int:
-        if self.batch_size == "auto":
+        """scikit-learn's: ``min(200, n)`` for "auto", else clipped to the training samples."""
+        if isinstance(self.batch_size, str) and self.batch_size == "auto":
             return min(200, n_samples)
         size = self.batch_size
         if not is_integer(size) or size < 1:
             raise ValueError(f"batch_size must be 'auto' or a positive integer, got {size!r}")
+        if size > n_samples:
+            warn_caller("Got `batch_size` less than 1 or larger than sample size. It is going "
+                        "to be clipped", UserWarning)
         return min(int(size), n_samples)
 
     def _check_scalars(self) -> None:
@@ -213,9 +227,12 @@ class _BaseFFNN(BaseEstimator):
             value = getattr(self, name)
             if not is_real(value) or value < 0:
                 raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-        if not isinstance(self.penalize_biases, (bool, np.bool_)):
-            raise ValueError(f"penalize_biases must be True or False, got "
-                             f"{self.penalize_biases!r}")
+        for name in ("penalize_biases", "shuffle"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        n = self.n_iter_no_change
+        if not ((is_integer(n) and n >= 1) or (is_real(n) and n == math.inf)):
+            raise ValueError(f"n_iter_no_change must be a positive integer or np.inf, got {n!r}")
         if not (is_real(self.validation_fraction)
                 and 0 < self.validation_fraction < 1):
             raise ValueError(
@@ -237,30 +254,26 @@ class _BaseFFNN(BaseEstimator):
         network = Network(n_features, [*hidden, n_outputs], [*activations, self._output()],
                           initializer=self.initializer, dtype=dtype, seed=init_rng)
         self._make_trainer(network, shuffle_rng)
-        self.loss_curve_ = []
-        self.validation_loss_curve_ = []
-        self.validation_scores_ = []
+        # What scikit-learn's _initialize sets: these run on over warm starts and partial_fit.
         self.n_iter_ = 0
-        self.best_loss_ = np.inf
-
-    def _callbacks(self) -> list:
-        """How training stops, from ``n_iter_no_change``, ``tol``, ``early_stopping``."""
+        self.t_ = 0
+        self.loss_curve_ = []
+        self._no_improvement_count = 0
         if self.early_stopping:
-            # More than n_iter_no_change epochs without the validation loss improving by
-            # tol (scikit-learn's count), then the best weights come back.
-            return [EarlyStopping(self.n_iter_no_change + 1, self.tol, restore_best=True,
-                                  monitor="val_loss")]
-        if self.learning_rate == "adaptive":
-            return [_StopWhenRateVanishes()]  # the schedule lowers the rate instead
-        return [EarlyStopping(self.n_iter_no_change + 1, self.tol, restore_best=False,
-                              monitor="loss")]
+            self.validation_scores_, self.validation_loss_curve_ = [], []
+            self.best_validation_score_, self.best_loss_ = -np.inf, None
+        else:
+            self.validation_scores_ = self.validation_loss_curve_ = None
+            self.best_validation_score_, self.best_loss_ = None, np.inf
 
     def _make_trainer(self, network: Network, shuffle_rng) -> None:
         loss = get_loss(self.loss if self.loss is not None else self._default_loss(), "loss")
+        # The guard's loss test is off (factor inf): scikit-learn trains on through a loss
+        # that grows; weights that stop being finite end the fit with its ValueError.
         self._trainer = Trainer(
             network, loss, self._optimizer(), l1=self.l1, l2=self.alpha,
-            penalize_biases=self.penalize_biases, batch_size=None, metric="auto",
-            callbacks=self._callbacks(), seed=shuffle_rng, verbose=int(bool(self.verbose)),
+            penalize_biases=self.penalize_biases, batch_size=None, metric=self._metric,
+            seed=shuffle_rng, verbose=int(bool(self.verbose)), divergence_factor=math.inf,
         )
         self.network_ = network
 
@@ -280,7 +293,6 @@ class _BaseFFNN(BaseEstimator):
         trainer.l1 = check_penalty(self.l1, "l1")
         trainer.l2 = check_penalty(self.alpha, "alpha")
         trainer.penalize_biases = check_flag(self.penalize_biases, "penalize_biases")
-        trainer.callbacks = self._callbacks()
         if incremental and repr(self._optimizer()) == repr(trainer.optimizer):
             return  # partial_fit goes on with the same optimizer (its schedule's state too)
         # A new fit (or new settings): a fresh optimizer object, so schedules start again,
@@ -291,35 +303,73 @@ class _BaseFFNN(BaseEstimator):
         if state_layout(fresh) != state_layout(trainer.opt_state):
             trainer.opt_state = fresh
 
-    def _run(self, X, Y, sample_weight, epochs: int, incremental: bool) -> None:
+    def _run(self, X, Y, sample_weight, incremental: bool, fresh: bool) -> None:
+        """One call's epochs with scikit-learn's bookkeeping (``_fit_stochastic``)."""
         trainer = self._trainer
-        trainer.batch_size = self._batch_size(len(X))
+        early_stopping = bool(self.early_stopping) and not incremental
+        n_train = len(X)
+        if early_stopping:
+            n_validation = math.ceil(self.validation_fraction * len(X))  # train_test_split's
+            if n_validation < 2:
+                raise ValueError("The validation set is too small. Increase "
+                                 "'validation_fraction' or the size of your dataset.")
+            n_train -= n_validation
+        trainer.batch_size = self._batch_size(n_train)
+        trainer.shuffle = bool(self.shuffle)
         trainer.verbose = int(bool(self.verbose))
-        use_validation = self.early_stopping and not incremental
+        rule = self._stopping_rule(early_stopping, n_train, fresh)
+        trainer.callbacks = [rule]
         history = trainer.fit(
-            X, Y, epochs,
-            validation_fraction=self.validation_fraction if use_validation else None,
+            X, Y, 1 if incremental else self.max_iter,
+            validation_fraction=self.validation_fraction if early_stopping else None,
             sample_weight=sample_weight,
         )
+        trainer.callbacks = []
         self.history_ = history
         self.engine_, self.engine_reason_ = history.engine, history.engine_reason
-        # New lists, not +=: a fit that fails after this point gives the old ones back.
-        self.loss_curve_ = self.loss_curve_ + (history["loss"] if history.epochs else [])
-        if "val_loss" in history:
-            self.validation_loss_curve_ = self.validation_loss_curve_ + history["val_loss"]
-            self.validation_scores_ = (self.validation_scores_
-                                       + history[f"val_{trainer.metric}"])
-        self.n_iter_ += history.epochs
-        curve = self.validation_loss_curve_ if use_validation else self.loss_curve_
-        if curve:
-            self.best_loss_ = float(min(curve))
-        if history.diverged:
-            warn_caller(history.message, RuntimeWarning)
-        elif not incremental and history.stop_reason is None and epochs == self.max_iter:
+        if history.diverged:  # the weights were about to stop being finite
+            raise ValueError(NON_FINITE)
+        self._record(history, rule, early_stopping)
+        if history.stop_reason == "interrupted":
+            warn_caller("Training interrupted by user.", UserWarning)
+        elif not incremental and history.stop_reason is None and self.n_iter_ == self.max_iter:
             warn_caller(
-                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached and the "
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                 "optimization hasn't converged yet.", ConvergenceWarning,
             )
+
+    def _stopping_rule(self, early_stopping: bool, n_train: int, fresh: bool):
+        """The epoch-end callback, starting from the count and best of earlier calls."""
+        if early_stopping:
+            monitor, best = f"val_{self._trainer.metric}", self.best_validation_score_
+            best = -math.inf if best is None else best
+        else:
+            monitor, best = "loss", self.best_loss_
+            best = math.inf if best is None else best
+        return _ScikitLearnRule(
+            monitor=monitor, tol=float(self.tol), n_iter_no_change=self.n_iter_no_change,
+            count=self._no_improvement_count, best=best, samples=self.t_, n_train=n_train,
+            restore_best=early_stopping, from_start=fresh,
+        )
+
+    def _record(self, history, rule, early_stopping: bool) -> None:
+        """The fitted attributes after a call (new lists, not +=: a fit that fails later
+        gives the old ones back)."""
+        self.n_iter_ = history.epochs  # this call's, as scikit-learn's
+        self.t_ = rule.samples
+        self._no_improvement_count = rule.count
+        losses = history["loss"]
+        self.loss_curve_ = self.loss_curve_ + losses
+        if losses:
+            self.loss_ = losses[-1]
+        if early_stopping:
+            logs = history.history
+            self.validation_scores_ = (self.validation_scores_ or []) + logs.get(rule.monitor, [])
+            self.validation_loss_curve_ = ((self.validation_loss_curve_ or [])
+                                           + logs.get("val_loss", []))
+            self.best_validation_score_ = rule.best
+        else:
+            self.best_loss_ = rule.best
 
     def _fit(self, X, y, sample_weight, incremental: bool, classes=None):
         with self._all_or_nothing():
@@ -355,10 +405,6 @@ class _BaseFFNN(BaseEstimator):
         self._check_scalars()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
-        if not is_integer(self.n_iter_no_change) or self.n_iter_no_change < 1:
-            raise ValueError(
-                f"n_iter_no_change must be a positive integer, got {self.n_iter_no_change!r}"
-            )
         first = not hasattr(self, "network_") or (not self.warm_start and not incremental)
         X, Y = self._validate_xy(X, y, reset=first, incremental=incremental, classes=classes)
         if first:
@@ -366,7 +412,7 @@ class _BaseFFNN(BaseEstimator):
         else:
             self._refresh_trainer(incremental)
             X = X.astype(self.network_.dtype, copy=False)
-        self._run(X, Y, sample_weight, 1 if incremental else self.max_iter, incremental)
+        self._run(X, Y, sample_weight, incremental, fresh=first)
         return self
 
     def fit(self, X, y, sample_weight=None):
@@ -393,15 +439,37 @@ class _BaseFFNN(BaseEstimator):
 
     @property
     def coefs_(self) -> list[np.ndarray]:
-        """Weight matrices ``W`` of shape ``(n_in, n_out)``, one per layer (copies)."""
+        """Weight matrices ``W`` of shape ``(n_in, n_out)``, one per layer: views of the
+        network's parameters (editing one edits the model; nothing is stored twice).
+        Assigning a list copies its values in (all or nothing)."""
         check_is_fitted(self)
-        return [W.copy() for W, _ in self.network_.layers]
+        return [W for W, _ in self.network_.layers]
+
+    @coefs_.setter
+    def coefs_(self, coefs) -> None:
+        self._assign_layers(coefs, 0, "coefs_")
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
-        """Bias vectors, one per layer (copies)."""
+        """Bias vectors, one per layer: views of the network's parameters, as ``coefs_``."""
         check_is_fitted(self)
-        return [b.copy() for _, b in self.network_.layers]
+        return [b for _, b in self.network_.layers]
+
+    @intercepts_.setter
+    def intercepts_(self, intercepts) -> None:
+        self._assign_layers(intercepts, 1, "intercepts_")
+
+    def _assign_layers(self, arrays, which: int, name: str) -> None:
+        check_is_fitted(self)
+        layers = self.network_.layers
+        if isinstance(arrays, (str, bytes)) or not isinstance(arrays, Iterable):
+            raise TypeError(f"{name} must be a list of {len(layers)} arrays")
+        arrays = list(arrays)
+        if len(arrays) != len(layers):
+            raise ValueError(f"{name} must be a list of {len(layers)} arrays, got "
+                             f"{len(arrays)}")
+        pairs = [(new, b) if which == 0 else (W, new) for new, (W, b) in zip(arrays, layers)]
+        self.network_._assign_all(pairs, name)
 
     @property
     def n_layers_(self) -> int:
@@ -415,8 +483,11 @@ class _BaseFFNN(BaseEstimator):
 
     @property
     def out_activation_(self) -> str:
+        """The output activation in scikit-learn's words: its declared peer name
+        (``'logistic'``, ``'identity'``), else ffnn's (``'softmax'``, ``'exp'``)."""
         check_is_fitted(self)
-        return self.network_.activation_funcs[-1].name
+        f = self.network_.activation_funcs[-1]
+        return getattr(type(f), "sklearn", None) or f.name
 
     # -- model files -------------------------------------------------------------------------
 
@@ -437,7 +508,11 @@ class _BaseFFNN(BaseEstimator):
             "params": {k: _param_to_json(k, v) for k, v in self.get_params().items()},
             "n_features_in": int(self.n_features_in_),
             "n_iter": self.n_iter_,
-            "best_loss": None if not np.isfinite(self.best_loss_) else self.best_loss_,
+            "t": int(self.t_),
+            "loss": None if getattr(self, "loss_", None) is None else float(self.loss_),
+            "no_improvement_count": int(self._no_improvement_count),
+            "best_loss": _float_to_json(self.best_loss_),
+            "best_validation_score": _float_to_json(self.best_validation_score_),
             "loss_curve": self.loss_curve_,
             "validation_loss_curve": self.validation_loss_curve_,
             "validation_scores": self.validation_scores_,
@@ -467,31 +542,184 @@ class _BaseFFNN(BaseEstimator):
             estimator = cls(**{k: _param_from_json(v) for k, v in info["params"].items()})
             estimator.network_ = network
             estimator.n_features_in_ = int(info["n_features_in"])
-            estimator.n_iter_ = int(info["n_iter"])
-            best = info["best_loss"]
-            estimator.best_loss_ = np.inf if best is None else float(best)
-            estimator.loss_curve_ = list(info["loss_curve"])
-            estimator.validation_loss_curve_ = list(info["validation_loss_curve"])
-            estimator.validation_scores_ = list(info["validation_scores"])
+            _restore_fitted(estimator, info)
             estimator._restore_target(info["target"])
             if "feature_names_in" in info:
                 estimator.feature_names_in_ = np.array(info["feature_names_in"], dtype=object)
             estimator._make_trainer(network, np.random.default_rng())
-            estimator._trainer.set_training_state(info["trainer"], opt_state,
-                                                  resume_split=False)
+            trainer_state = _legacy_rates(info["trainer"], estimator._trainer.optimizer)
+            estimator._trainer.set_training_state(trainer_state, opt_state, resume_split=False)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"the estimator cannot be rebuilt: {exc}", str(path)) from exc
         return estimator
 
 
-class _StopWhenRateVanishes(Callback):
-    """learning_rate='adaptive': stop once the plateau schedule's rate is below 1e-6."""
+# -- scikit-learn's epoch end ------------------------------------------------------------------
+
+def update_no_improvement_count(value: float, best: float, count: int, tol: float, *,
+                                higher_is_better: bool = False) -> tuple[int, float, bool]:
+    """One epoch of scikit-learn's ``_update_no_improvement_count``.
+
+    Without early stopping ``value`` is the training loss: the count grows unless
+    ``value <= best - tol`` (else it is 0), and ``best`` follows any decrease. With early
+    stopping (``higher_is_better``) ``value`` is the validation score: the count grows while
+    ``value < best + tol``, and ``best`` follows any increase. NaN never improves and resets
+    the count, as there. Training stops (or ``'adaptive'`` divides the rate by 5) once the
+    count exceeds ``n_iter_no_change``.
+
+    Returns
+    -------
+    count : int
+    best : float
+    improved : bool
+        Whether ``value`` is the new best (with early stopping: keep these weights).
+    """
+    if higher_is_better:
+        count = count + 1 if value < best + tol else 0
+        improved = value > best
+    else:
+        count = count + 1 if value > best - tol else 0
+        improved = value < best
+    return count, (value if improved else best), improved
+
+
+class _ScikitLearnRate(Schedule):
+    """scikit-learn's ``'invscaling'`` and ``'adaptive'`` rates (its ``SGDOptimizer``): constant
+    within an epoch; after each epoch ``'invscaling'`` is ``lr / (t + 1)^power_t`` with ``t``
+    the samples seen so far, and ``'adaptive'`` is divided by 5 when the stopping rule fires
+    (:meth:`trigger_stopping`). A new object starts at ``lr``, as scikit-learn's optimizer
+    does on every fit (``partial_fit`` keeps it)."""
+
+    def __init__(self, lr: float, schedule: str = "invscaling", power_t: float = 0.5):
+        self.lr = float(lr)
+        self.schedule = schedule
+        self.power_t = float(power_t)
+        self._current = self.lr
+
+    def __call__(self, step):
+        return self._current
+
+    def iteration_ends(self, samples: int) -> None:
+        if self.schedule == "invscaling":
+            self._current = self.lr / (samples + 1) ** self.power_t
+
+    def trigger_stopping(self) -> bool:
+        """Whether to stop; ``'adaptive'`` divides the rate by 5 instead while it is > 1e-6."""
+        if self.schedule != "adaptive" or self._current <= 1e-6:
+            return True
+        self._current /= 5.0
+        return False
+
+    def state_dict(self):
+        return {"current": self._current}
+
+    def load_state_dict(self, state):
+        self._current = float(state["current"])
+
+
+class _ScikitLearnRule(Callback):
+    """scikit-learn's end of an epoch (``_fit_stochastic``), as a callback, so that every path
+    (the compiled loop too) runs it: samples seen, the no-improvement count on the training
+    loss or (early stopping) on the validation score, the best weights, the learning rate's
+    ``iteration_ends``, and the stop. It restores the best weights at the end."""
+
+    def __init__(self, *, monitor: str, tol: float, n_iter_no_change, count: int, best: float,
+                 samples: int, n_train: int, restore_best: bool, from_start: bool):
+        self.monitor, self.tol, self.n_iter_no_change = monitor, tol, n_iter_no_change
+        self.count, self.best, self.samples, self.n_train = count, best, samples, n_train
+        self.restore_best, self.from_start = restore_best, from_start
+        self.best_params = self.best_epoch = self.rate = None
+
+    def on_train_begin(self, trainer):
+        # scikit-learn's _best_coefs: a copy of the initial weights on a first fit; on a warm
+        # start, the weights themselves (after early stopping its coefs_ *is* _best_coefs, so
+        # training moves both) until an epoch improves on the best score.
+        self.best_params = (trainer.network.params.copy()
+                            if self.restore_best and self.from_start else None)
+        self.rate = next((s for s in trainer.optimizer.schedules
+                          if isinstance(s, _ScikitLearnRate)), None)
 
     def on_epoch_end(self, trainer, epoch, logs):
-        if any(schedule(0) <= 1e-6 for schedule in trainer.optimizer.schedules):
+        self.samples += self.n_train
+        score = self.monitor != "loss"
+        self.count, self.best, improved = update_no_improvement_count(
+            logs[self.monitor], self.best, self.count, self.tol, higher_is_better=score)
+        if improved and self.restore_best:
+            self.best_params, self.best_epoch = trainer.network.params.copy(), epoch
+        if self.rate is not None:
+            self.rate.iteration_ends(self.samples)
+        if self.count > self.n_iter_no_change:
+            message = (f"{'Validation score' if score else 'Training loss'} did not improve "
+                       f"more than tol={self.tol:f} for {self.n_iter_no_change} consecutive "
+                       "epochs.")
+            if self.rate is not None and not self.rate.trigger_stopping():
+                self.count = 0  # 'adaptive': a fifth of the rate, and on
+                return
+            adaptive = self.rate is not None and self.rate.schedule == "adaptive"
             trainer.stop_training = True
             trainer.stop_reason = "early_stopping"
-            trainer.stop_message = "the adaptive learning rate fell below 1e-6"
+            trainer.stop_message = (message + (" Learning rate too small." if adaptive else "")
+                                    + " Stopping.")
+
+    def on_train_end(self, trainer):
+        if trainer.stop_reason != "diverged" and self.best_params is not None:
+            trainer.network.params[...] = self.best_params
+            trainer.best_epoch = self.best_epoch
+        self.best_params = None  # no copy left behind
+
+
+# -- model files ------------------------------------------------------------------------------
+
+def _float_to_json(value):
+    """None, a number, or "inf"/"-inf" (JSON has no infinity)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else ("inf" if value > 0 else "-inf")
+
+
+def _float_from_json(value):
+    return value if value is None else float(value)
+
+
+def _restore_fitted(est, info: dict) -> None:
+    """The fitted attributes of :meth:`_BaseFFNN.save`; a file written before 0.2 (no
+    ``t``) gets scikit-learn's values for what it lacked."""
+    early_stopping = bool(est.early_stopping)
+    est.n_iter_ = int(info["n_iter"])
+    est.loss_curve_ = list(info["loss_curve"])
+    if "t" not in info:
+        info = {**info, "t": 0, "no_improvement_count": 0,
+                "loss": est.loss_curve_[-1] if est.loss_curve_ else None,
+                "best_loss": None if early_stopping or info["best_loss"] is None
+                else info["best_loss"],
+                "best_validation_score": (max(info["validation_scores"], default="-inf")
+                                          if early_stopping else None)}
+        if not early_stopping:
+            info["validation_scores"] = info["validation_loss_curve"] = None
+    curves = {"validation_scores_": info["validation_scores"],
+              "validation_loss_curve_": info["validation_loss_curve"]}
+    for name, values in curves.items():
+        setattr(est, name, None if values is None else list(values))
+    est.t_ = int(info["t"])
+    est._no_improvement_count = int(info["no_improvement_count"])
+    if info["loss"] is not None:
+        est.loss_ = float(info["loss"])
+    est.best_loss_ = _float_from_json(info["best_loss"])
+    est.best_validation_score_ = _float_from_json(info["best_validation_score"])
+
+
+def _legacy_rates(state: dict, optimizer) -> dict:
+    """Files written before 0.2 kept a ReduceOnPlateau's or InverseScaling's state for
+    'adaptive' or 'invscaling': its current rate (else the initial one) carries over."""
+    saved, schedules = state.get("schedules"), optimizer.schedules
+    if not (isinstance(saved, list) and len(saved) == len(schedules)):
+        return state  # the trainer's own checks say what is wrong
+    fixed = [{"current": old.get("current", new.lr)}
+             if isinstance(new, _ScikitLearnRate) and isinstance(old, dict)
+             and set(old) != {"current"} else old
+             for new, old in zip(schedules, saved)]
+    return {**state, "schedules": fixed}
 
 
 def _param_to_json(name: str, value):
@@ -542,14 +770,21 @@ def _check_estimator_info(info: dict) -> None:
         if not isinstance(info.get(key), kind):
             raise ValueError(f"{where}.{key} must be a {kind.__name__}, got "
                              f"{type(info.get(key)).__name__}")
-    for key in ("n_features_in", "n_iter"):
+    optional = ("t", "no_improvement_count")  # written since 0.2
+    for key in ("n_features_in", "n_iter", *optional):
+        if key in optional and key not in info:
+            continue
         if not (is_integer(info.get(key)) and info[key] >= 0):
             raise ValueError(f"{where}.{key} must be an integer >= 0, got {info.get(key)!r}")
-    best = info.get("best_loss")
-    if best is not None and not is_real(best):
-        raise ValueError(f"{where}.best_loss must be a number or null, got {best!r}")
-    for key in ("loss_curve", "validation_loss_curve", "validation_scores"):
-        _numbers(info.get(key), f"{where}.{key}")
+    for key in ("best_loss", "best_validation_score", "loss"):
+        value = info.get(key)
+        if not (value is None or is_real(value) or value in ("inf", "-inf")):
+            raise ValueError(f"{where}.{key} must be a number, \"inf\", \"-inf\" or null, "
+                             f"got {value!r}")
+    _numbers(info.get("loss_curve"), f"{where}.loss_curve")
+    for key in ("validation_loss_curve", "validation_scores"):
+        if info.get(key) is not None:
+            _numbers(info.get(key), f"{where}.{key}")
     names = info.get("feature_names_in")
     if names is not None and not (isinstance(names, list) and all(isinstance(n, str)
                                                                   for n in names)
@@ -558,7 +793,8 @@ def _check_estimator_info(info: dict) -> None:
                          "(one per feature)")
     unknown = sorted(set(info) - {*kinds, "n_features_in", "n_iter", "best_loss",
                                   "loss_curve", "validation_loss_curve", "validation_scores",
-                                  "feature_names_in"})
+                                  "feature_names_in", "t", "loss", "no_improvement_count",
+                                  "best_validation_score"})
     if unknown:
         raise ValueError(f"{where} has unexpected entries {unknown}")
 
@@ -578,23 +814,10 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    network_ : Network
-    coefs_, intercepts_ : lists of ndarray
-    loss_curve_ : list of float
-        Training loss per epoch (penalties included).
-    validation_loss_curve_, validation_scores_ : list of float
-        Per epoch, with ``early_stopping=True``: validation loss and accuracy.
-    best_loss_ : float
-    n_iter_ : int
-        Epochs run.
-    n_features_in_ : int
-    history_ : History
-        Of the last call to ``fit`` or ``partial_fit``.
-    engine_ : str
-        The path that trained in that call: ``"compiled"`` or ``"numpy"``.
-    engine_reason_ : str
-        Why it was not the compiled loop ("" when it was).
+{attributes}
     """
+
+    _metric = "accuracy"  # the validation score of early stopping, as scikit-learn's
 
     def _output(self):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "sigmoid"
@@ -610,35 +833,37 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         multilabel = type_of_target(y).startswith("multilabel")
-        if incremental and classes is not None and not multilabel:
-            classes = np.asarray(classes)
-            if not reset and not np.array_equal(np.unique(classes), self.classes_):
-                raise ValueError(f"classes={classes.tolist()} is not the same as on the first "
-                                 f"call to partial_fit, which gave {self.classes_.tolist()}")
-            unknown = np.setdiff1d(np.unique(y), classes)
-            if len(unknown):
-                raise ValueError(f"y has labels {unknown.tolist()} that are not in classes="
-                                 f"{np.unique(classes).tolist()}: pass every label in classes")
-        if reset:
+        if incremental and classes is not None and not reset \
+                and not np.array_equal(self.classes_, unique_labels(classes)):
+            raise ValueError(f"`classes={classes!r}` is not the same as on last call to "
+                             f"partial_fit, was: {self.classes_!r}")
+        if reset:  # scikit-learn's: from y, or on a first partial_fit from classes
             binarizer = LabelBinarizer()
-            if incremental:
-                binarizer.fit(y if multilabel else classes)
-            else:
-                binarizer.fit(y)
+            binarizer.fit(y if multilabel or not incremental else classes)
             if len(binarizer.classes_) < 2:
                 raise ValueError(
                     "The number of classes has to be greater than one; got 1 class "
                     f"({binarizer.classes_[0]!r})"
                 )
             self._label_binarizer = binarizer
-            self.classes_ = binarizer.classes_
-        else:
-            unknown = np.setdiff1d(np.unique(y) if y.ndim == 1 else [], self.classes_)
-            if len(unknown):
-                raise ValueError(f"y has classes {unknown.tolist()} not seen in the first fit "
-                                 f"(classes_ is {self.classes_.tolist()})")
+            self.classes_ = unique_labels(classes) if incremental else binarizer.classes_
+        if incremental or not reset:
+            self._check_labels(y)
         Y = self._label_binarizer.transform(y).astype(X.dtype)
         return X, Y
+
+    def _check_labels(self, y) -> None:
+        """scikit-learn's rule for a warm start or partial_fit: with ``warm_start`` the
+        same classes as before, else no class outside ``classes_``."""
+        labels = unique_labels(y)
+        if self.warm_start:
+            if set(labels) != set(self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as in the "
+                    f"previous call to fit. Previously got {self.classes_}, `y` has {labels}")
+        elif len(np.setdiff1d(labels, self.classes_, assume_unique=True)):
+            raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                             f"{self.classes_}. 'y' has {labels}.")
 
     def _target_info(self) -> dict:
         return {"y_type": self._label_binarizer.y_type_, "classes": self.classes_.tolist()}
@@ -658,11 +883,13 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``X``, ``y``, continuing the weights and the optimizer state.
 
-        ``classes`` (all the labels to expect) is required on the first call.
+        ``classes`` (all the labels to expect; for multilabel targets the column indices) is
+        required on the first call and, when given later, must be the same. ``n_iter_`` is 1
+        afterwards, as scikit-learn's. Parameters in ``SGDClassifier``'s order
+        (``MLPClassifier`` puts ``sample_weight`` third): pass them by name.
         """
-        if not hasattr(self, "network_") and classes is None \
-                and not type_of_target(y).startswith("multilabel"):
-            raise ValueError("classes must be passed on the first call to partial_fit")
+        if getattr(self, "classes_", None) is None and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def decision_function(self, X):
@@ -708,17 +935,10 @@ class FFNNRegressor(RegressorMixin, _BaseFFNN):
 {parameters}
     Attributes
     ----------
-    network_ : Network
-    coefs_, intercepts_ : lists of ndarray
-    loss_curve_, validation_loss_curve_, validation_scores_ : list of float
-        Per epoch: training loss; with ``early_stopping=True`` validation loss and R².
-    best_loss_ : float
-    n_iter_ : int
-    n_features_in_ : int
-    history_ : History
-    engine_, engine_reason_ : str
-        The path that trained in the last call, and why it was not the compiled loop.
+{attributes}
     """
+
+    _metric = "r2"  # the validation score of early stopping, as scikit-learn's
 
     def _output(self):
         return "identity"
@@ -740,7 +960,8 @@ class FFNNRegressor(RegressorMixin, _BaseFFNN):
         self._y_1d = bool(info["y_1d"])
 
     def partial_fit(self, X, y, sample_weight=None):
-        """One epoch over ``X``, ``y``, continuing the weights and the optimizer state."""
+        """One epoch over ``X``, ``y``, continuing the weights and the optimizer state
+        (``n_iter_`` is 1 afterwards, as scikit-learn's)."""
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
@@ -782,16 +1003,21 @@ _PARAMETERS_DOC = """    Parameters
     batch_size : int or "auto", default "auto"
         ``min(200, n_samples)`` for ``"auto"``.
     learning_rate : {"constant", "invscaling", "adaptive"} or Schedule, default "constant"
-        ``"invscaling"``: ``learning_rate_init / (t + 1)^power_t`` (t counts steps);
-        ``"adaptive"``: divided by 5 when the loss stalls, stopping below 1e-6.
+        scikit-learn's, for every solver (there: ``"sgd"`` only): ``"invscaling"`` is
+        ``learning_rate_init / (t_ + 1)^power_t`` after each epoch (``t_``: samples seen);
+        ``"adaptive"`` divides the rate by 5 where the stopping rule would stop, and stops
+        once it is at most 1e-6. A Schedule is a function of the optimizer's step count.
     learning_rate_init : float, default 1e-3
     power_t : float, default 0.5
     max_iter : int, default 200
-        Epochs.
+        Epochs per ``fit``.
+    shuffle : bool, default True
+        A new order of the samples each epoch; False takes the batches in the data's order.
     random_state : int, RandomState instance or None, default None
         Seeds the initial weights and the shuffling (two generators spawned from it).
     tol : float, default 1e-4
-        Improvement that resets the patience of ``n_iter_no_change``.
+        An epoch improves when the training loss falls by more than ``tol`` below the best
+        (or, with early stopping, the validation score rises by at least ``tol``).
     verbose : bool, default False
         A progress bar over epochs.
     warm_start : bool, default False
@@ -799,15 +1025,50 @@ _PARAMETERS_DOC = """    Parameters
     momentum : float, default 0.9
     nesterovs_momentum : bool, default True
     early_stopping : bool, default False
-        Hold out ``validation_fraction`` and stop on its loss, restoring the best weights.
+        Hold out ``validation_fraction`` and stop on its score (accuracy for a classifier,
+        R² for a regressor, as scikit-learn), ending with the best-scoring weights.
     validation_fraction : float, default 0.1
     beta_1, beta_2, epsilon : float, default 0.9, 0.999, 1e-8
         Adam's (and AdamW's, NAdam's).
-    n_iter_no_change : int, default 10
-        Epochs without an improvement of ``tol`` before stopping.
+    n_iter_no_change : int or np.inf, default 10
+        Training stops after more than this many epochs in a row without an improvement
+        of ``tol`` (scikit-learn's rule); ``np.inf`` never stops early.
     initializer : {"glorot", "he", "normal"} or callable, default "glorot"
     loss : str, Loss or None, default None
         None: from the targets (cross-entropies for classes, mse for regression).
 """
-for _estimator in (FFNNClassifier, FFNNRegressor):
-    _estimator.__doc__ = _estimator.__doc__.replace("{parameters}", _PARAMETERS_DOC.rstrip())
+# One Attributes section for both ({score}: the validation score of early stopping).
+_ATTRIBUTES_DOC = """    network_ : Network
+    coefs_, intercepts_ : lists of ndarray
+        Views of the network's weights and biases, one per layer (editing them edits the
+        model).
+    out_activation_ : str
+        ``'logistic'``, ``'softmax'``, ``'identity'`` or ``'exp'`` (scikit-learn's names).
+    loss_ : float
+        The last epoch's training loss: ffnn's cost, with the penalty ``(alpha/2) Σ‖W‖²``
+        (scikit-learn's ``loss_`` divides its penalty by the batch size and halves the
+        squared error).
+    loss_curve_ : list of float
+        Training loss per epoch, over every call since the last cold ``fit``.
+    best_loss_ : float or None
+        The lowest training loss (any decrease counts); None with ``early_stopping=True``.
+    validation_scores_ : list of float or None
+        With ``early_stopping=True``: the {score} on the validation part, per epoch; else None.
+    best_validation_score_ : float or None
+        The best of ``validation_scores_``, whose weights the model holds; else None.
+    validation_loss_curve_ : list of float or None
+        With ``early_stopping=True``: the validation loss per epoch (ffnn's); else None.
+    n_iter_ : int
+        Epochs run by the last call (``partial_fit``: 1), as scikit-learn's.
+    t_ : int
+        Training samples seen by the optimizer, over every call since the last cold ``fit``.
+    n_layers_, n_outputs_, n_features_in_ : int
+    history_ : History
+        Of the last call to ``fit`` or ``partial_fit``.
+    engine_ : str
+        The path that trained in that call: ``"compiled"`` or ``"numpy"``.
+    engine_reason_ : str
+        Why it was not the compiled loop ("" when it was)."""
+for _estimator, _score in ((FFNNClassifier, "accuracy"), (FFNNRegressor, "R²")):
+    _estimator.__doc__ = (_estimator.__doc__.replace("{parameters}", _PARAMETERS_DOC.rstrip())
+                          .replace("{attributes}", _ATTRIBUTES_DOC.format(score=_score)))
