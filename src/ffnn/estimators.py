@@ -45,7 +45,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from ._validation import check_flag, check_penalty, is_integer, is_real, warn_caller
 from .activations import Activation, get_activation, is_single_activation
-from .losses import get_loss
+from .losses import Poisson, get_loss
 from .network import Network
 from .optimizers import (
     OPTIMIZER_NAMES,
@@ -941,7 +941,9 @@ class FFNNRegressor(RegressorMixin, _BaseFFNN):
     _metric = "r2"  # the validation score of early stopping, as scikit-learn's
 
     def _output(self):
-        return "identity"
+        # scikit-learn's: loss="poisson" predicts through exp (the log link)
+        poisson = self.loss is not None and isinstance(get_loss(self.loss, "loss"), Poisson)
+        return "exp" if poisson else "identity"
 
     def _default_loss(self):
         return "mse"
@@ -951,6 +953,8 @@ class FFNNRegressor(RegressorMixin, _BaseFFNN):
                              dtype=(np.float64, np.float32), reset=reset)
         self._y_1d = y.ndim == 1 if reset else self._y_1d
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        if self.loss is not None:  # poisson: y >= 0, said in terms of y
+            get_loss(self.loss, "loss").check_targets(Y, "y")
         return X, Y.astype(X.dtype, copy=False)
 
     def _target_info(self) -> dict:
