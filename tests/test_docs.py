@@ -29,6 +29,7 @@ def test_the_docs_build_without_warnings(tmp_path):
     assert "A tour" in index and 'src="_images/sweep-heatmap.png"' in index
     assert (out / "_images" / "sweep-heatmap.png").is_file()
     assert 'href="studies/week43_backprop.html"' in index
-    for study in ("week43_backprop", "regression_study", "classification_study"):
+    for study in ("week43_backprop", "regression_study", "classification_study",
+                  "project2_2025"):
         assert "<img" in page(f"studies/{study}.html")  # the stored outputs, figures included
     assert "Verification" in page("architecture.html")

@@ -1,6 +1,7 @@
 """The worked studies in examples/: every notebook runs top to bottom in quick mode, every
 script runs with ``--quick --out FOLDER``, checks its key numbers against its floors and
-writes its figures, and the classification study skips PyTorch cleanly when it is absent.
+writes its figures, and the classification study and the course project skip PyTorch cleanly
+when it is absent; the course project's full mode stops at once, saying why, without MNIST.
 
 Each notebook and script asserts its own numbers (np.testing / floors); here a failing
 assertion is a failing cell or a non-zero exit status.
@@ -27,6 +28,11 @@ SCRIPTS = {
     "classification_study.py": [
         "breast-cancer_models.png", "digits_models.png", "breast-cancer_lr_l2_heatmap.png",
         "breast-cancer_layers_nodes_heatmap.png", "classification_study.png",
+    ],
+    "project2_2025.py": [
+        "runge_learning_rates.png", "runge_architectures.png", "runge_fits.png",
+        "runge_penalties.png", "mnist_samples.png", "mnist_models.png", "mnist_confusion.png",
+        "mnist_lr_l2_heatmap.png", "mnist_layers_nodes_heatmap.png", "project2_2025.png",
     ],
 }
 CELL_TIMEOUT = 300  # seconds for one cell (quick mode needs ~10 s for the slowest)
@@ -122,3 +128,56 @@ def test_classification_study_skips_pytorch_cleanly(tmp_path):
     assert "PyTorch is not importable" in result.stdout
     assert "PyTorch (" not in result.stdout
     assert set(SCRIPTS["classification_study.py"]) <= {p.name for p in tmp_path.iterdir()}
+
+
+# The course project without PyTorch, on a tiny miniature MNIST; then its full mode with no
+# MNIST files and OpenML out of reach (faked: CI may be online, and must not download MNIST).
+_PROJECT2 = r"""
+import importlib.abc, sys, time
+from dataclasses import replace
+from pathlib import Path
+
+
+class NoTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError(f"No module named {name!r} (hidden by the test)")
+        return None
+
+
+sys.meta_path.insert(0, NoTorch())
+sys.path.insert(0, sys.argv[1])
+import ffnn._idx
+import project2_2025 as study
+
+assert not study.torch_available()
+tiny = replace(study.QUICK, mnist_epochs=2, logistic_epochs=2, miniature_sizes=(200, 50))
+mnist = study.load_mnist(tiny)
+assert mnist.data.X.shape == (200, 784) and mnist.data.X_test.shape == (50, 784)
+comparison = study.compare_mnist(mnist, tiny)
+assert study.TORCH not in comparison.accuracy, comparison.accuracy
+assert set(comparison.accuracy) == {study.NETWORK, study.MLP, study.LOGISTIC,
+                                    study.SKLEARN_LOGISTIC}
+print("ran without torch")
+
+ffnn._idx.openml_reachable = lambda timeout=3.0: False
+started = time.perf_counter()
+try:
+    study.main(["--data-home", sys.argv[2], "--out", sys.argv[2]])
+except SystemExit as exc:
+    message = str(exc.code)
+else:
+    raise AssertionError("full mode ran without MNIST")
+assert time.perf_counter() - started < 30
+assert "full mode needs MNIST" in message and "--quick" in message, message
+assert sorted(Path(sys.argv[2]).iterdir()) == []  # stopped before writing anything
+print("full mode stopped:", message.splitlines()[0][:60])
+"""
+
+
+def test_project2_without_pytorch_and_without_mnist(tmp_path):
+    result = subprocess.run([sys.executable, "-c", _PROJECT2, str(EXAMPLES), str(tmp_path)],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "ran without torch" in result.stdout
+    assert "full mode stopped" in result.stdout

@@ -73,6 +73,7 @@ LINKS = {
         "examples/week43_backprop.ipynb": "/studies/week43_backprop",
         "examples/regression_study.ipynb": "/studies/regression_study",
         "examples/classification_study.ipynb": "/studies/classification_study",
+        "examples/project2_2025.ipynb": "/studies/project2_2025",
         "examples/": "/studies/index",
         "benchmarks/README.md": "/benchmarks",
         "docs/architecture.md": "/architecture",
