@@ -473,3 +473,22 @@ def test_options_newer_than_the_results_format_keep_the_sweep_id_at_their_defaul
     other = ffnn.sweep("iris", options={"epochs": 2, "penalize_biases": True}, **common)
     assert same.sweep_id == base != other.sweep_id
     assert "penalize_biases" not in json.dumps(same.spec["options"])
+
+
+def test_ranking_and_heatmap_leave_out_the_same_runs():
+    """A diverged run keeps its last good weights and a score, but neither the ranking nor
+    the heatmap counts it: one rule (ffnn.plotting.run_score) for both."""
+    records = [
+        {"params": {"lr": 0.1, "l2": 0.0}, "val_accuracy": 0.7, "error": None,
+         "diverged": False},
+        {"params": {"lr": 1.0, "l2": 0.0}, "val_accuracy": 0.99, "error": None,
+         "diverged": True},
+        {"params": {"lr": 1.0, "l2": 0.0}, "val_accuracy": 0.6, "error": None,
+         "diverged": False},
+    ]
+    result = ffnn.sweeps.SweepResult(records, "accuracy", "abc")
+    means = {c["params"]["lr"]: (c["mean"], c["n"]) for c in result.configurations()}
+    assert means == {0.1: (0.7, 1), 1.0: (0.6, 1)}
+    assert result.best["params"]["lr"] == 0.1
+    xs, _, matrix = result.heatmap_data("lr", "l2")
+    assert dict(zip(xs, matrix[0])) == {0.1: 0.7, 1.0: 0.6}

@@ -214,6 +214,13 @@ def _run_kind(record, metric: str) -> tuple[int, float]:
     return (_OK, value) if math.isfinite(value) else (_MISSING, math.nan)
 
 
+def run_score(record: dict, metric: str) -> float | None:
+    """A run's finite ``metric``, or None when it failed, diverged or has none: the one rule
+    by which sweeps rank configurations and heatmaps colour their cells."""
+    kind, value = _run_kind(record, metric)
+    return value if kind == _OK else None
+
+
 def _check_names(records: list, x: str, y: str, metric: str) -> None:
     names = sorted({name for r in records for name in _params_of(r)}, key=str)
     derivable = any("hidden" in _params_of(r) for r in records)

@@ -656,15 +656,18 @@ class SweepResult:
     def configurations(self, metric: str | None = None) -> list[dict]:
         """Each parameter point with the mean and standard deviation of ``metric`` (default
         ``val_<scoring>``) over its seeds and folds, best first (lower is better for losses
-        and MSE); runs with an error or a missing value do not count."""
+        and MSE); runs that failed, diverged or have no value do not count (as in
+        :meth:`plot_heatmap`: :func:`ffnn.plotting.run_score`)."""
+        from .plotting import run_score
+
         metric = metric or self.metric
         groups: dict[str, dict] = {}
         for r in self.records:
             key = _canonical(r["params"])
             group = groups.setdefault(key, {"params": r["params"], "scores": [], "runs": 0})
             group["runs"] += 1
-            value = r.get(metric)
-            if value is not None and math.isfinite(value):
+            value = run_score(r, metric)
+            if value is not None:
                 group["scores"].append(value)
         out = []
         for group in groups.values():
