@@ -40,7 +40,7 @@ from ._kernel_codes import (
 )
 from ._signals import held_sigint as _deferred_interrupt
 from .activations import ACTIVATIONS, Softmax
-from .driver import Callback, EpochsRun, initial_loss, parameter_limit
+from .driver import EpochsRun, batch_listeners, initial_loss, parameter_limit
 from .losses import LOSSES, BinaryCrossEntropy, CrossEntropy
 from .optimizers import OPTIMIZERS
 from .schedules import Constant
@@ -105,7 +105,7 @@ def unsupported(trainer, weights, validation: bool) -> str | None:
         return "sample weights are not compiled"
     if validation:
         return "validation is not compiled"
-    if any(type(cb).on_batch_end is not Callback.on_batch_end for cb in trainer.callbacks):
+    if batch_listeners(trainer.callbacks):
         return "a callback listens to batches (on_batch_end)"
     if find_spec("numba") is None:
         return NO_NUMBA

@@ -110,6 +110,12 @@ class Callback:
     def on_train_end(self, trainer: Trainer) -> None: ...
 
 
+def batch_listeners(callbacks) -> list[Callback]:
+    """The callbacks that listen to batches (override ``on_batch_end``): only for them is a
+    batch's loss computed, and they keep a fit off the compiled loop."""
+    return [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
+
+
 # -- the divergence guard ---------------------------------------------------------------------
 
 def diverged(loss: float, first_loss: float, factor: float, largest: float,

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import penalties
 from .activations import Activation, Identity
-from .driver import EpochsRun, check_divergence, initial_loss
+from .driver import EpochsRun, batch_listeners, check_divergence, initial_loss
 from .losses import Loss
 from .metrics import METRIC_FUNCTIONS
 from .network import Network, weight_scale
@@ -212,6 +212,7 @@ class NumpyPath:
         outputs = np.empty((n, net.n_outputs), dtype=net.dtype)
         logits = np.empty_like(outputs) if fused else None
         penalties = 0.0
+        listeners = batch_listeners(trainer.callbacks)
         for batch, start in enumerate(range(0, n, batch_size)):
             index = order[start:start + batch_size]
             ws = trainer._workspace(len(index), gather=batch_size < n)
@@ -229,12 +230,11 @@ class NumpyPath:
             # The penalty at this batch's weights, before its update (0 without l1 and l2).
             penalty = net._penalty(l1, l2, biases) if l1 or l2 else 0.0
             penalties += penalty * (len(index) if wb is None else wb.sum())
-            if trainer.callbacks:
+            if listeners:
                 batch_loss = net._loss_value(z_last, output, Yb, loss, wb) + penalty
             trainer.opt_state = step(net.params, grads, trainer.opt_state, scratch)
-            if trainer.callbacks:
-                for cb in trainer.callbacks:
-                    cb.on_batch_end(trainer, batch, {"loss": batch_loss, "size": len(index)})
+            for cb in listeners:
+                cb.on_batch_end(trainer, batch, {"loss": batch_loss, "size": len(index)})
         total_weight = n if weights is None else weights.sum()
         logs = {"loss": net._loss_value(logits, outputs, Y, loss, weights)
                 + penalties / total_weight}
