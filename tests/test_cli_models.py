@@ -377,3 +377,15 @@ def test_a_damaged_model_file_is_refused(iris_files, tmp_path, capsys):
     line = refused(["predict", str(tmp_path / "nothing.npz"), "--data", iris_files.data],
                    capsys)
     assert "nothing.npz" in line
+
+
+def test_a_regression_loss_reads_whole_numbers_as_counts(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 2))
+    counts = rng.poisson(np.exp(0.5 * X[:, 0]))
+    path = write_csv(tmp_path / "counts.csv", ["a", "b", "n"],
+                     [[*x, int(c)] for x, c in zip(X.tolist(), counts)])
+    assert main(["train", "--data", path, "--loss", "poisson", "--epochs", "5",
+                 "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "target 'n': regression" in out and "exp" in out

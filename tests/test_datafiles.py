@@ -435,3 +435,19 @@ def test_an_npy_array_named_npz_is_refused(tmp_path):
 def test_paths_may_be_pathlike_or_str(tmp_path):
     path = write_csv(tmp_path / "p.csv", ["a", "y"], [[1, 0], [2, 1]])
     assert read_data(os.fspath(path)).X.tolist() == read_data(tmp_path / "p.csv").X.tolist()
+
+
+def test_a_row_of_empty_fields_is_a_sample_with_missing_values_not_a_blank_line(tmp_path):
+    path = write_csv(tmp_path / "gaps.csv", ["a", "b", "y"], [[1, 2, 0], ["", "", ""], [3, 4, 1]])
+    with pytest.raises(ValueError, match=r"line 3, column 'a': is empty"):
+        read_data(path)
+
+
+def test_a_file_to_predict_on_may_leave_its_target_column_blank(tmp_path):
+    path = write_csv(tmp_path / "new.csv", ["a", "b", "y"], [[1, 2, ""], [3, 4, ""]])
+    file = read_data(path, features=["a", "b"], require_target=False, default_target="y")
+    assert file.y is None and file.X.tolist() == [[1, 2], [3, 4]]
+    with pytest.raises(ValueError, match="empty"):
+        read_data(path)  # to learn from, the targets must be there
+    with pytest.raises(ValueError, match="no target to learn from"):
+        file.dataset("regression")

@@ -416,3 +416,11 @@ def test_repr_names_the_task():
     model, _ = full_model()
     text = repr(model)
     assert "classification" in text and "3 classes" in text and "standardized" in text
+
+
+def test_a_bare_multilabel_network_is_not_read_as_classes(tmp_path):
+    net = ffnn.Network(3, [4, 2], ["tanh", "sigmoid"], seed=0)
+    path = tmp_path / "multilabel.npz"
+    ffnn.save(net, path, metadata={"loss": "binary_cross_entropy"})
+    with pytest.raises(ffnn.io.ModelFileError, match="multilabel"):
+        load_model(path)

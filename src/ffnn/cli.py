@@ -518,7 +518,11 @@ class _Data:
             self.flag = f"--dataset {self.dataset.name}"
         else:
             file = read_data(args.data, target=args.target)
-            self.dataset = file.dataset(args.task)
+            task = args.task
+            if task is None and args.loss is not None and not isinstance(
+                    get_loss(args.loss, "--loss"), (CrossEntropy, BinaryCrossEntropy)):
+                task = "regression"  # --loss mse or poisson: counts are values, not classes
+            self.dataset = file.dataset(task)
             self.feature_names, self.target = file.feature_names, file.target
             self.flag = f"--data {args.data}"
 
@@ -733,7 +737,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         print(f"r2: {r2(outputs, targets):.4f}")
         return 0
     true = model.class_index(file.y)
-    predicted = model.predict_proba(file.X).argmax(axis=1)
+    predicted = model.probabilities(outputs).argmax(axis=1)
     names = [str(c) for c in model.classes.tolist()]
     print(f"accuracy: {np.mean(true == predicted):.4f}")
     matrix = metrics.confusion_matrix(true, predicted, labels=range(len(names)))

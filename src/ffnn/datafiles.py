@@ -67,12 +67,12 @@ class DataFile:
 
     def task(self, task: str | None = None) -> str:
         """``task`` checked, or the task the targets suggest (see the module's notes)."""
+        if self.y is None:
+            raise ValueError(f"{self.path} has no target to learn from")
         if task is not None:
             if task not in TASKS:
                 raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
             return task
-        if self.y is None:
-            raise ValueError(f"{self.path} has no target to learn from")
         return "regression" if self.y.dtype.kind == "f" else "classification"
 
     def dataset(self, task: str | None = None, flag: str = "--data") -> Dataset:
@@ -112,7 +112,8 @@ def read_data(path, *, target: str | None = None, features=None,
         The feature columns to take, in this order (a saved model's ``feature_names``);
         other columns are ignored. By default every column but the target.
     require_target : bool, default True
-        Refuse a file without a target (False: a file to predict on; ``y`` may be None).
+        Refuse a file without a target (False: a file to predict on; its target column,
+        which may be blank, is then not read, and ``y`` is None).
     default_target : str, optional
         The target's name when ``target`` is not given and the file has it (a saved
         model's ``target``); ignored when the file does not.
@@ -147,7 +148,9 @@ def _rows(path: str, shown: str) -> tuple[list[str], list[tuple[int, list[str]]]
     try:
         with open(path, encoding="utf-8-sig", newline="") as file:
             reader = csv.reader(file)
-            rows = [(reader.line_num, row) for row in reader if any(f.strip() for f in row)]
+            # blank lines only: a row of empty fields (",,") is a sample with missing values
+            rows = [(reader.line_num, row) for row in reader
+                    if row and (len(row) > 1 or row[0].strip())]
     except UnicodeDecodeError as exc:
         raise ValueError(f"{shown}: not a UTF-8 text file ({exc.reason} at byte "
                          f"{exc.start})") from None
@@ -228,8 +231,9 @@ def _read_csv(path, target, features, require_target, default_target, shown) -> 
         X = None
     if X is None or not np.isfinite(X).all():
         _bad_cell(text, body, features, shown)
-    y = None if target is None else _target_values(cells[:, index[target]], target, body,
-                                                   shown)
+    # a file to predict on may leave its target column blank: it is not read
+    y = None if target is None or not require_target else \
+        _target_values(cells[:, index[target]], target, body, shown)
     return DataFile(X=X, y=y, feature_names=tuple(features), target=target, path=path)
 
 

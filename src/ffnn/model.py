@@ -102,7 +102,12 @@ class Model:
         """Class probabilities, shape (n_samples, n_classes), columns as ``classes``."""
         if self.task != "classification":
             raise ValueError("predict_proba: a regression model has no class probabilities")
-        a = self.outputs(X)
+        return self.probabilities(self.outputs(X))
+
+    @staticmethod
+    def probabilities(a: np.ndarray) -> np.ndarray:
+        """Class probabilities from the network's outputs ``a`` (n_samples, n_outputs): ``a``
+        itself (softmax), or ``[1 - a, a]`` for one sigmoid output."""
         return np.hstack([1 - a, a]) if a.shape[1] == 1 else a
 
     def predict(self, X) -> np.ndarray:
@@ -267,6 +272,10 @@ def _inferred(network: Network, loss, data) -> Model:
     else:
         classification = loss in ("cross_entropy", "binary_cross_entropy")
     n_out = network.n_outputs
+    if loss == "binary_cross_entropy" and n_out > 1:
+        raise ValueError(f"a network with {n_out} sigmoid outputs under binary_cross_entropy "
+                         "predicts several labels at once (multilabel), which a Model does "
+                         "not decode; use the network itself (ffnn.load)")
     classes = None if not classification else np.arange(2 if n_out == 1 else n_out)
     return Model(network, "classification" if classification else "regression", classes,
                  loss=loss if isinstance(loss, str) else None,
