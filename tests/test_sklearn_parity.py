@@ -451,3 +451,24 @@ def test_a_file_from_before_the_counters_still_loads(tmp_path):
     assert loaded.validation_scores_ is None and loaded.t_ == 0
     assert loaded.loss_ == est.loss_ and loaded.best_loss_ == est.best_loss_
     assert loaded._trainer.optimizer.lr(0) == 0.001
+
+
+def test_assigning_one_layer_of_coefs_edits_the_model_as_in_scikit_learn():
+    X, y = np.random.default_rng(0).standard_normal((30, 3)), np.arange(30) % 2
+    est = ffnn.estimators.FFNNClassifier(hidden_layer_sizes=(4,), max_iter=2,
+                                         random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    W = np.full((3, 4), 0.5)
+    coefs = est.coefs_
+    coefs[0] = W
+    b = est.intercepts_
+    b[1] = np.array([0.25])
+    assert np.array_equal(est.network_.layers[0][0], W)
+    assert np.array_equal(est.network_.layers[1][1], [0.25])
+    with pytest.raises(ValueError, match=r"coefs_\[0\] must have shape \(3, 4\)"):
+        est.coefs_[0] = np.zeros((4, 3))
+    with pytest.raises(ValueError, match="finite"):
+        est.intercepts_[0] = np.full(4, np.nan)
+    assert np.array_equal(est.network_.layers[0][0], W)

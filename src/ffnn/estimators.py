@@ -443,7 +443,7 @@ class _BaseFFNN(BaseEstimator):
         network's parameters (editing one edits the model; nothing is stored twice).
         Assigning a list copies its values in (all or nothing)."""
         check_is_fitted(self)
-        return [W for W, _ in self.network_.layers]
+        return _Views((W for W, _ in self.network_.layers), "coefs_")
 
     @coefs_.setter
     def coefs_(self, coefs) -> None:
@@ -453,7 +453,7 @@ class _BaseFFNN(BaseEstimator):
     def intercepts_(self) -> list[np.ndarray]:
         """Bias vectors, one per layer: views of the network's parameters, as ``coefs_``."""
         check_is_fitted(self)
-        return [b for _, b in self.network_.layers]
+        return _Views((b for _, b in self.network_.layers), "intercepts_")
 
     @intercepts_.setter
     def intercepts_(self, intercepts) -> None:
@@ -762,6 +762,28 @@ def _numbers(value, field: str) -> list[float]:
     return [float(v) for v in value]
 
 
+class _Views(list):
+    """A layer's arrays as views of the network's parameters; ``est.coefs_[i] = W`` writes
+    ``W`` into the model (as it does in scikit-learn, whose lists hold the model's arrays)."""
+
+    def __init__(self, arrays, name: str):
+        super().__init__(arrays)
+        self.name = name
+
+    def __setitem__(self, index, value):
+        if isinstance(index, slice):
+            raise TypeError(f"{self.name}[{index.start}:{index.stop}] = ...: assign one "
+                            f"layer's array at a time, or the whole list to {self.name}")
+        target = super().__getitem__(index)
+        value = np.asarray(value)
+        if value.shape != target.shape:
+            raise ValueError(f"{self.name}[{index}] must have shape {target.shape}, got "
+                             f"{value.shape}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"{self.name}[{index}] must be finite")
+        target[...] = value
+
+
 def _check_estimator_info(info: dict) -> None:
     """The types of what :meth:`_BaseFFNN.save` wrote, checked before anything is built."""
     where = "extra.estimator"
@@ -1044,8 +1066,8 @@ _PARAMETERS_DOC = """    Parameters
 # One Attributes section for both ({score}: the validation score of early stopping).
 _ATTRIBUTES_DOC = """    network_ : Network
     coefs_, intercepts_ : lists of ndarray
-        Views of the network's weights and biases, one per layer (editing them edits the
-        model).
+        Views of the network's weights and biases, one per layer: editing them in place
+        or assigning one (``coefs_[0] = W``, same shape) edits the model.
     out_activation_ : str
         ``'logistic'``, ``'softmax'``, ``'identity'`` or ``'exp'`` (scikit-learn's names).
     loss_ : float
