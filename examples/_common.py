@@ -1,5 +1,6 @@
 """What the worked studies share: the quick/full switch, the command line, means with their
-standard errors, floors on key numbers, and saving figures."""
+standard errors, floors on key numbers, saving figures, the check that a linear baseline sits
+at ffnn's optimum, and the PyTorch training loop of the comparisons."""
 
 from __future__ import annotations
 
@@ -84,3 +85,46 @@ def main(doc: str, settings, run, quick_floors: dict[str, float],
           + "): " + ", ".join(f"{k}={v:.4f}" for k, v in numbers.items()))
     print(f"took {time.perf_counter() - started:.1f} s")
     check_floors(numbers, quick_floors if args.quick else full_floors)
+
+
+def optimality_violation(model, Phi: np.ndarray, y: np.ndarray, l1: float, l2: float) -> float:
+    """How far a scikit-learn linear model is from the optimum of ffnn's cost at ``l1``/``l2``.
+
+    ffnn's linear model (no hidden layer, identity output, MSE) takes the coefficients; its
+    gradient must vanish (with L1: ``|∂C/∂w| ≤ l1`` where ``w = 0``). Returns the largest
+    violation, ~0 when both minimise the same objective."""
+    import ffnn
+
+    net = ffnn.Network(Phi.shape[1], [1], ["identity"])
+    net.layers = [(np.reshape(model.coef_, (-1, 1)).copy(),
+                   np.reshape(model.intercept_, (1,)).astype(float))]
+    (dW, db), = net.backprop(Phi, y, "mse", l2=l2)
+    W = net.layers[0][0]
+    violation = np.where(W != 0, np.abs(dW + l1 * np.sign(W)), np.maximum(np.abs(dW) - l1, 0))
+    return float(max(violation.max(), np.abs(db).max()))
+
+
+def train_torch(model, loss_fn, X, y, *, lr: float, epochs: int, batch_size: int,
+                alpha: float, seed: int) -> None:
+    """Train a PyTorch ``model`` as ffnn trains: ``torch.optim.Adam``, shuffled mini-batches,
+    ``(alpha/2) Σ‖W‖²`` over the Linear layers' weights added to each batch's loss, on one
+    thread (ffnn and scikit-learn use one here too)."""
+    import torch
+
+    weights = [m.weight for m in model if isinstance(m, torch.nn.Linear)]
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # at these sizes more threads only wait on each other
+    try:
+        for _ in range(epochs):
+            order = torch.randperm(len(X), generator=generator)
+            for start in range(0, len(X), batch_size):
+                batch = order[start:start + batch_size]
+                optimizer.zero_grad()
+                penalty = sum((W**2).sum() for W in weights)
+                loss = loss_fn(model(X[batch]), y[batch]) + alpha / 2 * penalty
+                loss.backward()
+                optimizer.step()
+    finally:
+        torch.set_num_threads(threads)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from _common import fmt, mean_se, save, table
+from _common import fmt, mean_se, save, table, train_torch
 from _common import main as study_main
 from matplotlib.figure import Figure
 from sklearn.exceptions import ConvergenceWarning
@@ -162,23 +162,8 @@ def fit_torch(data: Split, s: Settings, seed: int) -> Callable[[np.ndarray], np.
     loss_fn = torch.nn.BCEWithLogitsLoss() if binary else torch.nn.CrossEntropyLoss()
     X = torch.from_numpy(data.X_train)
     y = torch.from_numpy(data.y_train[:, None].astype(np.float64) if binary else data.y_train)
-    weights = [m.weight for m in model if isinstance(m, torch.nn.Linear)]
-    optimizer = torch.optim.Adam(model.parameters(), lr=s.lr)
-    generator = torch.Generator().manual_seed(seed)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # at this size more threads only wait on each other
-    try:
-        for _ in range(s.epochs):
-            order = torch.randperm(len(X), generator=generator)
-            for start in range(0, len(X), s.batch_size):
-                batch = order[start:start + s.batch_size]
-                optimizer.zero_grad()
-                penalty = sum((W**2).sum() for W in weights)
-                loss = loss_fn(model(X[batch]), y[batch]) + s.alpha / 2 * penalty
-                loss.backward()
-                optimizer.step()
-    finally:
-        torch.set_num_threads(threads)
+    train_torch(model, loss_fn, X, y, lr=s.lr, epochs=s.epochs, batch_size=s.batch_size,
+                alpha=s.alpha, seed=seed)
 
     def predict(X_new: np.ndarray) -> np.ndarray:
         with torch.no_grad():

@@ -55,7 +55,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from _common import check_floors, fmt, mean_se, save, table
+from _common import (
+    check_floors,
+    fmt,
+    mean_se,
+    optimality_violation,
+    save,
+    table,
+    train_torch,
+)
 from matplotlib.figure import Figure
 from sklearn.datasets import get_data_home
 from sklearn.exceptions import ConvergenceWarning
@@ -509,18 +517,6 @@ def against_mlp_regressor(data: RungeData, s: Settings) -> dict[str, dict]:
 # -- part e: penalties against Ridge and Lasso -----------------------------------------------
 
 
-def optimality_violation(model, Phi: np.ndarray, y: np.ndarray, l1: float, l2: float) -> float:
-    """How far a scikit-learn linear model is from the optimum of ffnn's cost at ``l1``/``l2``:
-    ffnn's linear model takes its coefficients, and its (sub)gradient must vanish there."""
-    net = ffnn.Network(Phi.shape[1], [1], ["identity"])
-    net.layers = [(np.reshape(model.coef_, (-1, 1)).copy(),
-                   np.reshape(model.intercept_, (1,)).astype(float))]
-    (dW, db), = net.backprop(Phi, y, "mse", l2=l2)
-    W = net.layers[0][0]
-    violation = np.where(W != 0, np.abs(dW + l1 * np.sign(W)), np.maximum(np.abs(dW) - l1, 0))
-    return float(max(violation.max(), np.abs(db).max()))
-
-
 @dataclass
 class Matched:
     """Per (model, penalty): scikit-learn's α and the test R² over the seeds."""
@@ -834,26 +830,10 @@ def fit_torch(mnist: Mnist, s: Settings, seed: int) -> Callable[[np.ndarray], np
     data = mnist.data
     net = mnist_network(data.n_features, s, seed)
     model = ffnn.interop.to_torch(net)[:-1]  # the logits: CrossEntropyLoss takes them
-    weights = [m.weight for m in model if isinstance(m, torch.nn.Linear)]
     X = torch.from_numpy(data.X)
     y = torch.from_numpy(mnist.y_train.astype(np.int64))
-    loss_fn = torch.nn.CrossEntropyLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=s.mnist_lr)
-    generator = torch.Generator().manual_seed(seed)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as ffnn and scikit-learn here (compare_mnist)
-    try:
-        for _ in range(s.mnist_epochs):
-            order = torch.randperm(len(X), generator=generator)
-            for start in range(0, len(X), s.mnist_batch):
-                batch = order[start:start + s.mnist_batch]
-                optimizer.zero_grad()
-                penalty = sum((W**2).sum() for W in weights)
-                loss = loss_fn(model(X[batch]), y[batch]) + s.mnist_alpha / 2 * penalty
-                loss.backward()
-                optimizer.step()
-    finally:
-        torch.set_num_threads(threads)
+    train_torch(model, torch.nn.CrossEntropyLoss(), X, y, lr=s.mnist_lr,
+                epochs=s.mnist_epochs, batch_size=s.mnist_batch, alpha=s.mnist_alpha, seed=seed)
 
     def predict(X_new: np.ndarray) -> np.ndarray:
         with torch.no_grad():

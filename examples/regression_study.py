@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from _common import fmt, mean_se, save, table
+from _common import fmt, mean_se, optimality_violation, save, table
 from _common import main as study_main
 from matplotlib.figure import Figure
 from sklearn.linear_model import LinearRegression, RidgeCV
@@ -234,21 +234,6 @@ def polynomial_features(data: Split, degree: int) -> tuple[np.ndarray, np.ndarra
     unpenalised bias) of the training and test parts."""
     features = make_pipeline(PolynomialFeatures(degree, include_bias=False), StandardScaler())
     return features.fit_transform(data.X_train), features.transform(data.X_test)
-
-
-def optimality_violation(model, Phi: np.ndarray, y: np.ndarray, l1: float, l2: float) -> float:
-    """How far a scikit-learn linear model is from the optimum of ffnn's cost at ``l1``/``l2``.
-
-    ffnn's linear model (no hidden layer, identity output, MSE) takes the coefficients; its
-    gradient must vanish (with L1: ``|∂C/∂w| ≤ l1`` where ``w = 0``). Returns the largest
-    violation, ~0 when both minimise the same objective."""
-    net = ffnn.Network(Phi.shape[1], [1], ["identity"])
-    net.layers = [(np.reshape(model.coef_, (-1, 1)).copy(),
-                   np.reshape(model.intercept_, (1,)).astype(float))]
-    (dW, db), = net.backprop(Phi, y, "mse", l2=l2)
-    W = net.layers[0][0]
-    violation = np.where(W != 0, np.abs(dW + l1 * np.sign(W)), np.maximum(np.abs(dW) - l1, 0))
-    return float(max(violation.max(), np.abs(db).max()))
 
 
 def compare_matched(dataset: str, s: Settings) -> Matched:
