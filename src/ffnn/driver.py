@@ -109,6 +109,25 @@ class Callback:
 
     def on_train_end(self, trainer: Trainer) -> None: ...
 
+    def epochs_heard_late(self, trainer: Trainer) -> int:
+        """How many of the coming epochs a path may train in one call before this callback
+        hears of them (default 1: each epoch as it happens).
+
+        A callback that returns ``k > 1`` hears of up to ``k`` epochs after they ran, through
+        :meth:`on_epochs_end`, and promises that this changes nothing: for all but the last
+        of them it reads only their logs (not the weights), and neither stops the run nor
+        changes the trainer. The compiled loop then trains ``k`` epochs a call instead of one.
+        """
+        return 1
+
+    def on_epochs_end(self, trainer: Trainer, first_epoch: int, logs: list[dict]) -> None:
+        """The epochs ``first_epoch, first_epoch + 1, ...`` (their ``logs``, in order) that a
+        path trained in one call, heard late (see :meth:`epochs_heard_late`). By default
+        ``on_epoch_begin`` and ``on_epoch_end`` of each in turn."""
+        for i, entry in enumerate(logs):
+            self.on_epoch_begin(trainer, first_epoch + i)
+            self.on_epoch_end(trainer, first_epoch + i, entry)
+
 
 def batch_listeners(callbacks) -> list[Callback]:
     """The callbacks that listen to batches (override ``on_batch_end``): only for them is a
@@ -228,13 +247,13 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
     Per epoch: ``on_epoch_begin``, the path's epoch, the guard, the History, the schedules
     that hear losses (the validation loss when there is one), ``on_epoch_end``, the progress
     bar and the stop flag. When nothing listens per epoch (no callbacks, bar or listening
-    schedule) a path may train several epochs per call. Ctrl-C ends the run with the weights
-    trained so far.
+    schedule) a path may train several epochs per call; so it may when the callbacks let it
+    (:meth:`Callback.epochs_heard_late`), and they then hear of those epochs after the call.
+    Ctrl-C ends the run with the weights trained so far.
     """
-    per_epoch = (bool(trainer.callbacks) or bar is not None
-                 or any(s.hears_losses for s in trainer.optimizer.schedules))
-    chunk = path.epochs_per_call(per_epoch)
-    per_epoch = per_epoch or chunk == 1  # one epoch a call: every hook hears every epoch
+    callbacks = trainer.callbacks
+    listening = bar is not None or any(s.hears_losses for s in trainer.optimizer.schedules)
+    chunk = path.epochs_per_call(listening)  # the callbacks may cut it (to 1 by default)
     epoch = 0
     if trainer.first_loss is None:  # the guard's reference: the loss before any update
         first = path.initial_loss()
@@ -242,14 +261,25 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
     try:
         while epoch < epochs:
             count = min(chunk, epochs - epoch)
-            if per_epoch:
-                for cb in trainer.callbacks:
+            for cb in callbacks:
+                count = min(count, max(1, cb.epochs_heard_late(trainer)))
+            late = count > 1 and bool(callbacks)  # they hear of these epochs after the call
+            heard = listening or bool(callbacks) or chunk == 1  # every epoch's hooks run
+            if heard and not late:
+                for cb in callbacks:
                     cb.on_epoch_begin(trainer, epoch)
             done = path.run(count)
+            start = epoch
             for logs in done.logs:
                 history.record(logs)
             trainer.epoch += len(done.logs)
             epoch += len(done.logs)
+            if late and done.logs:
+                for cb in callbacks:
+                    cb.on_epochs_end(trainer, start, done.logs)
+            elif heard:
+                for i, logs in enumerate(done.logs):
+                    _hear_epoch(trainer, start + i, logs, bar)
             if done.diverged_loss is not None:
                 params = trainer.network.params
                 largest = done.diverged_largest
@@ -261,19 +291,22 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
                 return
             if done.interrupted:
                 raise KeyboardInterrupt
-            if per_epoch:
-                logs = done.logs[-1]
-                monitored = logs.get("val_loss", logs["loss"])
-                for schedule in trainer.optimizer.schedules:
-                    schedule.report(monitored)
-                for cb in trainer.callbacks:
-                    cb.on_epoch_end(trainer, epoch - 1, logs)
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)
             if trainer.stop_training:
                 return
     except KeyboardInterrupt:
         trainer.stop_reason = "interrupted"
         trainer.stop_message = (f"interrupted after {history.epochs} epochs; the network "
                                 "keeps the weights trained so far")
+
+
+def _hear_epoch(trainer: Trainer, epoch: int, logs: dict, bar) -> None:
+    """An epoch's hooks as it happens: the schedules that hear losses, ``on_epoch_end``, the
+    progress bar."""
+    monitored = logs.get("val_loss", logs["loss"])
+    for schedule in trainer.optimizer.schedules:
+        schedule.report(monitored)
+    for cb in trainer.callbacks:
+        cb.on_epoch_end(trainer, epoch, logs)
+    if bar is not None:
+        bar.update(1)
+        bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()}, refresh=False)

@@ -639,6 +639,29 @@ class _ScikitLearnRule(Callback):
         self.rate = next((s for s in trainer.optimizer.schedules
                           if isinstance(s, _ScikitLearnRate)), None)
 
+    def epochs_heard_late(self, trainer):
+        """Epochs it may hear of after a call that trained them all: until the count could
+        first pass ``n_iter_no_change`` (it grows by at most one an epoch), nothing it does
+        reaches the training, unless it keeps the best epoch's weights (early stopping) or
+        sets an ``'invscaling'`` rate after every epoch."""
+        if self.restore_best or (self.rate is not None and self.rate.schedule == "invscaling"):
+            return 1
+        left = self.n_iter_no_change - self.count + 1
+        return int(min(left, 2**62))
+
+    def on_epochs_end(self, trainer, first_epoch, logs):
+        """Epochs heard late: the count and the best over all but the last (which, by
+        :meth:`epochs_heard_late`, cannot stop the run nor improve weights anyone keeps),
+        then the last one's whole end."""
+        monitor, tol, score = self.monitor, self.tol, self.monitor != "loss"
+        count, best = self.count, self.best
+        for entry in logs[:-1]:
+            count, best, _ = update_no_improvement_count(entry[monitor], best, count, tol,
+                                                         higher_is_better=score)
+        self.count, self.best = count, best
+        self.samples += self.n_train * (len(logs) - 1)
+        self.on_epoch_end(trainer, first_epoch + len(logs) - 1, logs[-1])
+
     def on_epoch_end(self, trainer, epoch, logs):
         self.samples += self.n_train
         score = self.monitor != "loss"
