@@ -163,12 +163,37 @@ def as_float_array(data, name: str, dtype: np.dtype) -> np.ndarray:
     return cast
 
 
+def is_sparse(X) -> bool:
+    """Whether ``X`` is a SciPy sparse matrix or array (SciPy is not imported to ask: a
+    sparse object exists only once ``scipy.sparse`` has been imported)."""
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(X)
+
+
+def check_sparse_inputs(X, dtype: np.dtype, name: str = "X"):
+    """Return a SciPy sparse ``X`` in CSR form (rows are what a mini-batch gathers) with
+    values of ``dtype``, refusing non-numbers, NaN and inf among its stored values. The
+    values are copied only where the format or the dtype changes."""
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D sparse matrix (n_samples, n_features), got "
+                         f"a {X.ndim}-D sparse array of shape {X.shape}")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got a sparse matrix of dtype "
+                        f"{X.dtype}")
+    X = X.tocsr()
+    data = as_float_array(X.data, f"{name} (its stored values)", dtype)
+    if data is X.data:
+        return X
+    return type(X)((data, X.indices, X.indptr), shape=X.shape)
+
+
 def check_inputs(X, n_features: int, dtype: np.dtype, name: str = "X") -> np.ndarray:
     """Return ``X`` as a 2-D array ``(n_samples, n_features)`` of ``dtype``.
 
     A 1-D ``X`` of shape ``(n_features,)`` is one sample and comes back as ``(1, n_features)``.
+    A SciPy sparse matrix or array comes back sparse, in CSR form (:func:`check_sparse_inputs`).
     """
-    X = as_float_array(X, name, dtype)
+    X = check_sparse_inputs(X, dtype, name) if is_sparse(X) else as_float_array(X, name, dtype)
     if X.ndim == 1:
         X = X.reshape(1, -1)
     elif X.ndim != 2:

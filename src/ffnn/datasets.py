@@ -34,6 +34,7 @@ from ._validation import (
     check_seed,
     is_integer,
     is_real,
+    is_sparse,
 )
 
 __all__ = [
@@ -735,7 +736,7 @@ def split(
     """
     from sklearn.model_selection import train_test_split
 
-    X = np.asarray(X)
+    X = X.tocsr() if is_sparse(X) else np.asarray(X)  # a sparse X's rows split as they are
     targets = np.asarray(targets)
     if X.ndim == 0 or targets.ndim == 0:
         raise ValueError(
@@ -785,6 +786,10 @@ def split(
 
 
 def _check_features(X, name: str, n_features: int | None = None) -> np.ndarray:
+    if is_sparse(X):
+        raise TypeError(f"{name} is a SciPy sparse matrix: standardizing centres every "
+                        "feature, which would fill it in; pass X.toarray(), or scale it "
+                        "without centring (sklearn.preprocessing.MaxAbsScaler)")
     array = np.asarray(X)
     dtype = array.dtype if array.dtype in FLOAT_DTYPES else np.dtype(np.float64)
     array = as_float_array(array, name, dtype)

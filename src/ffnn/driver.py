@@ -177,7 +177,7 @@ def initial_loss(network, X, Y, loss, l1: float, l2: float, weights=None,
                  chunk: int = 4096, penalize_biases: bool = False) -> float:
     """The cost at the current weights before any update (the guard's reference), from
     forward passes over ``chunk`` rows at a time (no full-size temporaries)."""
-    n = len(X)
+    n = X.shape[0]
     total_weight = n if weights is None else float(weights.sum())
     if total_weight <= 0:
         return network._penalty(l1, l2, penalize_biases)

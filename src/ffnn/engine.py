@@ -27,7 +27,7 @@ from .activations import Activation, Identity
 from .driver import EpochsRun, batch_listeners, check_divergence, initial_loss
 from .losses import Loss
 from .metrics import METRIC_FUNCTIONS
-from .network import Network, weight_scale
+from .network import Network, product_into, weight_scale
 from .optimizers import GradientTransformation, copy_state
 
 __all__ = ["Workspace", "backprop", "fast_form", "NumpyPath"]
@@ -116,7 +116,7 @@ def backprop(network: Network, ws: Workspace, X: np.ndarray, Y: np.ndarray, loss
     last = len(layers) - 1
     a = X
     for (W, b), (forward_into, _), z, a_next in zip(layers, ws.forms, ws.z, ws.a):
-        np.matmul(a, W, out=z)
+        product_into(a, W, z)  # np.matmul(a, W, out=z); SciPy's product for a sparse X
         z += b
         a = forward_into(z, a_next)
     grads = ws.grad_views(out)
@@ -138,7 +138,7 @@ def backprop(network: Network, ws: Workspace, X: np.ndarray, Y: np.ndarray, loss
             ws.forms[i][1](z, a, dC_da, dC_dz)
         layer_input = X if i == 0 else ws.a[i - 1]
         dC_dW, dC_db = grads[i]
-        np.matmul(layer_input.T, dC_dz, out=dC_dW)
+        product_into(layer_input.T, dC_dz, dC_dW)
         np.add.reduce(dC_dz, axis=0, out=dC_db)  # np.sum without its Python wrapper
         penalties.add_layer_gradient(*layers[i], dC_dW, dC_db, l1, l2, penalize_biases,
                                      ws.scratch[i])
@@ -213,11 +213,14 @@ class NumpyPath:
         logits = np.empty_like(outputs) if fused else None
         penalties = 0.0
         listeners = batch_listeners(trainer.callbacks)
+        sparse = not isinstance(X, np.ndarray)
         for batch, start in enumerate(range(0, n, batch_size)):
             index = order[start:start + batch_size]
-            ws = trainer._workspace(len(index), gather=batch_size < n)
+            ws = trainer._workspace(len(index), gather=batch_size < n and not sparse)
             if batch_size == n:
                 Xb, Yb = X, Y
+            elif sparse:  # a CSR batch: its products beat densifying it, even at 20 % filled
+                Xb, Yb = X[index], Y[index]
             else:  # gather the batch's rows into the workspace (no new arrays)
                 # mode="clip": the indices are valid, and "raise" would buffer a copy first
                 Xb = np.take(X, index, axis=0, out=ws.X, mode="clip")

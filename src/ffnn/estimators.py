@@ -70,6 +70,9 @@ LEARNING_RATES = ("constant", "invscaling", "adaptive")
 NON_FINITE = ("Solver produced non-finite parameter weights. The input data may contain large "
               "values and need to be preprocessed.")
 
+#: Sparse input as scikit-learn's MLP takes it (kept sparse: the first layer multiplies the
+#: stored values only; CSC is turned into CSR once, for the mini-batches' rows).
+_SPARSE = ("csr", "csc")
 
 
 class _BaseFFNN(BaseEstimator):
@@ -307,9 +310,9 @@ class _BaseFFNN(BaseEstimator):
         """One call's epochs with scikit-learn's bookkeeping (``_fit_stochastic``)."""
         trainer = self._trainer
         early_stopping = bool(self.early_stopping) and not incremental
-        n_train = len(X)
+        n_train = X.shape[0]
         if early_stopping:
-            n_validation = math.ceil(self.validation_fraction * len(X))  # train_test_split's
+            n_validation = math.ceil(self.validation_fraction * n_train)  # train_test_split's
             if n_validation < 2:
                 raise ValueError("The validation set is too small. Increase "
                                  "'validation_fraction' or the size of your dataset.")
@@ -432,9 +435,15 @@ class _BaseFFNN(BaseEstimator):
 
     # -- prediction --------------------------------------------------------------------------
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     def _forward(self, X) -> np.ndarray:
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32),
+                          accept_sparse=_SPARSE)
         return self.network_.predict(X)
 
     @property
@@ -873,7 +882,7 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
 
     def _validate_xy(self, X, y, *, reset, incremental, classes):
         X, y = validate_data(self, X, y, multi_output=True, dtype=(np.float64, np.float32),
-                             reset=reset)
+                             accept_sparse=_SPARSE, reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -940,7 +949,8 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
     def decision_function(self, X):
         """The output layer's logits ``z``: shape (n_samples,) for two classes."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32),
+                          accept_sparse=_SPARSE)
         _, zs, _ = self.network_._feed_forward_saver(
             X.astype(self.network_.dtype, copy=False)
         )
@@ -995,7 +1005,8 @@ class FFNNRegressor(RegressorMixin, _BaseFFNN):
 
     def _validate_xy(self, X, y, *, reset, incremental, classes):
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True,
-                             dtype=(np.float64, np.float32), reset=reset)
+                             dtype=(np.float64, np.float32), accept_sparse=_SPARSE,
+                             reset=reset)
         self._y_1d = y.ndim == 1 if reset else self._y_1d
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         if self.loss is not None:  # poisson: y >= 0, said in terms of y

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import is_integer, is_real
+from ._validation import is_integer, is_real, is_sparse
 from .io import ModelFileError, load_with_state, save
 from .losses import get_loss
 from .network import Network
@@ -88,7 +88,11 @@ class Model:
         ----------
         X : array-like, shape (n_samples, n_features)
         """
-        X = np.asarray(X, dtype=np.float64)
+        if is_sparse(X) and self.mean is not None:
+            raise TypeError("X is a SciPy sparse matrix, but this model centres its inputs "
+                            "(the mean of its training data); pass X.toarray()")
+        if not is_sparse(X):  # a sparse X goes to the network as it is
+            X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"X must have shape (n_samples, {self.n_features}), got "
                              f"{X.shape}")

@@ -35,6 +35,7 @@ from ._validation import (
     check_positive_int,
     check_seed,
     check_targets,
+    is_sparse,
 )
 from .activations import Activation, ActivationLike, get_activation, is_single_activation
 from .losses import Loss, LossLike, get_loss
@@ -529,6 +530,8 @@ class Network:
             """A copy of its own (one sample: 1-D), so no two fields share memory."""
             if x is None:
                 return None
+            if is_sparse(x):  # a sparse X, the first layer's input
+                return x.copy()
             return np.array(x[0] if one_sample else x)
 
         layers = [
@@ -570,7 +573,7 @@ class Network:
                 dC_da = dC_dz @ W_next.T
                 dC_dz = f.backward(z, a, dC_da)
             dC_dW, dC_db = grads[i]
-            np.matmul(layer_inputs[i].T, dC_dz, out=dC_dW)
+            product_into(layer_inputs[i].T, dC_dz, dC_dW)
             np.sum(dC_dz, axis=0, out=dC_db)
             penalties.add_layer_gradient(*self._layers[i], dC_dW, dC_db, l1, l2,
                                          penalize_biases)
@@ -580,6 +583,16 @@ class Network:
                     da_dz=_da_dz(f, z, a), dC_dz=dC_dz,
                 )
         return zs[-1], output
+
+
+def product_into(a, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out[...] = a @ b`` without a new array when ``a`` is an ndarray. A sparse ``a`` (the
+    first layer's input ``X`` or its transpose, in CSR or CSC form) is multiplied by SciPy
+    over its stored values only, and the product copied into ``out``."""
+    if isinstance(a, np.ndarray):
+        return np.matmul(a, b, out=out)
+    np.copyto(out, a @ b)
+    return out
 
 
 def weight_scale(sample_weight: np.ndarray) -> np.ndarray:

@@ -35,6 +35,7 @@ from ._validation import (
     check_penalty,
     check_seed,
     is_real,
+    is_sparse,
 )
 from .activations import ACTIVATIONS, Identity, Softmax
 from .driver import History, divergence_message, initial_loss, parameter_limit
@@ -349,6 +350,10 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     divergence_factor = check_divergence_factor(divergence_factor)
     first = networks[0]
     X, Y, *_ = first._check_problem(X, targets, loss, 0.0, 0.0)
+    if is_sparse(X):
+        raise TypeError("X: train_stack needs a dense array, got a SciPy sparse matrix; "
+                        "pass X.toarray(), or train each network with ffnn.train, which "
+                        "takes sparse X")
     metric = resolve_metric(metric, loss)
     rng = check_seed(seed)
     n = X.shape[0]

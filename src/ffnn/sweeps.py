@@ -52,7 +52,7 @@ import numpy as np
 
 from . import recipe
 from ._signals import held_sigint
-from ._validation import installed, require
+from ._validation import installed, is_sparse, require
 from .datasets import _class_labels, encode_labels, is_generated, load_dataset, split, standardize
 from .driver import Callback
 from .io import _json_default as io_json_default
@@ -759,6 +759,9 @@ def _load(data, task: str | None, dataset_options: Mapping | None, random_state:
     if not (isinstance(data, (tuple, list)) and len(data) == 2):
         raise TypeError("data must be a data set name or a pair (X, y), got "
                         f"{type(data).__name__}")
+    if is_sparse(data[0]):
+        raise TypeError("data: sweep needs a dense X, got a SciPy sparse matrix; pass "
+                        "X.toarray() (ffnn.train and the estimators take sparse X)")
     X, y = np.asarray(data[0], dtype=np.float64), np.asarray(data[1])
     if X.ndim != 2:
         raise ValueError(f"data: X must be 2-D (n_samples, n_features), got shape {X.shape}")

@@ -34,6 +34,7 @@ from ._validation import (
     check_seed,
     is_integer,
     is_real,
+    is_sparse,
     warn_caller,
 )
 from .driver import Callback, History, divergence_message, run_epochs
@@ -260,7 +261,7 @@ class Trainer:
             self._split_seed, self._resumed_split_seed = self._resumed_split_seed, None
         else:
             self._split_seed = int(self.rng.integers(2**32))
-        train, val, _, _ = split(np.arange(len(X))[:, None], Y, fraction, stratify=stratify,
+        train, val, _, _ = split(np.arange(X.shape[0])[:, None], Y, fraction, stratify=stratify,
                                  seed=self._split_seed)
         train, val = train[:, 0], val[:, 0]
         weights = None if weights is None else weights[train]
@@ -307,7 +308,7 @@ class Trainer:
         """
         epochs = check_epochs(epochs)
         X, Y = self._check_data(X, targets)
-        weights = self._check_weights(sample_weight, len(X))
+        weights = self._check_weights(sample_weight, X.shape[0])
         # Decided first: engine="compiled" refuses before anything has started or drawn.
         compiled, reason = self._engine(X, Y, epochs, weights, validation_data is not None
                                         or validation_fraction is not None)
@@ -376,6 +377,11 @@ class Trainer:
         """
         if self.engine == "numpy":
             return False, "engine='numpy' was asked for"
+        if is_sparse(X):
+            if self.engine == "compiled":
+                raise ValueError("engine='compiled' cannot run this fit: X is a sparse "
+                                 "matrix; use engine='numpy' or 'auto'")
+            return False, "X is sparse: the NumPy engine multiplies its stored values only"
         batch = len(X) if self.batch_size is None else min(self.batch_size, len(X))
         work = batch * self.network.n_params
         if self.engine == "auto" and work > COMPILED_MAX_WORK:
