@@ -394,7 +394,11 @@ def test_without_numba_auto_takes_numpy_quietly_and_compiled_names_the_extra(mon
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # not a word: a light install is no fallback
         history = ffnn.train(net, X, Y, "cross_entropy", epochs=1, verbose=0)
+        # what the loop would not compile anyway is no fallback either without numba
+        weighted = ffnn.train(net, X, Y, "cross_entropy", epochs=1, verbose=0,
+                              validation_fraction=0.2, sample_weight=np.arange(len(X)) + 1.0)
     assert history.engine == "numpy" and "pip install 'ffnn[fast]'" in history.engine_reason
+    assert "pip install 'ffnn[fast]'" in weighted.engine_reason
     with pytest.raises(ImportError, match=r"needs numba.*: pip install 'ffnn\[fast\]'$"):
         ffnn.train(net, X, Y, "cross_entropy", epochs=1, verbose=0, engine="compiled")
 

@@ -14,11 +14,11 @@ import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
 import ffnn
-from ffnn.datasets import split
 from ffnn.estimators import FFNNClassifier, FFNNRegressor, update_no_improvement_count
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
@@ -209,16 +209,15 @@ def test_n_iter_no_change_inf_runs_to_max_iter_and_warns_alike(pair):
 
 def test_early_stopping_ends_with_the_best_scoring_weights():
     est = FFNNClassifier((8,), early_stopping=True, n_iter_no_change=4, tol=0.0,
-                         learning_rate_init=0.05, max_iter=300, random_state=3)
+                         learning_rate_init=0.05, max_iter=300, random_state=0)
     est.fit(X_IRIS, Y_IRIS)
     scores = est.validation_scores_
     assert est.n_iter_ < 300 and est.best_validation_score_ == max(scores)
-    assert est.history_.best_epoch == int(np.argmax(scores))  # the first best, as there
-    # the validation part of this fit, drawn again from its seed: the model scores the best
-    Y = est._label_binarizer.transform(Y_IRIS)
-    _, val, _, _ = split(np.arange(150)[:, None], Y, 0.1, stratify=True,
-                         seed=est._trainer._split_seed)
-    val = val[:, 0]
+    assert est.history_.best_epoch == int(np.argmax(scores)) > 0  # the first best, as there
+    # the validation part of this fit, drawn again from its seed as scikit-learn draws it
+    # (train_test_split, not stratified for three classes): the model scores the best
+    _, val = train_test_split(np.arange(150), random_state=est._validation_seed,
+                              test_size=0.1)
     assert est.score(X_IRIS[val], Y_IRIS[val]) == est.best_validation_score_
     assert est.history_.message == ("Validation score did not improve more than "
                                      "tol=0.000000 for 4 consecutive epochs. Stopping.")
@@ -357,6 +356,53 @@ def test_a_validation_set_too_small_is_refused_in_scikit_learns_words(n, fractio
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             est.fit(X_DIA[:n + 1], Y_DIA[:n + 1])  # one more sample: 2 to validate, fine
+
+
+def test_a_diverging_fit_with_early_stopping_ends_on_the_best_weights_as_scikit_learns():
+    X = np.random.default_rng(0).standard_normal((60, 3)) * 10
+    y = X @ [1.0, 2.0, 3.0]
+    ours, theirs = _both(FFNNRegressor, MLPRegressor, hidden_layer_sizes=(8,), solver="sgd",
+                         learning_rate_init=1.0, max_iter=20, early_stopping=True,
+                         random_state=0)
+    for est in (ours, theirs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # scikit-learn's overflows
+            with pytest.warns(ConvergenceWarning):
+                est.fit(X, y)  # no error: the best-scoring weights are finite
+        assert np.isnan(est.validation_scores_[-1]) and isinstance(est.validation_scores_[-1],
+                                                                   float)
+        assert np.isfinite(est.predict(X)).all()
+        assert len(est.validation_scores_) == est.n_iter_ == len(est.loss_curve_)
+    # scikit-learn runs on to max_iter on NaN weights; ffnn stops at the epoch that diverged
+    assert ours.n_iter_ <= theirs.n_iter_
+
+
+@quiet
+def test_the_validation_part_is_stratified_as_scikit_learns():
+    X4 = [[1, 2], [2, 3], [3, 4], [4, 5]]
+    for est in _both(FFNNClassifier, MLPClassifier, early_stopping=True):
+        # binary targets: stratified, so a class of one sample is refused in its words
+        with pytest.raises(ValueError, match=r"The least populated classes in y have only 1 "
+                           r"member.*Classes with too few members are: \['True'\]"):
+            est.fit(X4, [0, 0, 0, 1])
+    X = np.random.default_rng(0).standard_normal((40, 2))
+    y = np.r_[np.zeros(20), np.ones(19), 2]  # three classes, one of one sample
+    for est in _both(FFNNClassifier, MLPClassifier, early_stopping=True, max_iter=3,
+                     validation_fraction=0.5):
+        est.fit(X, y)  # multiclass: not stratified, fitted
+        np.testing.assert_array_equal(est.classes_, [0, 1, 2])
+
+
+def test_no_engine_warning_reaches_scikit_learns_users():
+    """Early stopping and sample weights run on the NumPy engine: engine_reason_ says so, no
+    FallbackWarning (an estimator's user chose no engine)."""
+    weights = np.linspace(1, 2, 150)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = FFNNClassifier((5,), early_stopping=True, max_iter=3).fit(X_IRIS, Y_IRIS,
+                                                                        sample_weight=weights)
+    assert est.engine_ == "numpy" and est.engine_reason_
 
 
 # -- coefs_, intercepts_, out_activation_ -------------------------------------------------------

@@ -82,7 +82,10 @@ def _reason_of(obj, registry, table, what: str) -> str | None:
 
 
 def unsupported(trainer, weights, validation: bool) -> str | None:
-    """Why the compiled loop cannot run this fit, or None when it can."""
+    """Why the compiled loop cannot run this fit, or None when it can. Without numba that
+    is the reason, whatever else the fit asks (a light install has nothing to warn about)."""
+    if find_spec("numba") is None:
+        return NO_NUMBA
     network, loss, optimizer = trainer.network, trainer.loss, trainer.optimizer
     funcs = network.activation_funcs
     for i, f in enumerate(funcs):
@@ -107,8 +110,6 @@ def unsupported(trainer, weights, validation: bool) -> str | None:
         return "validation is not compiled"
     if batch_listeners(trainer.callbacks):
         return "a callback listens to batches (on_batch_end)"
-    if find_spec("numba") is None:
-        return NO_NUMBA
     try:
         from . import _kernels  # noqa: F401
     except Exception as exc:  # numba present but broken (say, built for another NumPy)

@@ -33,11 +33,13 @@ import contextlib
 import copy
 import math
 import numbers
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
@@ -58,7 +60,7 @@ from .optimizers import (
     state_layout,
 )
 from .schedules import Schedule
-from .training import Callback, Trainer
+from .training import Callback, FallbackWarning, Trainer
 
 __all__ = ["FFNNClassifier", "FFNNRegressor", "SOLVERS", "update_no_improvement_count"]
 
@@ -310,36 +312,56 @@ class _BaseFFNN(BaseEstimator):
         """One call's epochs with scikit-learn's bookkeeping (``_fit_stochastic``)."""
         trainer = self._trainer
         early_stopping = bool(self.early_stopping) and not incremental
-        n_train = X.shape[0]
+        validation = None
         if early_stopping:
-            n_validation = math.ceil(self.validation_fraction * n_train)  # train_test_split's
-            if n_validation < 2:
-                raise ValueError("The validation set is too small. Increase "
-                                 "'validation_fraction' or the size of your dataset.")
-            n_train -= n_validation
+            X, Y, sample_weight, validation = self._validation_split(X, Y, sample_weight)
+        n_train = X.shape[0]
         trainer.batch_size = self._batch_size(n_train)
         trainer.shuffle = bool(self.shuffle)
         trainer.verbose = int(bool(self.verbose))
         rule = self._stopping_rule(early_stopping, n_train, fresh)
         trainer.callbacks = [rule]
-        history = trainer.fit(
-            X, Y, 1 if incremental else self.max_iter,
-            validation_fraction=self.validation_fraction if early_stopping else None,
-            sample_weight=sample_weight,
-        )
+        with warnings.catch_warnings():
+            # scikit-learn's users choose no engine: engine_reason_ says why it is NumPy
+            warnings.simplefilter("ignore", FallbackWarning)
+            history = trainer.fit(X, Y, 1 if incremental else self.max_iter,
+                                  validation_data=validation, sample_weight=sample_weight)
         trainer.callbacks = []
         self.history_ = history
         self.engine_, self.engine_reason_ = history.engine, history.engine_reason
-        if history.diverged:  # the weights were about to stop being finite
+        # The weights were about to stop being finite: scikit-learn's error, unless early
+        # stopping had best-scoring weights to go back to (scikit-learn then ends with them).
+        if history.diverged and not rule.restored:
             raise ValueError(NON_FINITE)
         self._record(history, rule, early_stopping)
-        if history.stop_reason == "interrupted":
+        if history.diverged:
+            best = "the initial" if rule.best_epoch is None else \
+                f"epoch {rule.best_epoch + 1}'s"
+            warn_caller(f"Training diverged at epoch {self.n_iter_}: the best-scoring weights "
+                        f"({best}) are kept; try a smaller learning_rate_init.",
+                        ConvergenceWarning)
+        elif history.stop_reason == "interrupted":
             warn_caller("Training interrupted by user.", UserWarning)
         elif not incremental and history.stop_reason is None and self.n_iter_ == self.max_iter:
             warn_caller(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                 "optimization hasn't converged yet.", ConvergenceWarning,
             )
+
+    def _validation_split(self, X, Y, sample_weight):
+        """Early stopping's validation part, as scikit-learn draws it: ``train_test_split``,
+        stratified for a classifier's single output (binary targets) only; its generator's
+        seed is one draw from the trainer's."""
+        stratify = Y.astype(bool) if is_classifier(self) and Y.shape[1] == 1 else None
+        seed = self._validation_seed = int(self._trainer.rng.integers(2**32))
+        arrays = (X, Y) if sample_weight is None else (X, Y, np.asarray(sample_weight))
+        parts = train_test_split(*arrays, random_state=seed,
+                                 test_size=self.validation_fraction, stratify=stratify)
+        X, X_val, Y, Y_val = parts[:4]
+        if X_val.shape[0] < 2:
+            raise ValueError("The validation set is too small. Increase "
+                             "'validation_fraction' or the size of your dataset.")
+        return X, Y, None if sample_weight is None else parts[4], (X_val, Y_val)
 
     def _stopping_rule(self, early_stopping: bool, n_train: int, fresh: bool):
         """The epoch-end callback, starting from the count and best of earlier calls."""
@@ -357,19 +379,22 @@ class _BaseFFNN(BaseEstimator):
 
     def _record(self, history, rule, early_stopping: bool) -> None:
         """The fitted attributes after a call (new lists, not +=: a fit that fails later
-        gives the old ones back)."""
-        self.n_iter_ = history.epochs  # this call's, as scikit-learn's
+        gives the old ones back). An epoch that diverged ran: it counts, with NaN for its
+        loss and scores (as scikit-learn records them)."""
+        extra = [math.nan] if history.diverged else []
+        self.n_iter_ = history.epochs + len(extra)  # this call's, as scikit-learn's
         self.t_ = rule.samples
         self._no_improvement_count = rule.count
-        losses = history["loss"]
+        losses = history["loss"] + extra
         self.loss_curve_ = self.loss_curve_ + losses
         if losses:
             self.loss_ = losses[-1]
         if early_stopping:
             logs = history.history
-            self.validation_scores_ = (self.validation_scores_ or []) + logs.get(rule.monitor, [])
+            self.validation_scores_ = ((self.validation_scores_ or [])
+                                       + logs.get(rule.monitor, []) + extra)
             self.validation_loss_curve_ = ((self.validation_loss_curve_ or [])
-                                           + logs.get("val_loss", []))
+                                           + logs.get("val_loss", []) + extra)
             self.best_validation_score_ = rule.best
         else:
             self.best_loss_ = rule.best
@@ -638,6 +663,7 @@ class _ScikitLearnRule(Callback):
         self.count, self.best, self.samples, self.n_train = count, best, samples, n_train
         self.restore_best, self.from_start = restore_best, from_start
         self.best_params = self.best_epoch = self.rate = None
+        self.restored = False  # whether the best weights were put back at the end
 
     def on_train_begin(self, trainer):
         # scikit-learn's _best_coefs: a copy of the initial weights on a first fit; on a warm
@@ -694,9 +720,11 @@ class _ScikitLearnRule(Callback):
                                     + " Stopping.")
 
     def on_train_end(self, trainer):
-        if trainer.stop_reason != "diverged" and self.best_params is not None:
+        # After a divergence too: the best-scoring weights, as scikit-learn ends with them.
+        if self.best_params is not None:
             trainer.network.params[...] = self.best_params
             trainer.best_epoch = self.best_epoch
+            self.restored = True
         self.best_params = None  # no copy left behind
 
 
