@@ -257,3 +257,20 @@ def test_partial_fit_is_a_trainer_fit_of_one_epoch():
                                                                  history.engine_reason)
         np.testing.assert_array_equal(estimator.network_.params, net.params)
     assert estimator.engine_ == "compiled"
+
+
+@pytest.mark.parametrize("labels, classes", [
+    (Y_IRIS, None), (Y_BC, None), (np.array(["b", "a", "c", "a"]), None),
+    (np.array([2.0, 1.0, 2.0, 3.0]), None), (np.array(["no", "yes", "yes"]), None),
+    (np.array([0, 0, 2]), [0, 1, 2]), (np.array([1, 1]), [0, 1]),
+])
+def test_the_targets_are_label_binarizers(labels, classes):
+    """The estimator's targets, made without LabelBinarizer.transform's sparse detour."""
+    X = np.arange(2.0 * len(labels)).reshape(-1, 2)
+    estimator = FFNNClassifier((2,), max_iter=1)
+    for dtype in (np.float64, np.float32):
+        _, Y = estimator._validate_xy(X.astype(dtype), labels, reset=True,
+                                      incremental=classes is not None, classes=classes)
+        expected = estimator._label_binarizer.transform(labels)
+        assert Y.dtype == dtype and Y.shape == expected.shape
+        np.testing.assert_array_equal(Y, expected)

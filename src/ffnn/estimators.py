@@ -931,8 +931,27 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
             self.classes_ = unique_labels(classes) if incremental else binarizer.classes_
         if incremental or not reset:
             self._check_labels(y)
-        Y = self._label_binarizer.transform(y).astype(X.dtype)
-        return X, Y
+        return X, self._binarized(y, X.dtype)
+
+    def _binarized(self, y, dtype) -> np.ndarray:
+        """``LabelBinarizer.transform(y)`` in ``dtype``; for labels in one column made here
+        directly (its own way builds a sparse matrix first: milliseconds a call, more than
+        a hundred iris epochs on the compiled loop)."""
+        binarizer = self._label_binarizer
+        classes = binarizer.classes_
+        if y.ndim == 1 and binarizer.y_type_ in ("binary", "multiclass"):
+            try:
+                index = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+                known = classes[index] == y
+            except TypeError:  # labels that do not sort with the classes
+                known = None
+            if isinstance(known, np.ndarray) and known.all():  # else as LabelBinarizer does
+                if binarizer.y_type_ == "binary":  # one column: the second class
+                    return (index == 1).astype(dtype)[:, None]
+                Y = np.zeros((len(y), len(classes)), dtype)
+                Y[np.arange(len(y)), index] = 1
+                return Y
+        return binarizer.transform(y).astype(dtype)
 
     def _check_labels(self, y) -> None:
         """scikit-learn's rule for a warm start or partial_fit: with ``warm_start`` the
