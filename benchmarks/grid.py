@@ -1,9 +1,11 @@
-"""The course's η × λ grid trained three ways, in one run: ffnn's stacked training, ffnn one
-network at a time, and scikit-learn's MLPClassifier looped over the grid.
+"""The course's η × λ grid trained several ways, in one run: the public ``ffnn.sweep``,
+ffnn's ``train_stack`` (its default engine, and the NumPy stack), ffnn one network at a time,
+and scikit-learn's MLPClassifier looped over the grid.
 
     python benchmarks/grid.py              # the course grid, best of 3 (about a minute)
     python benchmarks/grid.py --memory     # also: a 20 × 20 grid of 784 → 100 → 10 networks
                                            # on 10 000 samples through ffnn.sweep, peak RSS
+    python benchmarks/grid.py --float32    # also: the sweep and scikit-learn in float32
 
 The grid: breast cancer (standardised, stratified 80/20 split), 30 → 50 sigmoid → 1 sigmoid,
 binary cross-entropy, plain SGD, batch 100, 100 epochs, η and λ each ``logspace(-5, 1, 7)``.
@@ -11,6 +13,11 @@ scikit-learn does the same work: ``solver='sgd'``, ``momentum=0``, ``alpha=λ``,
 ``n_iter_no_change`` > ``max_iter``. Its L2 term is ``alpha/(2 n) ‖W‖²`` per batch, ffnn's
 ``λ/2 ‖W‖²``: the same λ means a different penalty, so the accuracies are each library's own
 best, not a check that they agree (the stacked and one-by-one ffnn runs must agree).
+
+``ffnn.sweep`` runs in-process (``n_jobs=1``: its stacks share the cores by threads) on the
+whole data set with a stratified 20 % validation part and standardisation fitted on the
+training part: the same 455 training samples and work as the other rows; its accuracy is
+the best validation accuracy (the other rows': test accuracy on the same 114 samples).
 """
 
 from __future__ import annotations
@@ -53,14 +60,38 @@ def accuracy(net, X, T) -> float:
     return ffnn.training.accuracy(net.predict(X), T, ffnn.losses.binary_cross_entropy)
 
 
-def run_stacked(X, T, X_test, T_test):
+SWEEP_OPTIONS = {"hidden": [HIDDEN], "activation": ["sigmoid"], "loss": "binary_cross_entropy",
+                 "optimizer": "sgd", "epochs": EPOCHS, "batch_size": BATCH}
+
+
+def run_sweep(X, T, X_test, T_test, dtype="float64"):
+    """The public path: ``ffnn.sweep`` over the η × λ grid (the data whole: it splits)."""
+    d = ffnn.datasets.load_dataset("breast-cancer")
+    labels = d.targets.argmax(axis=1)
+    t0 = time.perf_counter()
+    result = ffnn.sweep((d.X, labels), grid={"lr": list(ETAS), "l2": list(LAMBDAS)},
+                        options={**SWEEP_OPTIONS, "dtype": dtype}, validation_fraction=0.2,
+                        standardize=True, n_jobs=1)
+    seconds = time.perf_counter() - t0
+    return seconds, result
+
+
+def run_sweep_float32(X, T, X_test, T_test):
+    return run_sweep(X, T, X_test, T_test, "float32")
+
+
+def run_stacked(X, T, X_test, T_test, engine="auto"):
     grid, nets = networks()
     t0 = time.perf_counter()
     histories = train_stack(nets, X, T, "binary_cross_entropy",
                             [ffnn.SGD(eta) for eta, _ in grid], l2=[lam for _, lam in grid],
-                            epochs=EPOCHS, batch_size=BATCH, seed=0)
+                            epochs=EPOCHS, batch_size=BATCH, seed=0, engine=engine)
     seconds = time.perf_counter() - t0
     return seconds, nets, histories
+
+
+def run_numpy_stack(X, T, X_test, T_test):
+    return run_stacked(X, T, X_test, T_test, engine="stacked")
 
 
 def run_one_by_one(X, T, X_test, T_test):
@@ -73,11 +104,12 @@ def run_one_by_one(X, T, X_test, T_test):
     return seconds, nets, histories
 
 
-def run_sklearn(X, T, X_test, T_test):
+def run_sklearn(X, T, X_test, T_test, dtype=np.float64):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
     y, y_test = T[:, 0], T_test[:, 0]
+    X, X_test = X.astype(dtype), X_test.astype(dtype)  # scikit-learn's MLP keeps float32
     scores = []
     t0 = time.perf_counter()
     with warnings.catch_warnings():
@@ -92,6 +124,10 @@ def run_sklearn(X, T, X_test, T_test):
                 clf.fit(X, y)
                 scores.append(clf.score(X_test, y_test))
     return time.perf_counter() - t0, scores
+
+
+def run_sklearn_float32(X, T, X_test, T_test):
+    return run_sklearn(X, T, X_test, T_test, np.float32)
 
 
 def memory_run() -> dict:
@@ -125,6 +161,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repeat", type=int, default=3, help="best of N (default 3)")
     p.add_argument("--memory", action="store_true", help="also the 20 × 20 memory run")
+    p.add_argument("--float32", action="store_true",
+                   help="also the sweep and scikit-learn in float32")
     p.add_argument("--json", default=None, help="write the figures here")
     args = p.parse_args(argv)
     X, X_test, T, T_test = data()
@@ -132,39 +170,70 @@ def main(argv=None) -> int:
           f"training samples, batch {BATCH}, {EPOCHS} epochs; {os.cpu_count()} cores; best "
           f"of {args.repeat}", flush=True)
     rows = {}
-    for name, run in (("ffnn stacked", run_stacked), ("ffnn one by one", run_one_by_one),
-                      ("scikit-learn looped", run_sklearn)):
-        times = []
-        for _ in range(args.repeat):
-            seconds, *rest = run(X, T, X_test, T_test)
-            times.append(seconds)
-        if name.startswith("ffnn"):
+    runs = (("ffnn.sweep", run_sweep), ("ffnn stacked", run_stacked),
+            ("ffnn stacked, NumPy", run_numpy_stack), ("ffnn one by one", run_one_by_one),
+            ("scikit-learn looped", run_sklearn))
+    if args.float32:
+        runs += (("ffnn.sweep float32", run_sweep_float32),
+                 ("scikit-learn float32", run_sklearn_float32))
+    times = {name: [] for name, _ in runs}
+    cpu = {name: [] for name, _ in runs}  # CPU seconds of the process (all its threads)
+    last = {}
+    for _ in range(args.repeat):  # the rows take turns: a busy moment hits them alike
+        for name, run in runs:
+            c0 = time.process_time()
+            seconds, *last[name] = run(X, T, X_test, T_test)
+            cpu[name].append(time.process_time() - c0)
+            times[name].append(seconds)
+    for name, _ in runs:
+        rest = last[name]
+        times_ = times[name]
+        if name.startswith("ffnn.sweep"):
+            result = rest[0]
+            rows[name] = {"seconds": min(times_), "all": times_,
+                          "best_test_accuracy": result.best["mean"],
+                          "diverged_runs": [bool(r["diverged"]) for r in result.records],
+                          "stacked_runs": result.stacked}
+        elif name.startswith("ffnn"):
             nets, histories = rest
             scores = [accuracy(net, X_test, T_test) for net in nets]
-            rows[name] = {"seconds": min(times), "all": times, "best_test_accuracy":
+            rows[name] = {"seconds": min(times_), "all": times_, "best_test_accuracy":
                           max(scores),
                           "params": [net.params.copy() for net in nets],
-                          "diverged_runs": [h.diverged for h in histories]}
+                          "diverged_runs": [h.diverged for h in histories],
+                          "engine": histories[0].engine}
         else:
-            rows[name] = {"seconds": min(times), "all": times,
+            rows[name] = {"seconds": min(times_), "all": times_,
                           "best_test_accuracy": max(rest[0])}
+    for name in rows:
+        rows[name]["cpu_seconds"] = min(cpu[name])
     sk = rows["scikit-learn looped"]["seconds"]
+    sk_cpu = rows["scikit-learn looped"]["cpu_seconds"]
     stacked, alone = rows["ffnn stacked"], rows["ffnn one by one"]
     agree = max(
         float(np.abs(a - b).max() / np.abs(b).max())
         for a, b, d in zip(stacked["params"], alone["params"], alone["diverged_runs"])
         if not d)
-    print(f"\n{'':22s} {'time s':>8s} {'/ sklearn':>10s} {'best test acc':>14s} "
-          f"{'diverged':>9s}")
+    print(f"\n{'':22s} {'time s':>8s} {'/ sklearn':>10s} {'cpu s':>7s} {'/ sklearn':>10s} "
+          f"{'best test acc':>14s} {'diverged':>9s}")
     for name, row in rows.items():
         print(f"{name:22s} {row['seconds']:8.3f} {row['seconds'] / sk:10.3f} "
+              f"{row['cpu_seconds']:7.2f} {row['cpu_seconds'] / sk_cpu:10.3f} "
               f"{row['best_test_accuracy']:14.4f} "
-              f"{sum(row['diverged_runs']) if 'diverged_runs' in row else '–':>9}")
+              f"{sum(row['diverged_runs']) if 'diverged_runs' in row else '–':>9}"
+              f"{'  (' + row['engine'] + ')' if 'engine' in row else ''}")
     print(f"\nstacked / one by one: {stacked['seconds'] / alone['seconds']:.2f}; largest "
           f"relative difference of the weights (networks that did not diverge): {agree:.1e}")
+    print("cpu s: the process's CPU time over the row (all threads; the least of the "
+          "repeats)")
+    print("ffnn.sweep: best validation accuracy; all times best of "
+          f"{args.repeat} (each: {', '.join(f'{t:.2f}' for t in rows['ffnn.sweep']['all'])} s "
+          "for the sweep)")
     report = {"rows": {k: {kk: (sum(vv) if kk == "diverged_runs" else vv)
                            for kk, vv in v.items() if kk != "params"}
                        for k, v in rows.items()},
+              "sweep_over_sklearn": rows["ffnn.sweep"]["seconds"] / sk,
+              "sweep_cpu_over_sklearn_cpu": rows["ffnn.sweep"]["cpu_seconds"] / sk_cpu,
               "stacked_over_sklearn": stacked["seconds"] / sk,
               "stacked_over_one_by_one": stacked["seconds"] / alone["seconds"],
               "max_relative_weight_difference": agree, "cores": os.cpu_count(),

@@ -57,16 +57,21 @@ def data(loss: str, n: int = 50, n_out: int = 3, seed: int = 0):
     return X, Y
 
 
-def alone_and_stacked(sizes, activations, X, Y, loss, optimizers, l1, l2, seeds, **kwargs):
-    """Each network trained alone (the NumPy engine) and all of them as one stack."""
+def alone_and_stacked(sizes, activations, X, Y, loss, optimizers, l1, l2, seeds,
+                      alone_engine="numpy", stack_engine="stacked", dtype="float64",
+                      **kwargs):
+    """Each network trained alone (the NumPy engine) and all of them as one stack (the
+    NumPy stack unless said)."""
     alone, histories = [], []
     for opt, a, b, s in zip(optimizers, l1, l2, seeds):
-        net = ffnn.Network(X.shape[1], sizes, activations, seed=s)
+        net = ffnn.Network(X.shape[1], sizes, activations, seed=s, dtype=dtype)
         histories.append(ffnn.train(net, X, Y, loss, optimizer=opt, l1=a, l2=b, verbose=0,
-                                    engine="numpy", **kwargs))
+                                    engine=alone_engine, **kwargs))
         alone.append(net)
-    stacked = [ffnn.Network(X.shape[1], sizes, activations, seed=s) for s in seeds]
-    stacked_histories = train_stack(stacked, X, Y, loss, optimizers, l1=l1, l2=l2, **kwargs)
+    stacked = [ffnn.Network(X.shape[1], sizes, activations, seed=s, dtype=dtype)
+               for s in seeds]
+    stacked_histories = train_stack(stacked, X, Y, loss, optimizers, l1=l1, l2=l2,
+                                    engine=stack_engine, **kwargs)
     return alone, histories, stacked, stacked_histories
 
 
@@ -112,14 +117,14 @@ def test_diverging_networks_in_the_middle_leave_the_others_untouched():
     seeds = [0, 1, 2, 3, 4]
     nets = [ffnn.Network(4, [6, 3], ["relu", "sigmoid"], seed=s) for s in seeds]
     histories = train_stack(nets, X, Y, "binary_cross_entropy", [SGD(lr) for lr in lrs],
-                            epochs=15, batch_size=10, seed=0)
+                            epochs=15, batch_size=10, seed=0, engine="stacked")
     assert [h.diverged for h in histories] == [False, True, False, True, False]
     assert all(np.isfinite(net.params).all() for net in nets)
     assert all(np.isfinite(h["loss"]).all() for h in histories)
     kept = [0, 2, 4]
     without = [ffnn.Network(4, [6, 3], ["relu", "sigmoid"], seed=seeds[i]) for i in kept]
     train_stack(without, X, Y, "binary_cross_entropy", [SGD(lrs[i]) for i in kept],
-                epochs=15, batch_size=10, seed=0)
+                epochs=15, batch_size=10, seed=0, engine="stacked")
     for i, net in zip(kept, without):
         np.testing.assert_allclose(nets[i].params, net.params, rtol=RTOL)
     # and each diverged network is where training it alone leaves it
@@ -158,7 +163,7 @@ def test_float32_stacks_stay_float32_and_agree_loosely():
             for s in (0, 1)]
     alone = [net.copy() for net in nets]
     train_stack(nets, X, Y, "cross_entropy", [Adam(0.01), Adam(0.02)], epochs=5,
-                batch_size=16, seed=0)
+                batch_size=16, seed=0, engine="stacked")
     for net, lr in zip(alone, (0.01, 0.02)):
         ffnn.train(net, X, Y, "cross_entropy", optimizer=Adam(lr), epochs=5, batch_size=16,
                    seed=0, verbose=0, engine="numpy")
@@ -216,7 +221,7 @@ def test_ctrl_c_stops_a_stack_at_once_and_leaves_the_networks_as_they_were(n_thr
         with pytest.raises(KeyboardInterrupt):
             train_stack(nets, X, Y, "cross_entropy", [SGD(0.01 * (i + 1)) for i in range(4)],
                         epochs=100_000, batch_size=8, seed=0, n_threads=n_threads,
-                        block_size=2)
+                        block_size=2, engine="stacked")
     finally:
         timer.cancel()
     assert time.perf_counter() - started < 5
@@ -238,5 +243,141 @@ def test_an_error_in_a_stack_does_not_set_the_callers_stop_event(monkeypatch):
     nets = [ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=s) for s in (0, 1)]
     event = threading.Event()
     with pytest.raises(MemoryError):
-        train_stack(nets, X, Y, "cross_entropy", [SGD(0.1)] * 2, epochs=2, stop_event=event)
+        train_stack(nets, X, Y, "cross_entropy", [SGD(0.1)] * 2, epochs=2, stop_event=event,
+                    engine="stacked")
     assert not event.is_set()
+
+
+# -- the compiled engine: each network on the compiled loop, the networks over threads --------
+
+COMPILED_OPTIMIZERS = ["sgd", "momentum", "nesterov", "adam"]
+COMPILED_HIDDEN = [cls.name for cls in ffnn.activations.ACTIVATIONS
+                   if cls.elementwise and cls.kernel is not None]
+
+
+@pytest.fixture(scope="module")
+def numba_loop():
+    pytest.importorskip("numba")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kind", COMPILED_OPTIMIZERS)
+@pytest.mark.parametrize("hidden", COMPILED_HIDDEN)
+@pytest.mark.parametrize("output,loss", PROBLEMS)
+def test_the_compiled_engine_is_each_network_alone_on_the_compiled_loop(numba_loop, dtype, kind,
+                                                                       hidden, output, loss):
+    """Bit for bit ffnn.train(engine="compiled") with the same seeds, histories included."""
+    X, Y = data(loss, n=40)
+    alone, histories, stacked, stacked_histories = alone_and_stacked(
+        [6, 5, 3], [hidden, hidden, output], X, Y, loss,
+        optimizers_for(kind, [0.01, 0.05, 0.002]), l1=[0.0, 1e-3, 0.0], l2=[0.0, 0.0, 1e-2],
+        seeds=[1, 2, 3], alone_engine="compiled", stack_engine="compiled", dtype=dtype,
+        epochs=3, batch_size=16, seed=7)
+    for a, h, s, sh in zip(alone, histories, stacked, stacked_histories):
+        assert s.params.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(s.params, a.params)
+        assert sh.history == h.history and sh.engine == "compiled"
+        assert (sh.epochs, sh.stop_reason) == (h.epochs, h.stop_reason)
+
+
+@pytest.mark.parametrize("dtype,rtol", [("float64", RTOL), ("float32", 1e-4)])
+def test_the_compiled_engine_agrees_with_the_numpy_stack_and_the_reference(numba_loop, dtype,
+                                                                          rtol):
+    X, Y = data("binary_cross_entropy", n=60, n_out=1)
+    args = ([8, 1], ["sigmoid", "sigmoid"], X, Y, "binary_cross_entropy",
+            [SGD(lr) for lr in (0.01, 0.1, 1.0)], [0.0, 1e-3, 0.0], [1e-2, 0.0, 0.0],
+            [0, 1, 2])
+    kwargs = dict(dtype=dtype, epochs=10, batch_size=16, seed=3)
+    compiled = alone_and_stacked(*args, stack_engine="compiled", **kwargs)
+    numpy_stack = alone_and_stacked(*args, stack_engine="stacked", **kwargs)
+    assert_same(*compiled, rtol=rtol)
+    for c, s in zip(compiled[2], numpy_stack[2]):
+        np.testing.assert_allclose(c.params, s.params, rtol=0, atol=rtol * np.abs(s.params).max())
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_thread_count_changes_nothing_on_the_compiled_engine(numba_loop, dtype):
+    X, Y = data("cross_entropy", n=70)
+    results = []
+    for n_threads in (1, 2, 3):
+        nets = [ffnn.Network(4, [7, 3], ["tanh", "softmax"], seed=s, dtype=dtype)
+                for s in range(5)]
+        histories = train_stack(nets, X, Y, "cross_entropy",
+                                [Adam(0.01 * (i + 1)) for i in range(5)], l2=1e-3, epochs=6,
+                                batch_size=16, seed=0, n_threads=n_threads, engine="compiled")
+        results.append(([net.params.copy() for net in nets], [h.history for h in histories]))
+    for params, history in results[1:]:
+        for a, b in zip(params, results[0][0]):
+            np.testing.assert_array_equal(a, b)
+        assert history == results[0][1]
+
+
+def test_diverging_networks_on_the_compiled_engine_end_as_alone(numba_loop):
+    X, Y = data("binary_cross_entropy")
+    X *= 20
+    lrs = [0.01, 1e4, 0.05, 1e5, 0.1]
+    alone, histories, stacked, stacked_histories = alone_and_stacked(
+        [6, 3], ["relu", "sigmoid"], X, Y, "binary_cross_entropy", [SGD(lr) for lr in lrs],
+        [0.0] * 5, [0.0] * 5, list(range(5)), alone_engine="compiled",
+        stack_engine="compiled", epochs=15, batch_size=10, seed=0)
+    assert [h.diverged for h in stacked_histories] == [False, True, False, True, False]
+    for a, h, s, sh in zip(alone, histories, stacked, stacked_histories):
+        np.testing.assert_array_equal(s.params, a.params)
+        assert (sh.epochs, sh.stop_reason, sh.message) == (h.epochs, h.stop_reason, h.message)
+
+
+def test_auto_takes_the_compiled_loop_where_train_would(numba_loop, monkeypatch):
+    from ffnn import _compiled, stacked
+
+    X, Y = data("cross_entropy")
+    small = [ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=s) for s in (0, 1)]
+    def engines(networks, optimizers, **kwargs):
+        return [h.engine for h in train_stack(networks, X, Y, "cross_entropy", optimizers,
+                                              epochs=2, batch_size=10, seed=0, engine="auto",
+                                              **kwargs)]
+
+    assert engines(small, [SGD(0.1), SGD(0.2)]) == ["compiled", "compiled"]
+    # the default is the NumPy stack
+    assert train_stack(small, X, Y, "cross_entropy", SGD(0.1), epochs=1)[0].engine == "stacked"
+    # what the loop does not run (Adagrad), networks too large for it, float32: the NumPy stack
+    assert engines(small, [Adagrad(0.1)] * 2) == ["stacked", "stacked"]
+    big = [ffnn.Network(4, [7000, 3], ["relu", "softmax"], seed=s) for s in (0, 1)]
+    assert engines(big, SGD(0.01)) == ["stacked", "stacked"]
+    assert engines([net.astype("float32") for net in small], SGD(0.1)) == ["stacked"] * 2
+    # and fits so long that a stop would wait for them
+    monkeypatch.setattr(stacked, "COMPILED_MAX_FIT", 10)
+    assert engines(small, SGD(0.1)) == ["stacked", "stacked"]
+    monkeypatch.undo()
+    # not compiled yet and too short to win the compile time back: the NumPy stack
+    monkeypatch.setattr(_compiled, "is_compiled", lambda kernel, arguments: False)
+    assert engines(small, SGD(0.1)) == ["stacked", "stacked"]
+
+
+def test_the_compiled_engine_refuses_what_the_loop_cannot_run(numba_loop):
+    X, Y = data("cross_entropy")
+    nets = [ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=s) for s in (0, 1)]
+    before = [net.params.copy() for net in nets]
+    with pytest.raises(ValueError, match="engine='compiled' cannot train these networks: "
+                                         "optimizer Adagrad has no compiled form"):
+        train_stack(nets, X, Y, "cross_entropy", [Adagrad(0.1)] * 2, epochs=1,
+                    engine="compiled")
+    with pytest.raises(ValueError, match="engine must be one of auto, stacked, compiled"):
+        train_stack(nets, X, Y, "cross_entropy", [SGD(0.1)] * 2, epochs=1, engine="numba")
+    for net, params in zip(nets, before):
+        np.testing.assert_array_equal(net.params, params)
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_a_stop_on_the_compiled_engine_leaves_the_networks_as_they_were(numba_loop, n_threads):
+    import threading
+
+    X, Y = data("cross_entropy")
+    nets = [ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=s) for s in range(4)]
+    before = [net.params.copy() for net in nets]
+    event = threading.Event()
+    event.set()
+    with pytest.raises(KeyboardInterrupt):
+        train_stack(nets, X, Y, "cross_entropy", [SGD(0.1)] * 4, epochs=3, stop_event=event,
+                    n_threads=n_threads, engine="compiled")
+    for net, params in zip(nets, before):
+        np.testing.assert_array_equal(net.params, params)

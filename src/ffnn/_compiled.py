@@ -192,7 +192,10 @@ def announce_compile(kernel, arguments, dtype) -> None:
     """Say once per dtype and process, before numba compiles (the only long silence): one
     line on stderr through the ``ffnn`` logger (silence it with
     ``logging.getLogger("ffnn").setLevel(logging.ERROR)``)."""
-    if dtype.name in _announced or is_compiled(kernel, arguments):
+    if dtype.name in _announced:
+        return
+    if is_compiled(kernel, arguments):  # found once, not looked up again (~1 ms a fit)
+        _announced.add(dtype.name)
         return
     _announced.add(dtype.name)
     logger.warning("ffnn: compiling the training loop for %s with numba, once per "

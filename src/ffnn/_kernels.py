@@ -339,7 +339,8 @@ def _check_codes(acts, loss_code, metric_code, opt_code):
         raise ValueError("unknown optimizer kernel code")
 
 
-@njit(cache=True, error_model="numpy")
+# nogil: threads may run several fits at once (train_stack's compiled engine)
+@njit(cache=True, error_model="numpy", nogil=True)
 def train_epochs(data, network, objective, optimizer, guard, state, good, out):
     """Train ``len(losses)`` epochs; returns ``(epochs done, status, step, good step)``.
 

@@ -302,7 +302,10 @@ def _run_stacked(context: dict, jobs: list[dict], stop: threading.Event | None =
             batch_size=kwargs["batch_size"], l1=[b.train_kwargs["l1"] for b in built],
             l2=[b.train_kwargs["l2"] for b in built],
             penalize_biases=kwargs["penalize_biases"], seed=kwargs["seed"], n_threads=1,
-            block_size=len(built), stop_event=stop)
+            block_size=len(built), stop_event=stop,
+            # small float64 networks each on the compiled loop, as a run alone takes it
+            # (the table is then --no-stack's bit for bit); NumPy runs stack as NumPy
+            engine="stacked" if kwargs["engine"] == "numpy" else "auto")
         if any(h.stop_reason == "interrupted" for h in histories):  # as in _run_one
             raise KeyboardInterrupt
         records = [_measure(_record_head(context, job), context, b, parts, history)
