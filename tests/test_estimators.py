@@ -239,13 +239,12 @@ def test_lbfgs_is_refused_with_the_alternatives():
 @pytest.mark.parametrize(
     ("X", "y", "error", "pattern"),
     [
-        (X_IRIS, np.zeros(150), ValueError, "greater than one; got 1 class"),
         (np.empty((0, 4)), np.empty(0), ValueError, "0 sample"),
         (np.where(X_IRIS > 7, np.nan, X_IRIS), Y_IRIS, ValueError, "NaN"),
         (np.full((3, 4), "a"), [0, 1, 0], ValueError, "could not convert"),
         (X_IRIS, Y_IRIS + 0.5, ValueError, "Unknown label type"),
     ],
-    ids=["one-class", "empty", "nan", "strings", "continuous"],
+    ids=["empty", "nan", "strings", "continuous"],
 )
 def test_bad_training_data_gets_scikit_learn_style_errors(X, y, error, pattern):
     with pytest.raises(error, match=pattern):

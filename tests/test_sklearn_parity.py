@@ -322,8 +322,29 @@ def test_class_bookkeeping_accepts_what_scikit_learn_accepts():
         est.partial_fit(X_IRIS[50:], Y_IRIS[50:])
         assert est.classes_.tolist() == [0, 1, 2]
         est.set_params(warm_start=True).fit(X_IRIS, Y_IRIS)  # the same classes: fine
-    with pytest.raises(ValueError, match="greater than one; got 1 class"):
-        FFNNClassifier().fit(X_IRIS, np.zeros(150))  # ffnn's one difference here
+    for est in _both(FFNNClassifier, MLPClassifier, hidden_layer_sizes=(3,), max_iter=20,
+                     random_state=0):
+        est.fit(X_IRIS, np.full(150, 7))  # one class: fitted, and always predicted
+        assert est.classes_.tolist() == [7] and (est.predict(X_IRIS) == 7).all()
+        assert est.predict_proba(X_IRIS[:5]).shape == (5, 2)  # scikit-learn's two columns
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_verbose_prints_scikit_learns_lines(early_stopping, capsys):
+    X, y = X_IRIS[::3], (Y_IRIS[::3] > 0).astype(int)
+    lines = []
+    for est in _both(FFNNClassifier, MLPClassifier, hidden_layer_sizes=(3,), solver="sgd",
+                     max_iter=4, verbose=True, early_stopping=early_stopping,
+                     n_iter_no_change=2, tol=0.5, random_state=0):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, y)
+        out = capsys.readouterr().out.splitlines()
+        lines.append([re.sub(r"\d+\.\d+", "x", line) for line in out])  # the words, not values
+        assert sum(line.startswith("Iteration ") for line in out) == est.n_iter_
+    assert lines[0] == lines[1]
+    assert lines[0][0] == "Iteration 1, loss = x"
+    assert lines[0][-1].endswith("for 2 consecutive epochs. Stopping.")
 
 
 # -- errors -------------------------------------------------------------------------------------

@@ -278,7 +278,7 @@ class _BaseFFNN(BaseEstimator):
         self._trainer = Trainer(
             network, loss, self._optimizer(), l1=self.l1, l2=self.alpha,
             penalize_biases=self.penalize_biases, batch_size=None, metric=self._metric,
-            seed=shuffle_rng, verbose=int(bool(self.verbose)), divergence_factor=math.inf,
+            seed=shuffle_rng, verbose=0, divergence_factor=math.inf,
         )
         self.network_ = network
 
@@ -318,7 +318,7 @@ class _BaseFFNN(BaseEstimator):
         n_train = X.shape[0]
         trainer.batch_size = self._batch_size(n_train)
         trainer.shuffle = bool(self.shuffle)
-        trainer.verbose = int(bool(self.verbose))
+        trainer.verbose = 0  # scikit-learn's lines instead of a bar: the rule prints them
         rule = self._stopping_rule(early_stopping, n_train, fresh)
         trainer.callbacks = [rule]
         with warnings.catch_warnings():
@@ -374,7 +374,7 @@ class _BaseFFNN(BaseEstimator):
         return _ScikitLearnRule(
             monitor=monitor, tol=float(self.tol), n_iter_no_change=self.n_iter_no_change,
             count=self._no_improvement_count, best=best, samples=self.t_, n_train=n_train,
-            restore_best=early_stopping, from_start=fresh,
+            restore_best=early_stopping, from_start=fresh, verbose=bool(self.verbose),
         )
 
     def _record(self, history, rule, early_stopping: bool) -> None:
@@ -658,10 +658,11 @@ class _ScikitLearnRule(Callback):
     ``iteration_ends``, and the stop. It restores the best weights at the end."""
 
     def __init__(self, *, monitor: str, tol: float, n_iter_no_change, count: int, best: float,
-                 samples: int, n_train: int, restore_best: bool, from_start: bool):
+                 samples: int, n_train: int, restore_best: bool, from_start: bool,
+                 verbose: bool = False):
         self.monitor, self.tol, self.n_iter_no_change = monitor, tol, n_iter_no_change
         self.count, self.best, self.samples, self.n_train = count, best, samples, n_train
-        self.restore_best, self.from_start = restore_best, from_start
+        self.restore_best, self.from_start, self.verbose = restore_best, from_start, verbose
         self.best_params = self.best_epoch = self.rate = None
         self.restored = False  # whether the best weights were put back at the end
 
@@ -690,14 +691,23 @@ class _ScikitLearnRule(Callback):
         then the last one's whole end."""
         monitor, tol, score = self.monitor, self.tol, self.monitor != "loss"
         count, best = self.count, self.best
-        for entry in logs[:-1]:
+        for i, entry in enumerate(logs[:-1]):
+            self._say(first_epoch + i, entry)
             count, best, _ = update_no_improvement_count(entry[monitor], best, count, tol,
                                                          higher_is_better=score)
         self.count, self.best = count, best
         self.samples += self.n_train * (len(logs) - 1)
         self.on_epoch_end(trainer, first_epoch + len(logs) - 1, logs[-1])
 
+    def _say(self, epoch: int, logs) -> None:
+        """scikit-learn's verbose lines for an epoch."""
+        if self.verbose:
+            print(f"Iteration {epoch + 1}, loss = {logs['loss']:.8f}")
+            if self.monitor != "loss":
+                print(f"Validation score: {logs[self.monitor]:f}")
+
     def on_epoch_end(self, trainer, epoch, logs):
+        self._say(epoch, logs)
         self.samples += self.n_train
         score = self.monitor != "loss"
         self.count, self.best, improved = update_no_improvement_count(
@@ -712,12 +722,16 @@ class _ScikitLearnRule(Callback):
                        "epochs.")
             if self.rate is not None and not self.rate.trigger_stopping():
                 self.count = 0  # 'adaptive': a fifth of the rate, and on
+                if self.verbose:
+                    print(f"{message} Setting learning rate to {self.rate._current:f}")
                 return
             adaptive = self.rate is not None and self.rate.schedule == "adaptive"
             trainer.stop_training = True
             trainer.stop_reason = "early_stopping"
             trainer.stop_message = (message + (" Learning rate too small." if adaptive else "")
                                     + " Stopping.")
+            if self.verbose:
+                print(trainer.stop_message)
 
     def on_train_end(self, trainer):
         # After a divergence too: the best-scoring weights, as scikit-learn ends with them.
@@ -922,11 +936,6 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
         if reset:  # scikit-learn's: from y, or on a first partial_fit from classes
             binarizer = LabelBinarizer()
             binarizer.fit(y if multilabel or not incremental else classes)
-            if len(binarizer.classes_) < 2:
-                raise ValueError(
-                    "The number of classes has to be greater than one; got 1 class "
-                    f"({binarizer.classes_[0]!r})"
-                )
             self._label_binarizer = binarizer
             self.classes_ = unique_labels(classes) if incremental else binarizer.classes_
         if incremental or not reset:
@@ -1126,7 +1135,8 @@ _PARAMETERS_DOC = """    Parameters
         An epoch improves when the training loss falls by more than ``tol`` below the best
         (or, with early stopping, the validation score rises by at least ``tol``).
     verbose : bool, default False
-        A progress bar over epochs.
+        Print scikit-learn's lines: ``Iteration n, loss = …`` every epoch (and ``Validation
+        score: …`` with early stopping), then why it stopped.
     warm_start : bool, default False
         ``fit`` continues from the current weights and optimizer state.
     momentum : float, default 0.9
