@@ -69,6 +69,106 @@ _add_gradient_term = njit(cache=True, error_model="numpy")(_add_gradient_term_ru
 _layer_span = njit(cache=True, error_model="numpy")(_layer_span_rule)
 
 
+# -- the scalar formulas: one definition, called by the loops here and by the multi-threaded
+# kernels of ffnn._parallel_kernels (numba inlines them) ----------------------------------
+
+@njit(cache=True, error_model="numpy")
+def activation_value(code: int, alpha, x):
+    """``f(x)`` of an elementwise activation (every code but softmax's)."""
+    if code == SIGMOID:  # exp(-x) = inf for very negative x gives 0: no branch
+        return 1 / (1 + np.exp(-x))
+    if code == TANH:
+        return np.tanh(x)
+    if code == RELU:  # NaN stays NaN, as np.maximum keeps it
+        return x if not x <= 0 else 0
+    if code == LEAKY_RELU:
+        return x if x > 0 else alpha * x
+    if code == ELU:
+        return x if x > 0 else alpha * np.expm1(x)
+    if code == SOFTPLUS:  # logaddexp(0, x)
+        return (x if x > 0 else 0) + np.log1p(np.exp(-abs(x)))
+    if code == SILU:
+        return x / (1 + np.exp(-x))
+    if code == GELU:
+        return 0.5 * x * (1 + math.erf(x * SQRT_HALF))
+    if code == EXP:
+        return np.exp(x)
+    if code == IDENTITY:
+        return x
+    return np.nan  # no such code: refused before any call (_check_codes, the paths' checks)
+
+
+@njit(cache=True, error_model="numpy")
+def activation_backward(code: int, alpha, x, a, g):
+    """``dC_dz = f'(x) g`` of an elementwise activation at ``x`` with ``a = f(x)``."""
+    if code == IDENTITY:
+        return g
+    if code == SIGMOID:
+        return (1 - a) * a * g
+    if code == TANH:
+        return (1 - a * a) * g
+    if code == RELU:
+        return g if x > 0 else 0
+    if code == LEAKY_RELU:
+        return g if x > 0 else g * alpha
+    if code == ELU:
+        return g if x > 0 else (a + alpha) * g
+    if code == SOFTPLUS:
+        return g / (1 + np.exp(-x))
+    if code == SILU:
+        s = 1 / (1 + np.exp(-x))
+        return (s + a * (1 - s)) * g
+    if code == GELU:
+        return (0.5 * (1 + math.erf(x * SQRT_HALF))
+                + x * np.exp(-0.5 * x * x) * INV_SQRT_2PI) * g
+    if code == EXP:  # f' = f
+        return g * a
+    return np.nan  # no such code: refused before any call
+
+
+@njit(cache=True, error_model="numpy")
+def softmax_row(z, a):
+    """``a = softmax(z)`` for one row; returns the row's log-sum-exp."""
+    k = z.shape[0]
+    top = z[0]
+    for j in range(1, k):
+        top = max(top, z[j])
+    total = 0.0
+    for j in range(k):
+        e = np.exp(z[j] - top)
+        a[j] = e
+        total += e
+    for j in range(k):
+        a[j] /= total
+    return top + np.log(total)
+
+
+@njit(cache=True, error_model="numpy")
+def sgd_update(p, g, lr):
+    """SGD's new parameter: ``θ - lr g``, as ``SGD.step`` computes it."""
+    return p + -lr * g
+
+
+@njit(cache=True, error_model="numpy")
+def momentum_update(p, g, b, mu, lr, nesterov):
+    """Momentum's (or Nesterov's) new ``(θ, b)``: ``b ← μ b + g``, then ``θ - lr b`` (or
+    ``θ - lr (g + μ b)``), as ``Momentum.step`` computes them."""
+    b = b * mu + g
+    if nesterov:
+        return p + (g + mu * b) * -lr, b
+    return p + -lr * b, b
+
+
+@njit(cache=True, error_model="numpy")
+def adam_update(p, g, m, v, beta_1, beta_2, one_minus_beta_1, one_minus_beta_2, eps, lr, c1,
+                c2):
+    """Adam's new ``(θ, m, v)`` with the bias corrections ``c1 = 1 - β₁ᵗ``, ``c2 = 1 - β₂ᵗ``,
+    as ``Adam.step`` computes them."""
+    m = m * beta_1 + one_minus_beta_1 * g
+    v = v * beta_2 + one_minus_beta_2 * g * g
+    return p + (m / c1) * -lr / (np.sqrt(v / c2) + eps), m, v
+
+
 @njit(cache=True, error_model="numpy")
 def _forward_into(code: int, alpha, z, a, lse):
     """``a = f(z)``; for softmax also each row's log-sum-exp into ``lse``."""
@@ -77,39 +177,11 @@ def _forward_into(code: int, alpha, z, a, lse):
         return
     if code == SOFTMAX:
         for i in range(n):
-            top = z[i, 0]
-            for j in range(1, k):
-                top = max(top, z[i, j])
-            total = 0.0
-            for j in range(k):
-                e = np.exp(z[i, j] - top)
-                a[i, j] = e
-                total += e
-            for j in range(k):
-                a[i, j] /= total
-            lse[i] = top + np.log(total)
+            lse[i] = softmax_row(z[i], a[i])
         return
     for i in range(n):
         for j in range(k):
-            x = z[i, j]
-            if code == SIGMOID:  # exp(-x) = inf for very negative x gives 0: no branch
-                a[i, j] = 1 / (1 + np.exp(-x))
-            elif code == TANH:
-                a[i, j] = np.tanh(x)
-            elif code == RELU:  # NaN stays NaN, as np.maximum keeps it
-                a[i, j] = x if not x <= 0 else 0
-            elif code == LEAKY_RELU:
-                a[i, j] = x if x > 0 else alpha * x
-            elif code == ELU:
-                a[i, j] = x if x > 0 else alpha * np.expm1(x)
-            elif code == SOFTPLUS:  # logaddexp(0, x)
-                a[i, j] = (x if x > 0 else 0) + np.log1p(np.exp(-abs(x)))
-            elif code == SILU:
-                a[i, j] = x / (1 + np.exp(-x))
-            elif code == GELU:
-                a[i, j] = 0.5 * x * (1 + math.erf(x * SQRT_HALF))
-            elif code == EXP:
-                a[i, j] = np.exp(x)
+            a[i, j] = activation_value(code, alpha, z[i, j])
 
 
 @njit(cache=True, error_model="numpy")
@@ -118,30 +190,7 @@ def _backward_into(code: int, alpha, z, a, dC_da, out):
     n, k = z.shape
     for i in range(n):
         for j in range(k):
-            g = dC_da[i, j]
-            if code == IDENTITY:
-                out[i, j] = g
-            elif code == SIGMOID:
-                out[i, j] = (1 - a[i, j]) * a[i, j] * g
-            elif code == TANH:
-                out[i, j] = (1 - a[i, j] * a[i, j]) * g
-            elif code == RELU:
-                out[i, j] = g if z[i, j] > 0 else 0
-            elif code == LEAKY_RELU:
-                out[i, j] = g if z[i, j] > 0 else g * alpha
-            elif code == ELU:
-                out[i, j] = g if z[i, j] > 0 else (a[i, j] + alpha) * g
-            elif code == SOFTPLUS:
-                out[i, j] = g / (1 + np.exp(-z[i, j]))
-            elif code == SILU:
-                s = 1 / (1 + np.exp(-z[i, j]))
-                out[i, j] = (s + a[i, j] * (1 - s)) * g
-            elif code == GELU:
-                x = z[i, j]
-                out[i, j] = (0.5 * (1 + math.erf(x * SQRT_HALF))
-                             + x * np.exp(-0.5 * x * x) * INV_SQRT_2PI) * g
-            elif code == EXP:  # f' = f
-                out[i, j] = g * a[i, j]
+            out[i, j] = activation_backward(code, alpha, z[i, j], a[i, j], dC_da[i, j])
 
 
 @njit(cache=True, error_model="numpy")
@@ -284,15 +333,12 @@ def _step(opt_code, params, grads, velocity, m, v, hyper, betas, lr, t, correcti
     mu = hyper[MU]
     if opt_code == OPT_SGD:
         for p in range(params.shape[0]):
-            params[p] += -lr * grads[p]
+            params[p] = sgd_update(params[p], grads[p], lr)
     elif opt_code == OPT_MOMENTUM or opt_code == OPT_NESTEROV:  # noqa: SIM109 (numba)
+        nesterov = opt_code == OPT_NESTEROV
         for p in range(params.shape[0]):
-            b = velocity[p] * mu + grads[p]
-            velocity[p] = b
-            if opt_code == OPT_NESTEROV:
-                params[p] += (grads[p] + mu * b) * -lr
-            else:
-                params[p] += -lr * b
+            params[p], velocity[p] = momentum_update(params[p], grads[p], velocity[p], mu, lr,
+                                                     nesterov)
     elif opt_code == OPT_ADAM:  # PyTorch's bias corrections, in float64 as Python's
         corrections[0] = 1 - betas[0] ** np.float64(t)
         corrections[1] = 1 - betas[1] ** np.float64(t)
@@ -300,10 +346,9 @@ def _step(opt_code, params, grads, velocity, m, v, hyper, betas, lr, t, correcti
         beta_1, beta_2, eps = hyper[BETA_1], hyper[BETA_2], hyper[EPS]
         one_minus_beta_1, one_minus_beta_2 = hyper[ONE_MINUS_BETA_1], hyper[ONE_MINUS_BETA_2]
         for p in range(params.shape[0]):
-            g = grads[p]
-            m[p] = m[p] * beta_1 + one_minus_beta_1 * g
-            v[p] = v[p] * beta_2 + one_minus_beta_2 * g * g
-            params[p] += (m[p] / c1) * -lr / (np.sqrt(v[p] / c2) + eps)
+            params[p], m[p], v[p] = adam_update(params[p], grads[p], m[p], v[p], beta_1,
+                                                beta_2, one_minus_beta_1, one_minus_beta_2,
+                                                eps, lr, c1, c2)
 
 
 @njit(cache=True, error_model="numpy")
