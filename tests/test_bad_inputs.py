@@ -170,7 +170,7 @@ CATALOGUE = [
     ("tr_divfactor", lambda tmp: tr(divergence_factor=1),
      ValueError, 'divergence_factor must be a number > 1, got 1'),
     ("tr_engine", lambda tmp: tr(engine="gpu"),
-     ValueError, "engine must be one of ('auto', 'numpy', 'compiled'), got"),
+     ValueError, "engine must be one of ('auto', 'numpy', 'compiled', 'parallel'), got"),
     ("tr_engine_compiled", lambda tmp: tr(engine="compiled", optimizer="rmsprop"),
      ValueError, "engine='compiled' cannot run this fit: optimizer RMSprop"),
     ("tr_sw_shape", lambda tmp: tr(sample_weight=np.ones(3)),

@@ -123,6 +123,19 @@ def check_path(kind: str, cls, path: str) -> None:
                                    atol=1e-12 * np.abs(slow.params).max())
         np.testing.assert_allclose(fast_history["loss"], slow_history["loss"], rtol=1e-12)
         return
+    if path == "parallel":
+        pytest.importorskip("numba", reason="the parallel path needs numba")
+        if not cls.supports("parallel"):
+            with pytest.raises(ValueError, match=cls.unsupported["parallel"].split(":")[0]):
+                _train(sizes, activations, loss, make_optimizer(0.05), "parallel")
+            return
+        fast, fast_history = _train(sizes, activations, loss, make_optimizer(0.05), "parallel")
+        assert fast_history.engine == "parallel"
+        slow, slow_history = _train(sizes, activations, loss, make_optimizer(0.05), "numpy")
+        np.testing.assert_allclose(fast.params, slow.params, rtol=0,
+                                   atol=1e-12 * np.abs(slow.params).max())
+        np.testing.assert_allclose(fast_history["loss"], slow_history["loss"], rtol=1e-12)
+        return
     assert path == "stacked"
     X, Y = _data(loss)
     nets = [ffnn.Network(X.shape[1], sizes, activations, seed=s) for s in (1, 2)]

@@ -175,6 +175,22 @@ class NumpyPath:
     def epochs_per_call(self, per_epoch: bool) -> int:
         return 1
 
+    # What a batch runs: ffnn._parallel.ParallelPath replaces these three with its kernels.
+    backprop = staticmethod(backprop)
+
+    @staticmethod
+    def gather(X, Y, index, ws: Workspace) -> tuple[np.ndarray, np.ndarray]:
+        """The batch's rows of ``X`` and ``Y`` into the workspace (no new arrays)."""
+        # mode="clip": the indices are valid, and "raise" would buffer a copy first
+        return (np.take(X, index, axis=0, out=ws.X, mode="clip"),
+                np.take(Y, index, axis=0, out=ws.Y, mode="clip"))
+
+    def stepper(self, optimizer):
+        """The optimizer's in-place step, unless a subclass overrides ``update`` below the
+        class that wrote it."""
+        return optimizer.step if fast_form(optimizer, "step", "update") else \
+            functools.partial(GradientTransformation.step, optimizer)
+
     def initial_loss(self) -> float:
         t = self.trainer
         return initial_loss(t.network, self.X, self.Y, t.loss, t.l1, t.l2, self.weights,
@@ -203,9 +219,7 @@ class NumpyPath:
         order = (trainer.rng.permutation(n) if batch_size < n and trainer.shuffle
                  else np.arange(n))
         grads, scratch = trainer._buffers()
-        # The in-place step, unless a subclass overrides update below the class that wrote it.
-        step = optimizer.step if fast_form(optimizer, "step", "update") else \
-            functools.partial(GradientTransformation.step, optimizer)
+        step = self.stepper(optimizer)
         # Each batch's outputs (and logits, for a fused loss) are kept, before its update, so
         # the epoch's loss and metric are computed once over all of them, not per batch.
         fused = loss.fuses_with(net.activation_funcs[-1])
@@ -222,11 +236,9 @@ class NumpyPath:
             elif sparse:  # a CSR batch: its products beat densifying it, even at 20 % filled
                 Xb, Yb = X[index], Y[index]
             else:  # gather the batch's rows into the workspace (no new arrays)
-                # mode="clip": the indices are valid, and "raise" would buffer a copy first
-                Xb = np.take(X, index, axis=0, out=ws.X, mode="clip")
-                Yb = np.take(Y, index, axis=0, out=ws.Y, mode="clip")
+                Xb, Yb = self.gather(X, Y, index, ws)
             wb = None if weights is None else weights[index]
-            z_last, output = backprop(net, ws, Xb, Yb, loss, l1, l2, grads, wb, biases)
+            z_last, output = self.backprop(net, ws, Xb, Yb, loss, l1, l2, grads, wb, biases)
             outputs[index] = output
             if fused:
                 logits[index] = z_last

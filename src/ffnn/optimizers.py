@@ -75,7 +75,8 @@ __all__ = [
 #: The built-in optimizers (see :mod:`ffnn.registry`).
 OPTIMIZERS = Registry("optimizer")
 #: What an optimizer without a compiled kernel declares.
-_NO_KERNEL = {"compiled": "no compiled kernel: the NumPy engine runs it"}
+_NO_KERNEL = {"compiled": "no compiled kernel: the NumPy engine runs it",
+              "parallel": "its step has no kernel: the NumPy engine runs it"}
 
 State = Any  # a dict of arrays and numbers, or a tuple of such dicts for a chain
 

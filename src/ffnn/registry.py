@@ -28,8 +28,11 @@ from typing import Any
 __all__ = ["Component", "Registry", "PATHS"]
 
 #: The execution paths a built-in may run on: the readable reference (``Network.backprop``),
-#: the in-place NumPy engine, the compiled (numba) loop and the stacked trainer.
-PATHS = ("reference", "engine", "compiled", "stacked")
+#: the in-place NumPy engine, the compiled (numba) loop, the stacked trainer and the parallel
+#: path (the engine with multi-threaded numba kernels between the products).
+PATHS = ("reference", "engine", "compiled", "stacked", "parallel")
+#: The paths that run a built-in through its declared ``kernel`` (none: not on these paths).
+KERNEL_PATHS = ("compiled", "parallel")
 
 
 class Component:
@@ -42,7 +45,8 @@ class Component:
     aliases : tuple of str
         Other accepted spellings (scikit-learn's ``"logistic"`` for ``"sigmoid"``).
     kernel : str or None
-        The compiled loop's kernel for this built-in, or None when it has none.
+        The kernel of this built-in (the compiled loop's scalar formulas, which the parallel
+        path's kernels call too), or None when it has none.
     unsupported : dict of str to str
         ``{path: reason}`` for each path of :data:`PATHS` that cannot run it.
     """
@@ -69,7 +73,7 @@ class Component:
             raise ValueError(f"path must be one of {PATHS}, got {path!r}")
         if path in cls.unsupported:
             return False
-        return path != "compiled" or cls.kernel is not None
+        return path not in KERNEL_PATHS or cls.kernel is not None
 
 
 @functools.cache

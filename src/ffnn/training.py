@@ -46,7 +46,7 @@ from .optimizers import GradientTransformation, get_optimizer
 __all__ = ["train", "Trainer", "History", "Callback", "EarlyStopping", "Checkpoint", "METRICS",
            "FallbackWarning", "accuracy", "r2", "divergence_message"]
 
-ENGINES = ("auto", "numpy", "compiled")
+ENGINES = ("auto", "numpy", "compiled", "parallel")
 Checkpoint = checkpoints.Checkpoint
 
 
@@ -55,6 +55,8 @@ class FallbackWarning(UserWarning):
     configuration and runs the NumPy engine instead (``History.engine_reason`` says why)."""
 #: "auto" compiles a fit when batch rows × parameters is at most this (measured crossover).
 COMPILED_MAX_WORK = 2**19
+#: Whether "auto" takes the parallel path (ffnn._parallel) for larger fits when numba is there.
+PARALLEL_AUTO = False
 
 
 # -- callbacks --------------------------------------------------------------------------------
@@ -154,14 +156,18 @@ class Trainer:
         1 shows a tqdm progress bar over epochs (``tqdm.auto``: works in notebooks); 0 none.
     divergence_factor : float, default 1000
         The run stops when the loss is not finite or exceeds this times the first epoch's.
-    engine : {"auto", "numpy", "compiled"}, default "auto"
+    engine : {"auto", "numpy", "compiled", "parallel"}, default "auto"
         ``"numpy"``: the NumPy engine (:mod:`ffnn.engine`), the reference. ``"compiled"``:
         whole epochs in one numba call (:mod:`ffnn._compiled`), for small networks whose
         NumPy calls cost more than their arithmetic; it trains the built-in activations,
         losses and SGD/Momentum/Nesterov/Adam, without sample weights or validation, and
-        gives the NumPy engine's results to rounding. ``"auto"``: compiled where it
-        applies and the network is small (batch rows × parameters ≤
-        ``COMPILED_MAX_WORK``), NumPy otherwise.
+        gives the NumPy engine's results to rounding. ``"parallel"``: the NumPy engine
+        with the work between the matrix products in multi-threaded numba kernels
+        (:mod:`ffnn._parallel`), for large networks; the built-in activations and losses
+        and SGD/Momentum/Nesterov/Adam, everything else as the NumPy engine. ``"auto"``:
+        compiled where it applies and the network is small (batch rows × parameters ≤
+        ``COMPILED_MAX_WORK``); above, parallel when ``PARALLEL_AUTO`` is set and it
+        applies; NumPy otherwise.
 
     Attributes
     ----------
@@ -312,6 +318,7 @@ class Trainer:
         # Decided first: engine="compiled" refuses before anything has started or drawn.
         compiled, reason = self._engine(X, Y, epochs, weights, validation_data is not None
                                         or validation_fraction is not None)
+        parallel, reason = (False, reason) if compiled else self._parallel(X, reason)
         if validation_data is not None and validation_fraction is not None:
             raise ValueError("give validation_data or validation_fraction, not both")
         if validation_fraction is not None:
@@ -324,8 +331,8 @@ class Trainer:
             validation_data = self._check_data(*validation_data, "validation_data[0]",
                                                "validation_data[1]")
 
-        history = History.start(self.metric, engine="compiled" if compiled else "numpy",
-                                engine_reason=reason)
+        history = History.start(self.metric, engine="compiled" if compiled else
+                                "parallel" if parallel else "numpy", engine_reason=reason)
         self.__dict__.pop("_workspaces", None)  # batch sizes of earlier fits: let them go
         self.stop_training = False
         self.stop_reason: str | None = None
@@ -340,6 +347,10 @@ class Trainer:
                     from ._compiled import CompiledPath
 
                     path = CompiledPath(self, X, Y)
+                elif parallel:
+                    from ._parallel import ParallelPath
+
+                    path = ParallelPath(self, X, Y, weights, validation_data)
                 else:
                     path = engine.NumpyPath(self, X, Y, weights, validation_data)
                 run_epochs(self, path, epochs, history, bar)
@@ -375,8 +386,8 @@ class Trainer:
         configuration that the loop cannot run, and takes NumPy when the loop is not compiled
         yet and this run is too short to win the compile time back.
         """
-        if self.engine == "numpy":
-            return False, "engine='numpy' was asked for"
+        if self.engine in ("numpy", "parallel"):
+            return False, f"engine={self.engine!r} was asked for"
         if is_sparse(X):
             if self.engine == "compiled":
                 raise ValueError("engine='compiled' cannot run this fit: X is a sparse "
@@ -385,8 +396,8 @@ class Trainer:
         batch = len(X) if self.batch_size is None else min(self.batch_size, len(X))
         work = batch * self.network.n_params
         if self.engine == "auto" and work > COMPILED_MAX_WORK:
-            return False, (f"batch rows x parameters = {work} > {COMPILED_MAX_WORK}: the NumPy "
-                           "engine is as fast for a network this large")
+            return False, (f"batch rows x parameters = {work} > {COMPILED_MAX_WORK}: too large "
+                           "for the compiled loop")
         from . import _compiled
 
         reason = _compiled.unsupported(self, weights, validation)
@@ -409,6 +420,32 @@ class Trainer:
             return False, reason  # a light install: NumPy is the engine, nothing to say
         warn_caller(f"engine='auto' runs the NumPy engine: {reason}", FallbackWarning)
         return False, reason
+
+    def _parallel(self, X, reason: str) -> tuple[bool, str]:
+        """Whether a fit that the compiled loop does not take runs on the parallel path
+        (:mod:`ffnn._parallel`): ``engine="parallel"`` (refusing with the reason what it
+        cannot run), or ``"auto"`` for a network too large for the compiled loop; else the
+        NumPy engine, the reason extended when the parallel path refused."""
+        if self.engine not in ("auto", "parallel"):
+            return False, reason
+        batch = X.shape[0] if self.batch_size is None else min(self.batch_size, X.shape[0])
+        if self.engine == "auto" and (not PARALLEL_AUTO
+                                      or batch * self.network.n_params <= COMPILED_MAX_WORK):
+            return False, reason
+        from . import _compiled, _parallel
+
+        why = _parallel.unsupported(self, X)
+        if why is None:
+            return True, "" if self.engine == "parallel" else reason
+        if self.engine == "parallel" and why == _compiled.NO_NUMBA:
+            raise ImportError("engine='parallel' needs numba, which is not installed: "
+                              "pip install 'ffnn[fast]'")
+        if self.engine == "parallel":
+            raise ValueError(f"engine='parallel' cannot run this fit: {why}; use "
+                             "engine='numpy' or 'auto'")
+        if why == _compiled.NO_NUMBA or not isinstance(X, np.ndarray):
+            return False, reason  # a light install, or sparse data: said already
+        return False, f"{reason}; the parallel path cannot run it: {why}"
 
     def _workspace(self, n: int, gather: bool) -> engine.Workspace:
         """The buffers for batches of ``n`` rows, made on first use and then reused."""

@@ -1,0 +1,169 @@
+"""Multi-threaded numba kernels for the work between the matrix products (see
+:mod:`ffnn._parallel`).
+
+Each kernel is one pass over its arrays, split over numba's threads (``prange``) in
+contiguous blocks: bias + activation forward, activation backward fused with the bias
+gradient's column sums, the fused output gradient ``(p - y) / n`` (also with its column sums),
+the batch's row gather, and the optimizer steps over the flat parameter buffer (one pass for
+Adam instead of NumPy's thirteen). The formulas are not written here: every element goes
+through the scalar functions of :mod:`ffnn._kernels` (``activation_value``,
+``activation_backward``, ``softmax_row``, ``sgd_update``, ``momentum_update``,
+``adam_update``), the very ones the compiled loop runs, chosen by the kernel codes that the
+built-ins declare.
+
+Arithmetic: the optimizer steps, ReLU-type activations, the output gradient and the column
+sums do the NumPy engine's operations in its order and in the dtype (the column sums add the
+rows one after the other, as ``np.add.reduce(axis=0)`` does), so they give its bits; the
+activations that call ``exp``/``tanh``/``erf`` use libm's scalar functions where NumPy uses
+its SIMD ones, and compute in float64 where the compiled loop does (one ulp apart, at most, in
+float64). No ``fastmath``: reassociation would change the bits, and ``nnan`` would hide the
+NaN that the divergence guard must see. Each block's inner loop is a plain contiguous loop
+that LLVM vectorises (division and square root included: they are exact in SIMD too).
+
+Every kernel is compiled twice from one Python function: ``parallel=True`` (``prange``
+spreads the blocks over the threads) and serial (``prange`` is ``range``) for arrays too
+small to pay for waking the threads. ``parts`` is the number of blocks (the thread count, 1
+for the serial forms; the row kernels let ``prange`` cut the rows). Results do not depend on
+it: the blocks split independent elements, rows or columns, never a sum.
+"""
+
+import types
+
+from numba import njit, prange
+
+from ._kernels import (
+    IDENTITY,
+    SOFTMAX,
+    activation_backward,
+    activation_value,
+    adam_update,
+    momentum_update,
+    sgd_update,
+    softmax_row,
+)
+
+_OPTIONS = {"cache": True, "error_model": "numpy"}
+
+
+def _both(function):
+    """(parallel, serial) compiled forms of one kernel. The serial one is compiled from a
+    copy of the function under another name: numba's on-disk cache keys its entries by the
+    function's name and signature, not by ``parallel``, so one name would mix the two."""
+    serial = types.FunctionType(function.__code__, function.__globals__,
+                                f"{function.__name__}_serial", function.__defaults__)
+    serial.__qualname__ = f"{function.__qualname__}_serial"
+    return (njit(parallel=True, **_OPTIONS)(function), njit(**_OPTIONS)(serial))
+
+
+@njit(**_OPTIONS)
+def _blocks(n: int, parts: int) -> int:
+    """The size of each of ``parts`` contiguous blocks covering ``n`` items."""
+    return max(1, (n + parts - 1) // parts)
+
+
+# Each block works on 1-D views that start at its first element: LLVM then proves the loops
+# free of aliasing at run time and vectorises them (indexing the whole arrays from lo to hi
+# left every loop scalar).
+
+def _gather_rows(parts, X, rows, out):
+    """``out[i] = X[rows[i]]`` (the batch's rows; ``np.take(X, rows, axis=0, out=out)``)."""
+    n, k = out.shape
+    for i in prange(n):
+        source, target = X[rows[i]], out[i]
+        for j in range(k):
+            target[j] = source[j]
+
+
+def _bias_activation(parts, code, alpha, z, b, a):
+    """``z += b``, ``a = f(z)``, row by row (``a`` may be ``z``: identity)."""
+    n, k = z.shape
+    for i in prange(n):
+        zi, ai = z[i], a[i]
+        for j in range(k):
+            zi[j] += b[j]
+        if code == SOFTMAX:
+            softmax_row(zi, ai)
+        else:
+            for j in range(k):
+                ai[j] = activation_value(code, alpha, zi[j])
+
+
+def _backward_sums(parts, code, alpha, z, a, dC_da, dC_dz, dC_db):
+    """``dC_dz = f'(z) ⊙ dC_da`` (``dC_dz`` may be ``dC_da``) and ``dC_db = Σ_rows dC_dz``,
+    the threads taking blocks of columns; rows are added in order, in the dtype
+    (``IDENTITY`` with ``dC_dz`` = ``dC_da``: the column sums alone)."""
+    n, k = z.shape
+    size = _blocks(k, parts)
+    for block in prange(parts):
+        lo, hi = block * size, min(k, block * size + size)
+        sums = dC_db[lo:hi]
+        for i in range(n):
+            zi, ai, gi, out = z[i, lo:hi], a[i, lo:hi], dC_da[i, lo:hi], dC_dz[i, lo:hi]
+            for j in range(hi - lo):
+                out[j] = activation_backward(code, alpha, zi[j], ai[j], gi[j])
+            if i == 0:
+                for j in range(hi - lo):
+                    sums[j] = out[j]
+            else:
+                for j in range(hi - lo):
+                    sums[j] += out[j]
+
+
+def _fused_output(parts, a, Y, n, dC_dz, dC_db):
+    """``dC_dz = (a - y) / n`` (the fused softmax/sigmoid/exp output of its loss) and
+    ``dC_db = Σ_rows dC_dz``; ``n`` in the dtype."""
+    rows, k = a.shape
+    size = _blocks(k, parts)
+    for block in prange(parts):
+        lo, hi = block * size, min(k, block * size + size)
+        sums = dC_db[lo:hi]
+        for i in range(rows):
+            ai, yi, out = a[i, lo:hi], Y[i, lo:hi], dC_dz[i, lo:hi]
+            for j in range(hi - lo):
+                out[j] = (ai[j] - yi[j]) / n
+            if i == 0:
+                for j in range(hi - lo):
+                    sums[j] = out[j]
+            else:
+                for j in range(hi - lo):
+                    sums[j] += out[j]
+
+
+def _sgd(parts, params, grads, lr):
+    size = _blocks(params.shape[0], parts)
+    for block in prange(parts):
+        lo, hi = block * size, min(params.shape[0], block * size + size)
+        P, G = params[lo:hi], grads[lo:hi]
+        for p in range(hi - lo):
+            P[p] = sgd_update(P[p], G[p], lr)
+
+
+def _momentum(parts, params, grads, velocity, mu, lr, nesterov):
+    size = _blocks(params.shape[0], parts)
+    for block in prange(parts):
+        lo, hi = block * size, min(params.shape[0], block * size + size)
+        P, G, B = params[lo:hi], grads[lo:hi], velocity[lo:hi]
+        for p in range(hi - lo):
+            P[p], B[p] = momentum_update(P[p], G[p], B[p], mu, lr, nesterov)
+
+
+def _adam(parts, params, grads, m, v, beta_1, beta_2, one_minus_beta_1, one_minus_beta_2,
+          eps, lr, c1, c2):
+    size = _blocks(params.shape[0], parts)
+    for block in prange(parts):
+        lo, hi = block * size, min(params.shape[0], block * size + size)
+        P, G, M, V = params[lo:hi], grads[lo:hi], m[lo:hi], v[lo:hi]
+        for p in range(hi - lo):
+            P[p], M[p], V[p] = adam_update(P[p], G[p], M[p], V[p], beta_1, beta_2,
+                                           one_minus_beta_1, one_minus_beta_2, eps, lr, c1, c2)
+
+
+gather_rows = _both(_gather_rows)
+bias_activation = _both(_bias_activation)
+backward_sums = _both(_backward_sums)
+fused_output = _both(_fused_output)
+sgd = _both(_sgd)
+momentum = _both(_momentum)
+adam = _both(_adam)
+__all__ = ["gather_rows", "bias_activation", "backward_sums", "fused_output", "sgd", "momentum",
+           "adam", "IDENTITY", "SOFTMAX"]
