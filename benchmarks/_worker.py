@@ -2,10 +2,11 @@
 
 Usage: python benchmarks/_worker.py SPEC.json OUT.json
 
-SPEC describes one run: the contender (ffnn, sklearn, torch, numpy, or matmul for the
-machine's matrix-product rate), the workload (layer sizes, activations, loss, optimizer,
-batch size, epochs), the dtype, the data files and the initial weights (an .npz written by
-run.py from ffnn's glorot initialiser, so every contender starts from the same weights).
+SPEC describes one run: the contender (ffnn, ffnn-est: ffnn's scikit-learn estimator, sklearn,
+torch, numpy, or matmul for the machine's matrix-product rate), the workload (layer sizes,
+activations, loss, optimizer, batch size, epochs), the dtype, the data files and the initial
+weights (an .npz written by run.py from ffnn's glorot initialiser, so every contender starts
+from the same weights).
 
 The worker loads the data, trains (the timed part), reads its own peak resident memory
 (``ru_maxrss``, nothing subtracted), and only then evaluates accuracies, so that prediction
@@ -130,6 +131,17 @@ def run_ffnn(spec, X, y, dtype):
     else:
         raise ValueError(opt)
     batch_size = spec["batch_size"]  # None: the full batch
+    seconds, history, extra = timed(spec, lambda: ffnn.train(
+        net, X, Y, spec["loss"], optimizer=optimizer, epochs=spec["epochs"],
+        batch_size=batch_size, seed=0, verbose=0))
+    extra.update({"history_last_loss": history["loss"][-1],
+                  "history_last_accuracy": history["accuracy"][-1],
+                  "engine": history.engine, "ffnn_file": ffnn.__file__})
+    return seconds, net.predict, extra
+
+
+def timed(spec, call):
+    """``call()`` timed, under cProfile when the spec asks (its tables in the extra)."""
     profiler = None
     if spec.get("profile"):
         import cProfile
@@ -137,12 +149,9 @@ def run_ffnn(spec, X, y, dtype):
         profiler = cProfile.Profile()
         profiler.enable()
     t0 = time.perf_counter()
-    history = ffnn.train(net, X, Y, spec["loss"], optimizer=optimizer, epochs=spec["epochs"],
-                         batch_size=batch_size, seed=0, verbose=0)
+    result = call()
     seconds = time.perf_counter() - t0
-    extra = {"history_last_loss": history["loss"][-1],
-             "history_last_accuracy": history["accuracy"][-1],
-             "ffnn_file": ffnn.__file__}
+    extra = {}
     if profiler is not None:
         import io
         import pstats
@@ -152,7 +161,55 @@ def run_ffnn(spec, X, y, dtype):
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats(key).print_stats(25)
             extra[f"profile_{key}"] = out.getvalue()
-    return seconds, net.predict, extra
+    return seconds, result, extra
+
+
+def run_ffnn_est(spec, X, y, dtype):
+    """ffnn's scikit-learn estimator on the same work as run_ffnn: the same initial weights
+    (an ``initializer`` handing out the shared layers), epochs (``tol=0``,
+    ``n_iter_no_change=np.inf``: no early stop), optimizer and batches (shuffled by the
+    generator ffnn.train(seed=0) draws from), labels as ``y``."""
+    sys.path.insert(0, spec.get("ffnn_src") or str(REPO / "src"))
+    from sklearn.exceptions import ConvergenceWarning
+
+    import ffnn
+
+    sizes, opt, n = spec["sizes"], spec["optimizer"], len(X)
+    layers = iter(load_layers(spec, np.float64))  # drawn in float64, cast by the network
+
+    def shared_weights(rng, n_in, n_out):
+        W, b = next(layers)
+        assert W.shape == (n_in, n_out)
+        return W, b
+
+    solver = {"adam": dict(solver="adam"), "sgd": dict(solver="gd"),
+              "momentum": dict(solver="sgd", momentum=opt.get("momentum"),
+                               nesterovs_momentum=False)}[opt["name"]]
+
+    class SameShuffles(ffnn.FFNNClassifier):
+        def _seeds(self):  # the shuffling generator of ffnn.train(seed=0): the same batches
+            return np.random.default_rng(1), np.random.default_rng(0)
+
+    est = SameShuffles(
+        tuple(sizes[1:-1]), list(spec["activations"][:-1]), **solver,
+        learning_rate_init=opt["lr"], alpha=0.0,
+        batch_size=n if spec["batch_size"] is None else spec["batch_size"],
+        max_iter=spec["epochs"], tol=0.0, n_iter_no_change=np.inf, shuffle=True,
+        random_state=0, initializer=shared_weights)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        seconds, _, extra = timed(spec, lambda: est.fit(X, y))
+    if est.n_iter_ != spec["epochs"] or est.network_.dtype != dtype:
+        raise RuntimeError(f"the estimator ran {est.n_iter_} epochs in {est.network_.dtype}")
+    extra.update({"history_last_loss": est.loss_curve_[-1],
+                  "history_last_accuracy": est.history_["accuracy"][-1],
+                  "engine": est.engine_, "ffnn_file": ffnn.__file__})
+
+    def predict(Xp):
+        proba = est.predict_proba(Xp)
+        return proba[:, 1:] if proba.shape[1] == 2 and sizes[-1] == 1 else proba
+
+    return seconds, predict, extra
 
 
 def run_sklearn(spec, X, y, dtype):
@@ -437,7 +494,8 @@ def run_matmul(spec):
     return rates
 
 
-CONTENDERS = {"ffnn": run_ffnn, "sklearn": run_sklearn, "torch": run_torch, "numpy": run_numpy}
+CONTENDERS = {"ffnn": run_ffnn, "ffnn-est": run_ffnn_est, "sklearn": run_sklearn,
+              "torch": run_torch, "numpy": run_numpy}
 
 
 def main(spec_path: str, out_path: str) -> None:

@@ -36,7 +36,7 @@ REPO = HERE.parent
 WORKER = HERE / "_worker.py"
 OPENBLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-CONTENDERS = ("ffnn", "sklearn", "torch", "numpy")
+CONTENDERS = ("ffnn", "ffnn-est", "sklearn", "torch", "numpy")  # ffnn-est: FFNNClassifier
 BUSY = 0.1  # cores kept busy by other processes during a row, above which it is flagged
 
 # The workloads of issue 5. n_train and epochs are for the full run; --quick shrinks them.
@@ -243,8 +243,8 @@ def fmt(value, spec="", missing="–"):
 
 def render_table(rows) -> str:
     head = ["wl", "dtype", "contender", "epochs", "time s", "µs/step", "GFLOP/s", "%mm",
-            "ffnn/peer", "warm-up s", "peak MB", "peak MB 3ep", "data MB", "train acc",
-            "test acc"]
+            "ffnn/peer", "est/train", "warm-up s", "peak MB", "peak MB 3ep", "data MB",
+            "train acc", "test acc"]
     lines = []
     for r in rows:
         if r.get("error") or r.get("skipped"):
@@ -256,7 +256,8 @@ def render_table(rows) -> str:
             fmt(r["seconds"], ".3f") + ("*" if r.get("busy") else ""),
             fmt(r["us_per_step"], ".1f"), fmt(r["gflops"], ".1f"),
             fmt(r["share_of_matmul"] * 100 if r["share_of_matmul"] is not None else None, ".0f"),
-            fmt(r.get("ffnn_over_peer"), ".2f"), fmt(r.get("warmup_seconds"), ".2f"),
+            fmt(r.get("ffnn_over_peer"), ".2f"), fmt(r.get("est_over_train"), ".2f"),
+            fmt(r.get("warmup_seconds"), ".2f"),
             fmt(r["peak_rss_mb"], ".0f"),
             fmt(r.get("peak_rss_mb_memory_run"), ".0f"), fmt(r["data_mb"], ".1f"),
             fmt(r.get("train_accuracy"), ".3f"), fmt(r.get("test_accuracy"), ".3f"),
@@ -497,7 +498,16 @@ def main(argv=None) -> int:
                 good = [r for r in group if "seconds" in r]
                 ffnn_row = next((r for r in good if r["contender"] == "ffnn"), None)
                 for r in good:
-                    if ffnn_row is not None and r is not ffnn_row:
+                    if ffnn_row is None or r is ffnn_row:
+                        continue
+                    if r["contender"] == "ffnn-est":  # ffnn's own estimator: not a peer
+                        r["est_over_train"] = r["seconds"] / ffnn_row["seconds"]
+                        # round by round (the two ran one after the other): steadier when
+                        # the machine is busy
+                        ratios = sorted(e / t for e, t in zip(r["seconds_all"],
+                                                              ffnn_row["seconds_all"]))
+                        r["est_over_train_rounds_median"] = ratios[len(ratios) // 2]
+                    else:
                         r["ffnn_over_peer"] = ffnn_row["seconds"] / r["seconds"]
 
         after = measure_matmul(args, env, folder, "after")
@@ -527,10 +537,11 @@ def main(argv=None) -> int:
         print()
         print(table)
         print()
-        print("time: the training call only (ffnn.train / MLPClassifier.fit / the loop), each "
-              "row in a process of its own" + (f", best of {args.repeat}" if args.repeat > 1
-                                               else "")
-              + "; ffnn/peer: ffnn's time over the peer's (< 1: ffnn is faster); warm-up s: "
+        print("time: the training call only (ffnn.train / FFNNClassifier.fit / "
+              "MLPClassifier.fit / the loop), each row in a process of its own"
+              + (f", best of {args.repeat}" if args.repeat > 1 else "")
+              + "; ffnn/peer: ffnn's time over the peer's (< 1: ffnn is faster); est/train: "
+              "ffnn's estimator (ffnn-est) over ffnn.train on the same work; warm-up s: "
               "the untimed first call (1 epoch, 256 rows) before it; %mm: GFLOP/s "
               "as a share of the 2048×2048 matmul rate of the same dtype; peak MB: ru_maxrss "
               "of the row's process, nothing subtracted (data MB: X_train alone)"
@@ -562,22 +573,23 @@ def main(argv=None) -> int:
 
 
 def profile(args, files, env, folder) -> int:
-    for name in args.workloads:
+    """ffnn.train (and the estimator, with ffnn-est among the contenders) under cProfile."""
+    contenders = [c for c in ("ffnn", "ffnn-est") if c in args.contenders] or ["ffnn"]
+    for name, dtype, contender in itertools.product(args.workloads, args.dtypes, contenders):
         w = workload_for(name, args.quick)
-        for dtype in args.dtypes:
-            spec = {"contender": "ffnn", "workload": name, "dtype": dtype, "profile": True,
-                    "threads": args.threads, "data": files[name][dtype],
-                    "ffnn_src": args.ffnn_src,
-                    "init": files[name]["init"],
-                    **{k: w[k] for k in ("sizes", "activations", "loss", "optimizer",
-                                         "batch_size", "epochs")}}
-            result = run_worker(spec, env, folder, args.timeout)
-            if "error" in result:
-                print(f"==== ffnn {name} {dtype}: {result['error']}")
-                continue
-            print(f"==== ffnn {name} {dtype}: {result['seconds']:.3f} s under cProfile ====")
-            print(result["profile_tottime"])
-            print(result["profile_cumulative"])
+        spec = {"contender": contender, "workload": name, "dtype": dtype, "profile": True,
+                "threads": args.threads, "data": files[name][dtype],
+                "ffnn_src": args.ffnn_src,
+                "init": files[name]["init"],
+                **{k: w[k] for k in ("sizes", "activations", "loss", "optimizer",
+                                     "batch_size", "epochs")}}
+        result = run_worker(spec, env, folder, args.timeout)
+        if "error" in result:
+            print(f"==== {contender} {name} {dtype}: {result['error']}")
+            continue
+        print(f"==== {contender} {name} {dtype}: {result['seconds']:.3f} s under cProfile ====")
+        print(result["profile_tottime"])
+        print(result["profile_cumulative"])
     return 0
 
 
