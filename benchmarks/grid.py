@@ -64,13 +64,16 @@ SWEEP_OPTIONS = {"hidden": [HIDDEN], "activation": ["sigmoid"], "loss": "binary_
                  "optimizer": "sgd", "epochs": EPOCHS, "batch_size": BATCH}
 
 
-def run_sweep(X, T, X_test, T_test, dtype="float64"):
-    """The public path: ``ffnn.sweep`` over the η × λ grid (the data whole: it splits)."""
+def run_sweep(X, T, X_test, T_test, dtype="float64", engine="auto"):
+    """The public path: ``ffnn.sweep`` over the η × λ grid (the data whole: it splits).
+    ``engine="numpy"`` makes its stacks NumPy stacks, as every sweep's were before
+    ``train_stack(engine="auto")``."""
     d = ffnn.datasets.load_dataset("breast-cancer")
     labels = d.targets.argmax(axis=1)
     t0 = time.perf_counter()
     result = ffnn.sweep((d.X, labels), grid={"lr": list(ETAS), "l2": list(LAMBDAS)},
-                        options={**SWEEP_OPTIONS, "dtype": dtype}, validation_fraction=0.2,
+                        options={**SWEEP_OPTIONS, "dtype": dtype, "engine": engine},
+                        validation_fraction=0.2,
                         standardize=True, n_jobs=1)
     seconds = time.perf_counter() - t0
     return seconds, result
@@ -78,6 +81,10 @@ def run_sweep(X, T, X_test, T_test, dtype="float64"):
 
 def run_sweep_float32(X, T, X_test, T_test):
     return run_sweep(X, T, X_test, T_test, "float32")
+
+
+def run_sweep_numpy_stacks(X, T, X_test, T_test):
+    return run_sweep(X, T, X_test, T_test, engine="numpy")
 
 
 def run_stacked(X, T, X_test, T_test, engine="auto"):
@@ -170,7 +177,8 @@ def main(argv=None) -> int:
           f"training samples, batch {BATCH}, {EPOCHS} epochs; {os.cpu_count()} cores; best "
           f"of {args.repeat}", flush=True)
     rows = {}
-    runs = (("ffnn.sweep", run_sweep), ("ffnn stacked", run_stacked),
+    runs = (("ffnn.sweep", run_sweep), ("ffnn.sweep NumPy stacks", run_sweep_numpy_stacks),
+            ("ffnn stacked", run_stacked),
             ("ffnn stacked, NumPy", run_numpy_stack), ("ffnn one by one", run_one_by_one),
             ("scikit-learn looped", run_sklearn))
     if args.float32:
