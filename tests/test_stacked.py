@@ -381,3 +381,20 @@ def test_a_stop_on_the_compiled_engine_leaves_the_networks_as_they_were(numba_lo
                     n_threads=n_threads, engine="compiled")
     for net, params in zip(nets, before):
         np.testing.assert_array_equal(net.params, params)
+
+
+def test_without_numba_auto_stacks_quietly_and_compiled_names_the_extra(monkeypatch):
+    import warnings
+
+    from ffnn import _compiled
+
+    monkeypatch.setattr(_compiled, "find_spec", lambda name: None)
+    X, Y = data("cross_entropy")
+    nets = [ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=s) for s in (0, 1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        histories = train_stack(nets, X, Y, "cross_entropy", SGD(0.1), epochs=1,
+                                engine="auto")
+    assert [h.engine for h in histories] == ["stacked", "stacked"]
+    with pytest.raises(ImportError, match=r"needs numba.*pip install 'ffnn\[fast\]'"):
+        train_stack(nets, X, Y, "cross_entropy", SGD(0.1), epochs=1, engine="compiled")
