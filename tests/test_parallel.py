@@ -92,8 +92,8 @@ def test_every_activation_loss_and_optimizer_agrees_with_the_numpy_engine(hidden
     for output, loss in VALID_PAIRS:
         for cls in RUNS:
             optimizer = cls(0.02)
-            fast = run("parallel", [hidden, hidden, output], loss, optimizer, dtype)
-            slow = run("numpy", [hidden, hidden, output], loss, optimizer, dtype)
+            fast = run("parallel", [hidden, hidden, output], loss, optimizer, dtype, epochs=1)
+            slow = run("numpy", [hidden, hidden, output], loss, optimizer, dtype, epochs=1)
             assert_close(fast, slow, RTOL[dtype])
 
 
@@ -124,10 +124,12 @@ def test_the_thread_count_does_not_change_the_results(threaded):
 @pytest.mark.parametrize("hidden", HIDDEN)
 def test_the_threaded_forms_give_the_serial_forms_bits(hidden, threaded, monkeypatch):
     """Every activation, output kind and optimizer kernel, threaded against serial."""
-    settings = [(["softmax", "tanh", "softmax"], "mse", ffnn.SGD(0.05)),
-                ([hidden, hidden, "sigmoid"], "binary_cross_entropy", ffnn.Nesterov(0.05)),
-                ([hidden, hidden, "softmax"], "cross_entropy", ffnn.Adam(0.02)),
+    settings = [([hidden, hidden, "softmax"], "cross_entropy", ffnn.Adam(0.02)),
                 ([hidden, hidden, "identity"], "mse", ffnn.Momentum(0.05))]
+    if hidden == "tanh":  # softmax's NumPy backward with the column sums; SGD; Nesterov
+        settings += [(["softmax", "tanh", "softmax"], "mse", ffnn.SGD(0.05)),
+                     ([hidden, hidden, "sigmoid"], "binary_cross_entropy",
+                      ffnn.Nesterov(0.05))]
     for activations, loss, optimizer in settings:
         monkeypatch.setattr(_parallel, "PARALLEL_MIN", 0)
         fast, fast_history = run("parallel", activations, loss, optimizer,
