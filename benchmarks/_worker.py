@@ -133,7 +133,7 @@ def run_ffnn(spec, X, y, dtype):
     batch_size = spec["batch_size"]  # None: the full batch
     seconds, history, extra = timed(spec, lambda: ffnn.train(
         net, X, Y, spec["loss"], optimizer=optimizer, epochs=spec["epochs"],
-        batch_size=batch_size, seed=0, verbose=0))
+        batch_size=batch_size, seed=0, verbose=0, engine=spec.get("engine", "auto")))
     extra.update({"history_last_loss": history["loss"][-1],
                   "history_last_accuracy": history["accuracy"][-1],
                   "engine": history.engine, "ffnn_file": ffnn.__file__})
@@ -190,6 +190,8 @@ def run_ffnn_est(spec, X, y, dtype):
         def _seeds(self):  # the shuffling generator of ffnn.train(seed=0): the same batches
             return np.random.default_rng(1), np.random.default_rng(0)
 
+    if spec.get("engine") == "parallel":
+        ffnn.training.PARALLEL_AUTO = True  # the estimator's auto may take the parallel path
     est = SameShuffles(
         tuple(sizes[1:-1]), list(spec["activations"][:-1]), **solver,
         learning_rate_init=opt["lr"], alpha=0.0,

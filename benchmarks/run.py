@@ -307,6 +307,9 @@ def parse_args(argv=None):
                    help="time each contender's first training call in its process (by default "
                         "an untimed 1-epoch call on 256 rows comes first, for every contender)")
     p.add_argument("--timeout", type=float, default=900, help="seconds per contender process")
+    p.add_argument("--engine", default="auto", choices=("auto", "numpy", "compiled", "parallel"),
+                   help="ffnn's engine: train(engine=) for the ffnn rows; for ffnn-est (which "
+                        "has no engine parameter) 'parallel' lets auto take the parallel path")
     args = p.parse_args(argv)
     args.workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
     args.dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
@@ -451,7 +454,7 @@ def main(argv=None) -> int:
                         "contender": contender, "workload": name, "dtype": dtype,
                         "threads": args.threads, "data": files[name][dtype],
                         "ffnn_src": args.ffnn_src, "init": files[name]["init"],
-                        "warmup": not args.no_warmup,
+                        "warmup": not args.no_warmup, "engine": args.engine,
                         **{k: w[k] for k in ("sizes", "activations", "loss", "optimizer",
                                              "batch_size", "epochs")}}
                 # Rounds: every contender once per round, so that a slow spell of the machine

@@ -101,6 +101,8 @@ TRAIN_CASES = [
     (["--engine", "compiled", "--validation-fraction", "0.2"],
      "--engine compiled cannot run this training: validation is not compiled; use "
      "--engine numpy or --engine auto"),
+    (["--engine", "parallel", "--optimizer", "rmsprop"],
+     "--engine parallel cannot run this training: optimizer RMSprop"),
 ]
 
 

@@ -327,9 +327,11 @@ def _add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) ->
     run.add_argument("--init-seed", type=int, default=None, help="initialisation seed only")
     run.add_argument("--shuffle-seed", type=int, default=None, help="shuffling seed only")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
-    run.add_argument("--engine", choices=("auto", "numpy", "compiled"), default="auto",
+    run.add_argument("--engine", choices=("auto", "numpy", "compiled", "parallel"),
+                     default="auto",
                      help="the NumPy engine, the compiled loop for small networks (numba), "
-                          "or auto: compiled where it applies (default)")
+                          "the NumPy engine with multi-threaded kernels for large ones "
+                          "(parallel, numba), or auto: compiled where it applies (default)")
 
 
 def _int_list_or_none(text: str) -> list[int]:

@@ -222,16 +222,18 @@ def build(options: Mapping, n_features: int, n_outputs: int, classification: boo
 def check_fit(built: Recipe, X, targets, data: str, *, validation: bool = False) -> None:
     """Refuse, in the flags' terms and before any training, what ``train()`` would refuse
     about ``built`` on these data: targets that its loss does not take, and a fit that
-    ``--engine compiled`` cannot run (``validation``: the fit has validation data)."""
+    ``--engine compiled`` or ``parallel`` cannot run (``validation``: the fit has
+    validation data)."""
     try:
         built.network._check_problem(X, targets, built.loss, 0.0, 0.0)
     except (ValueError, TypeError) as exc:
         detail = str(exc).removeprefix("targets: ")
         raise type(exc)(f"--loss {built.loss.name} does not fit the targets of {data}: "
                         f"{detail}") from None
-    if built.train_kwargs["engine"] != "compiled":
+    engine = built.train_kwargs["engine"]
+    if engine not in ("compiled", "parallel"):
         return
-    from ._compiled import unsupported
+    from . import _compiled, _parallel
     from .training import EarlyStopping, Trainer
 
     kwargs = built.train_kwargs
@@ -240,10 +242,11 @@ def check_fit(built: Recipe, X, targets, data: str, *, validation: bool = False)
     trainer = Trainer(built.network, built.loss, built.optimizer, l1=kwargs["l1"],
                       l2=kwargs["l2"], penalize_biases=kwargs["penalize_biases"],
                       batch_size=kwargs["batch_size"], callbacks=callbacks,
-                      verbose=0, engine="compiled")
-    reason = unsupported(trainer, None, validation)
+                      verbose=0, engine=engine)
+    reason = (_compiled.unsupported(trainer, None, validation) if engine == "compiled"
+              else _parallel.unsupported(trainer, X))
     if reason is not None:
-        raise ValueError(f"--engine compiled cannot run this training: {reason}; use "
+        raise ValueError(f"--engine {engine} cannot run this training: {reason}; use "
                          "--engine numpy or --engine auto")
 
 

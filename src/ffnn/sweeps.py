@@ -360,7 +360,7 @@ def _stack_groups(context: dict, jobs: list[dict]) -> list[list[dict]]:
         options = _run_options(context, group[0])
         stackable = (len(group) > 1 and not options["early_stopping"]
                      and options["clip"] is None and _stackable_schedule(options["schedule"])
-                     and options["engine"] != "compiled"  # alone it may refuse: same table
+                     and options["engine"] not in ("compiled", "parallel")  # may refuse
                      and _stackable_optimizer(options["optimizer"]))
         out.extend([group] if stackable else ([job] for job in group))
     return out
