@@ -37,9 +37,13 @@ def scaled_normal(scale_b: float = 0.5):
     return init
 
 
-def make_targets(rng, loss: str, n_samples: int, n_outputs: int) -> np.ndarray:
+def make_targets(rng, loss: str, n_samples: int, n_outputs: int,
+                 hard: bool = False) -> np.ndarray:
+    """Targets that ``loss`` takes; ``hard``: 0/1 labels for the binary cross-entropy."""
     if loss == "cross_entropy":
         return ffnn.datasets.one_hot(rng.integers(0, n_outputs, n_samples), n_outputs)
+    if loss == "binary_cross_entropy" and hard:
+        return (rng.uniform(0, 1, (n_samples, n_outputs)) > 0.5).astype(float)
     if loss == "binary_cross_entropy":
         return rng.uniform(0, 1, (n_samples, n_outputs))  # soft targets exercise both terms
     if loss == "poisson":

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import ffnn
-from _problems import tame_growth
+from _problems import make_targets, tame_growth
 from ffnn import _compiled
 from ffnn.optimizers import SGD, Adam, Momentum, Nesterov
 from ffnn.schedules import InverseTime, ReduceOnPlateau
@@ -34,14 +34,7 @@ def problem(output: str, loss: str, n: int = 60, n_in: int = 4, n_out: int = 3,
             dtype="float64", seed: int = 0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, n_in)).astype(dtype)
-    if loss == "cross_entropy":
-        Y = ffnn.datasets.one_hot(rng.integers(0, n_out, n), n_out)
-    elif loss == "binary_cross_entropy":
-        Y = (rng.uniform(size=(n, n_out)) > 0.5).astype(float)
-    elif loss == "poisson":
-        Y = rng.poisson(1.5, (n, n_out)).astype(float)
-    else:
-        Y = rng.standard_normal((n, n_out))
+    Y = make_targets(rng, loss, n, n_out, hard=True)
     return X, Y.astype(dtype)
 
 

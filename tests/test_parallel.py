@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import ffnn
-from _problems import VALID_PAIRS, tame_growth
+from _problems import VALID_PAIRS, make_targets, tame_growth
 from ffnn import training
 from ffnn.optimizers import OPTIMIZERS
 
@@ -52,14 +52,7 @@ def threaded(monkeypatch):
 def problem(loss: str, n: int = 40, n_in: int = 4, n_out: int = 3, dtype="float64", seed=0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, n_in))
-    if loss == "cross_entropy":
-        Y = ffnn.datasets.one_hot(rng.integers(0, n_out, n), n_out)
-    elif loss == "binary_cross_entropy":
-        Y = (rng.uniform(size=(n, n_out)) > 0.5).astype(float)
-    elif loss == "poisson":
-        Y = rng.poisson(1.5, (n, n_out)).astype(float)
-    else:
-        Y = rng.standard_normal((n, n_out))
+    Y = make_targets(rng, loss, n, n_out, hard=True)
     return X.astype(dtype), Y.astype(dtype)
 
 

@@ -18,6 +18,7 @@ import pytest
 import ffnn
 import ffnn.interop
 import ffnn.recipe
+from _problems import make_targets
 from ffnn import io as fio
 from ffnn.activations import ACTIVATIONS, Activation
 from ffnn.losses import LOSSES
@@ -34,14 +35,7 @@ TRAJECTORIES = json.loads(
 def _data(loss: str, n: int = 24, n_in: int = 3, n_out: int = 3, seed: int = 0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, n_in))
-    if loss == "cross_entropy":
-        Y = ffnn.datasets.one_hot(rng.integers(0, n_out, n), n_out)
-    elif loss == "binary_cross_entropy":
-        Y = (rng.uniform(size=(n, n_out)) > 0.5).astype(float)
-    elif loss == "poisson":
-        Y = rng.poisson(1.5, (n, n_out)).astype(float)
-    else:
-        Y = rng.standard_normal((n, n_out))
+    Y = make_targets(rng, loss, n, n_out, hard=True)
     return X, Y
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import ffnn
+from _problems import make_targets
 from ffnn.optimizers import (
     SGD,
     Adagrad,
@@ -46,14 +47,7 @@ PROBLEMS = [("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"),
 def data(loss: str, n: int = 50, n_out: int = 3, seed: int = 0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, 4))
-    if loss == "cross_entropy":
-        Y = ffnn.datasets.one_hot(rng.integers(0, n_out, n), n_out)
-    elif loss == "binary_cross_entropy":
-        Y = (rng.uniform(size=(n, n_out)) > 0.5).astype(float)
-    elif loss == "poisson":
-        Y = rng.poisson(1.5, (n, n_out)).astype(float)
-    else:
-        Y = rng.standard_normal((n, n_out))
+    Y = make_targets(rng, loss, n, n_out, hard=True)
     return X, Y
 
 

@@ -73,12 +73,14 @@ def _activation_param(f) -> float:
     return float(values[0]) if values else 0.0
 
 
-def _reason_of(obj, registry, table, what: str) -> str | None:
+def _reason_of(obj, registry, table, what: str, path: str = "compiled",
+               form: str = "compiled form") -> str | None:
+    """Why ``obj`` has no kernel on ``path`` (its declared reason, for a built-in), or None."""
     if kernel_code(obj, registry, table) is not None:
         return None
-    declared = type(obj).unsupported.get("compiled") if registry.is_builtin(obj) else None
+    declared = type(obj).unsupported.get(path) if registry.is_builtin(obj) else None
     label = type(obj).__name__ if what == "optimizer" else repr(obj.name)
-    return f"{what} {label} has no compiled form" + (f" ({declared})" if declared else "")
+    return f"{what} {label} has no {form}" + (f" ({declared})" if declared else "")
 
 
 def unsupported(trainer, weights, validation: bool) -> str | None:

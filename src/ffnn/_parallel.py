@@ -27,6 +27,7 @@ import numpy as np
 
 from . import penalties
 from ._compiled import NO_NUMBA, _activation_param, _state_arrays, kernel_code
+from ._compiled import _reason_of as _compiled_reason_of
 from ._kernel_codes import ACTIVATION_KERNELS, LOSS_KERNELS, OPTIMIZER_KERNELS
 from .activations import ACTIVATIONS
 from .engine import NumpyPath, Workspace, fast_form
@@ -42,12 +43,7 @@ __all__ = ["ParallelPath", "unsupported", "PARALLEL_MIN"]
 PARALLEL_MIN = 2**17
 
 
-def _reason_of(obj, registry, table, what: str) -> str | None:
-    if kernel_code(obj, registry, table) is not None:
-        return None
-    declared = type(obj).unsupported.get("parallel") if registry.is_builtin(obj) else None
-    label = type(obj).__name__ if what == "optimizer" else repr(obj.name)
-    return f"{what} {label} has no parallel kernel" + (f" ({declared})" if declared else "")
+_reason_of = functools.partial(_compiled_reason_of, path="parallel", form="parallel kernel")
 
 
 def unsupported(trainer, X) -> str | None:
