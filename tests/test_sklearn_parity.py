@@ -394,6 +394,7 @@ def test_a_diverging_fit_with_early_stopping_ends_on_the_best_weights_as_scikit_
                                                                    float)
         assert np.isfinite(est.predict(X)).all()
         assert len(est.validation_scores_) == est.n_iter_ == len(est.loss_curve_)
+        assert est.t_ == est.n_iter_ * 54  # samples seen (60 - 6 validated), diverged too
     # scikit-learn runs on to max_iter on NaN weights; ffnn stops at the epoch that diverged
     assert ours.n_iter_ <= theirs.n_iter_
 

@@ -383,7 +383,7 @@ class _BaseFFNN(BaseEstimator):
         loss and scores (as scikit-learn records them)."""
         extra = [math.nan] if history.diverged else []
         self.n_iter_ = history.epochs + len(extra)  # this call's, as scikit-learn's
-        self.t_ = rule.samples
+        self.t_ = rule.samples + rule.n_train * len(extra)
         self._no_improvement_count = rule.count
         losses = history["loss"] + extra
         self.loss_curve_ = self.loss_curve_ + losses
