@@ -105,26 +105,15 @@ def check_path(kind: str, cls, path: str) -> None:
         reference = _reference_run(sizes, activations, loss, make_optimizer(0.05))
         np.testing.assert_allclose(net.params, reference.params, rtol=1e-12, atol=1e-14)
         return
-    if path == "compiled":
-        if not cls.supports("compiled"):
-            with pytest.raises(ValueError, match=cls.unsupported["compiled"].split(":")[0]):
-                _train(sizes, activations, loss, make_optimizer(0.05), "compiled")
+    if path in ("compiled", "parallel"):  # the fast paths against the NumPy engine
+        if path == "parallel":
+            pytest.importorskip("numba", reason="the parallel path needs numba")
+        if not cls.supports(path):
+            with pytest.raises(ValueError, match=cls.unsupported[path].split(":")[0]):
+                _train(sizes, activations, loss, make_optimizer(0.05), path)
             return
-        fast, fast_history = _train(sizes, activations, loss, make_optimizer(0.05), "compiled")
-        assert fast_history.engine == "compiled"
-        slow, slow_history = _train(sizes, activations, loss, make_optimizer(0.05), "numpy")
-        np.testing.assert_allclose(fast.params, slow.params, rtol=0,
-                                   atol=1e-12 * np.abs(slow.params).max())
-        np.testing.assert_allclose(fast_history["loss"], slow_history["loss"], rtol=1e-12)
-        return
-    if path == "parallel":
-        pytest.importorskip("numba", reason="the parallel path needs numba")
-        if not cls.supports("parallel"):
-            with pytest.raises(ValueError, match=cls.unsupported["parallel"].split(":")[0]):
-                _train(sizes, activations, loss, make_optimizer(0.05), "parallel")
-            return
-        fast, fast_history = _train(sizes, activations, loss, make_optimizer(0.05), "parallel")
-        assert fast_history.engine == "parallel"
+        fast, fast_history = _train(sizes, activations, loss, make_optimizer(0.05), path)
+        assert fast_history.engine == path
         slow, slow_history = _train(sizes, activations, loss, make_optimizer(0.05), "numpy")
         np.testing.assert_allclose(fast.params, slow.params, rtol=0,
                                    atol=1e-12 * np.abs(slow.params).max())
