@@ -38,6 +38,24 @@ def mean_se(values: Sequence[float]) -> tuple[float, float]:
     return float(x.mean()), se
 
 
+def accuracy_bars(ax, accuracy: dict, seconds: dict, title: str, margin: float = 0.05,
+                  digits: int = 2) -> None:
+    """Horizontal bars of each model's test accuracy (mean ± standard error over the seeds),
+    labelled with the mean and its mean fit time."""
+    names = list(accuracy)
+    stats = [mean_se(accuracy[n]) for n in names]
+    ax.barh(range(len(names)), [m for m, _ in stats], xerr=[e for _, e in stats],
+            color=[f"C{i}" for i in range(len(names))])
+    ax.set_yticks(range(len(names)), names)
+    ax.invert_yaxis()
+    ax.set_xlim(max(0.0, min(m for m, _ in stats) - margin), 1.01)
+    for i, (name, (m, se)) in enumerate(zip(names, stats)):
+        ax.text(m + se, i, f" {m:.3f}  ({np.mean(seconds[name]):.{digits}f} s)",
+                va="center", fontsize="small")
+    ax.set_xlabel("test accuracy (fit time)")
+    ax.set_title(title)
+
+
 def fmt(values: Sequence[float], digits: int = 4) -> str:
     """``"0.9512 ± 0.0031"`` (mean ± standard error), or the value alone for one run."""
     mean, se = mean_se(values)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from _common import fmt, mean_se, save, table, train_torch
+from _common import accuracy_bars, fmt, mean_se, save, table, train_torch
 from _common import main as study_main
 from matplotlib.figure import Figure
 from sklearn.exceptions import ConvergenceWarning
@@ -290,19 +290,9 @@ def best_cell(records: list[dict], metric: str) -> tuple[dict, float]:
 
 
 def _bars(ax, comparison: Comparison) -> None:
-    names = list(comparison.accuracy)
-    stats = [mean_se(comparison.accuracy[n]) for n in names]
-    ax.barh(range(len(names)), [m for m, _ in stats], xerr=[e for _, e in stats],
-            color=[f"C{i}" for i in range(len(names))])
-    ax.set_yticks(range(len(names)), names)
-    ax.invert_yaxis()
-    ax.set_xlim(max(0.0, min(m for m, _ in stats) - 0.05), 1.01)
-    for i, (name, (m, se)) in enumerate(zip(names, stats)):
-        ax.text(m + se, i, f" {m:.3f}  ({np.mean(comparison.seconds[name]):.2f} s)",
-                va="center", fontsize="small")
-    ax.set_xlabel("test accuracy (fit time)")
-    ax.set_title(f"{comparison.dataset}: test accuracy, {len(comparison.seconds[names[0]])} "
-                 "seed(s)")
+    n_seeds = len(next(iter(comparison.seconds.values())))
+    accuracy_bars(ax, comparison.accuracy, comparison.seconds,
+                  f"{comparison.dataset}: test accuracy, {n_seeds} seed(s)")
 
 
 def _confusion(ax, comparison: Comparison, name: str | None = None) -> None:

@@ -56,9 +56,9 @@ from pathlib import Path
 
 import numpy as np
 from _common import (
+    accuracy_bars,
     check_floors,
     fmt,
-    mean_se,
     optimality_violation,
     save,
     table,
@@ -993,18 +993,8 @@ def plot_samples(mnist: Mnist) -> Figure:
 
 
 def _bars(ax, comparison: Comparison, name: str) -> None:
-    names = list(comparison.accuracy)
-    stats = [mean_se(comparison.accuracy[n]) for n in names]
-    ax.barh(range(len(names)), [m for m, _ in stats], xerr=[e for _, e in stats],
-            color=[f"C{i}" for i in range(len(names))])
-    ax.set_yticks(range(len(names)), names)
-    ax.invert_yaxis()
-    ax.set_xlim(max(0.0, min(m for m, _ in stats) - 0.1), 1.01)
-    for i, (name, (m, se)) in enumerate(zip(names, stats)):
-        ax.text(m + se, i, f" {m:.3f}  ({np.mean(comparison.seconds[name]):.1f} s)",
-                va="center", fontsize="small")
-    ax.set_xlabel("test accuracy (fit time)")
-    ax.set_title(f"{name}: test accuracy by model")
+    accuracy_bars(ax, comparison.accuracy, comparison.seconds,
+                  f"{name}: test accuracy by model", margin=0.1, digits=1)
 
 
 def plot_models(comparison: Comparison, name: str = "MNIST") -> Figure:
@@ -1024,26 +1014,23 @@ def plot_confusion(mnist: Mnist, comparison: Comparison) -> Figure:
     return fig
 
 
+def _val_test_heatmaps(result: ffnn.SweepResult, x: str, y: str, axes: str) -> Figure:
+    """Validation and test accuracy side by side over the options ``x`` × ``y``."""
+    fig = Figure(figsize=(12, 4), layout="constrained")
+    for ax, (key, part) in zip(fig.subplots(1, 2), (("val", "validation"), ("test", "test"))):
+        plot_heatmap(result.records, x, y, f"{key}_accuracy", ax=ax, fmt=".3f",
+                     title=f"{axes[0]}: {part} accuracy ({axes[1]})")
+    return fig
+
+
 def plot_lr_l2(result: ffnn.SweepResult, name: str = "MNIST") -> Figure:
     """Validation and test accuracy over η × λ."""
-    fig = Figure(figsize=(12, 4), layout="constrained")
-    ax_val, ax_test = fig.subplots(1, 2)
-    plot_heatmap(result.records, "lr", "l2", "val_accuracy", ax=ax_val, fmt=".3f",
-                 title=f"{name}: validation accuracy (η × λ)")
-    plot_heatmap(result.records, "lr", "l2", "test_accuracy", ax=ax_test, fmt=".3f",
-                 title=f"{name}: test accuracy (η × λ)")
-    return fig
+    return _val_test_heatmaps(result, "lr", "l2", (name, "η × λ"))
 
 
 def plot_layers_nodes(result: ffnn.SweepResult, name: str = "MNIST") -> Figure:
     """Validation and test accuracy over hidden layers × nodes per layer."""
-    fig = Figure(figsize=(12, 4), layout="constrained")
-    ax_val, ax_test = fig.subplots(1, 2)
-    plot_heatmap(result.records, "nodes", "layers", "val_accuracy", ax=ax_val, fmt=".3f",
-                 title=f"{name}: validation accuracy (hidden layers × nodes)")
-    plot_heatmap(result.records, "nodes", "layers", "test_accuracy", ax=ax_test, fmt=".3f",
-                 title=f"{name}: test accuracy (hidden layers × nodes)")
-    return fig
+    return _val_test_heatmaps(result, "nodes", "layers", (name, "hidden layers × nodes"))
 
 
 def plot_summary(data: RungeData, ols: OLSResult, net: BestNetwork,
