@@ -13,7 +13,7 @@ compiled loop's own float32 bound (tests/test_compiled.py), holds with room.
 
 Small networks take the kernels' serial forms (the same Python function compiled without
 ``parallel=True``); the tests marked with the ``threaded`` fixture run the multi-threaded
-forms (``PARALLEL_MIN`` = 0) and show them equal to the serial ones bit for bit.
+forms (``PARALLEL_MIN`` = ``COSTLY_MIN`` = 0) and show them equal to the serial ones bit for bit.
 """
 
 from __future__ import annotations
@@ -38,10 +38,16 @@ REFUSED = tuple(cls for cls in OPTIMIZERS if not cls.supports("parallel"))
 RTOL = {"float64": 1e-12, "float32": 2e-5}
 
 
+def _thresholds(monkeypatch, size: int) -> None:
+    """Every kernel threaded from ``size`` elements (0: always; 2**62: never)."""
+    monkeypatch.setattr(_parallel, "PARALLEL_MIN", size)
+    monkeypatch.setattr(_parallel, "COSTLY_MIN", size)
+
+
 @pytest.fixture
 def threaded(monkeypatch):
     """Every kernel in its multi-threaded form, on 2 threads."""
-    monkeypatch.setattr(_parallel, "PARALLEL_MIN", 0)
+    _thresholds(monkeypatch, 0)
     monkeypatch.setattr(_parallel, "threads", numba.get_num_threads)  # not bound by BLAS's
     before = numba.get_num_threads()
     numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
@@ -124,10 +130,10 @@ def test_the_threaded_forms_give_the_serial_forms_bits(hidden, threaded, monkeyp
                      ([hidden, hidden, "sigmoid"], "binary_cross_entropy",
                       ffnn.Nesterov(0.05))]
     for activations, loss, optimizer in settings:
-        monkeypatch.setattr(_parallel, "PARALLEL_MIN", 0)
+        _thresholds(monkeypatch, 0)
         fast, fast_history = run("parallel", activations, loss, optimizer,
                                  sample_weight=np.linspace(0.5, 2.0, 40))
-        monkeypatch.setattr(_parallel, "PARALLEL_MIN", 2**62)
+        _thresholds(monkeypatch, 2**62)
         slow, slow_history = run("parallel", activations, loss, optimizer,
                                  sample_weight=np.linspace(0.5, 2.0, 40))
         np.testing.assert_array_equal(fast.params, slow.params)

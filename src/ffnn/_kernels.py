@@ -126,6 +126,90 @@ def activation_backward(code: int, alpha, x, a, g):
     return np.nan  # no such code: refused before any call
 
 
+# -- the same formulas over a row: the code is chosen once, outside the loop. Each loop passes
+# a constant code, numba inlines the scalar formula with its other branches folded away, and
+# LLVM vectorises the loop; choosing per element kept every loop scalar (ReLU forward on
+# 128 × 256 float32: 306 µs against NumPy's 53, 18 µs chosen per row). -------------------
+
+@njit(cache=True, error_model="numpy")
+def activation_row(code: int, alpha, z, a):
+    """``a = f(z)`` over a row (1-D) for an elementwise activation (``a`` may be ``z``)."""
+    k = z.shape[0]
+    if code == SIGMOID:
+        for j in range(k):
+            a[j] = activation_value(SIGMOID, alpha, z[j])
+    elif code == TANH:
+        for j in range(k):
+            a[j] = activation_value(TANH, alpha, z[j])
+    elif code == RELU:
+        for j in range(k):
+            a[j] = activation_value(RELU, alpha, z[j])
+    elif code == LEAKY_RELU:
+        for j in range(k):
+            a[j] = activation_value(LEAKY_RELU, alpha, z[j])
+    elif code == ELU:
+        for j in range(k):
+            a[j] = activation_value(ELU, alpha, z[j])
+    elif code == SOFTPLUS:
+        for j in range(k):
+            a[j] = activation_value(SOFTPLUS, alpha, z[j])
+    elif code == SILU:
+        for j in range(k):
+            a[j] = activation_value(SILU, alpha, z[j])
+    elif code == GELU:
+        for j in range(k):
+            a[j] = activation_value(GELU, alpha, z[j])
+    elif code == EXP:
+        for j in range(k):
+            a[j] = activation_value(EXP, alpha, z[j])
+    elif code == IDENTITY:
+        for j in range(k):
+            a[j] = activation_value(IDENTITY, alpha, z[j])
+    else:  # refused before any call; kept general
+        for j in range(k):
+            a[j] = activation_value(code, alpha, z[j])
+
+
+@njit(cache=True, error_model="numpy")
+def activation_backward_row(code: int, alpha, z, a, g, out):
+    """``out = f'(z) ⊙ g`` over a row (1-D) for an elementwise activation with ``a = f(z)``
+    (``out`` may be ``g``)."""
+    k = z.shape[0]
+    if code == SIGMOID:
+        for j in range(k):
+            out[j] = activation_backward(SIGMOID, alpha, z[j], a[j], g[j])
+    elif code == TANH:
+        for j in range(k):
+            out[j] = activation_backward(TANH, alpha, z[j], a[j], g[j])
+    elif code == RELU:
+        for j in range(k):
+            out[j] = activation_backward(RELU, alpha, z[j], a[j], g[j])
+    elif code == LEAKY_RELU:
+        for j in range(k):
+            out[j] = activation_backward(LEAKY_RELU, alpha, z[j], a[j], g[j])
+    elif code == ELU:
+        for j in range(k):
+            out[j] = activation_backward(ELU, alpha, z[j], a[j], g[j])
+    elif code == SOFTPLUS:
+        for j in range(k):
+            out[j] = activation_backward(SOFTPLUS, alpha, z[j], a[j], g[j])
+    elif code == SILU:
+        for j in range(k):
+            out[j] = activation_backward(SILU, alpha, z[j], a[j], g[j])
+    elif code == GELU:
+        for j in range(k):
+            out[j] = activation_backward(GELU, alpha, z[j], a[j], g[j])
+    elif code == EXP:
+        for j in range(k):
+            out[j] = activation_backward(EXP, alpha, z[j], a[j], g[j])
+    elif code == IDENTITY:
+        for j in range(k):
+            out[j] = activation_backward(IDENTITY, alpha, z[j], a[j], g[j])
+    else:  # refused before any call; kept general
+        for j in range(k):
+            out[j] = activation_backward(code, alpha, z[j], a[j], g[j])
+
+
 @njit(cache=True, error_model="numpy")
 def softmax_row(z, a):
     """``a = softmax(z)`` for one row; returns the row's log-sum-exp."""
@@ -172,7 +256,7 @@ def adam_update(p, g, m, v, beta_1, beta_2, one_minus_beta_1, one_minus_beta_2, 
 @njit(cache=True, error_model="numpy")
 def _forward_into(code: int, alpha, z, a, lse):
     """``a = f(z)``; for softmax also each row's log-sum-exp into ``lse``."""
-    n, k = z.shape
+    n = z.shape[0]
     if code == IDENTITY:
         return
     if code == SOFTMAX:
@@ -180,17 +264,14 @@ def _forward_into(code: int, alpha, z, a, lse):
             lse[i] = softmax_row(z[i], a[i])
         return
     for i in range(n):
-        for j in range(k):
-            a[i, j] = activation_value(code, alpha, z[i, j])
+        activation_row(code, alpha, z[i], a[i])
 
 
 @njit(cache=True, error_model="numpy")
 def _backward_into(code: int, alpha, z, a, dC_da, out):
     """``dC_dz = f'(z) ⊙ dC_da`` for the elementwise activations (``out`` may be ``dC_da``)."""
-    n, k = z.shape
-    for i in range(n):
-        for j in range(k):
-            out[i, j] = activation_backward(code, alpha, z[i, j], a[i, j], dC_da[i, j])
+    for i in range(z.shape[0]):
+        activation_backward_row(code, alpha, z[i], a[i], dC_da[i], out[i])
 
 
 @njit(cache=True, error_model="numpy")

@@ -35,12 +35,21 @@ from .losses import LOSSES
 from .network import Network, weight_scale
 from .optimizers import OPTIMIZERS
 
-__all__ = ["ParallelPath", "unsupported", "PARALLEL_MIN"]
+__all__ = ["ParallelPath", "unsupported", "PARALLEL_MIN", "COSTLY_MIN"]
 
 #: Arrays with fewer elements than this run a kernel's serial form: waking the threads costs
 #: more than they save on so little work (measured on L, 2 cores: the layers' 16–33 k
 #: elements and the 100 k of the gather ran slower threaded; Adam's 235 k twice as fast).
 PARALLEL_MIN = 2**17
+
+#: The same for a layer whose formula calls ``exp``/``tanh``/``erf`` per element (libm's
+#: scalar functions, 7–30 ns an element): there the threads pay from a few thousand elements
+#: (L's 128 × 256 layer, 2 cores: sigmoid forward 208 → 108 µs, tanh 935 → 487, GELU's
+#: backward 818 → 573; ReLU's forward 14 → 31 and sigmoid's backward 41 → 59 lose).
+COSTLY_MIN = 2**13
+_COSTLY_FORWARD = {ACTIVATION_KERNELS[name] for name in
+                   ("sigmoid", "tanh", "elu", "softplus", "silu", "gelu", "exp", "softmax")}
+_COSTLY_BACKWARD = {ACTIVATION_KERNELS[name] for name in ("softplus", "silu", "gelu")}
 
 
 _reason_of = functools.partial(_compiled_reason_of, path="parallel", form="parallel kernel")
@@ -98,10 +107,11 @@ class ParallelPath(NumpyPath):
         self.opt_code = kernel_code(trainer.optimizer, OPTIMIZERS, OPTIMIZER_KERNELS)
         self.threads = threads()
 
-    def _pick(self, kernel, size: int):
+    def _pick(self, kernel, size: int, costly: bool = False):
         """``(kernel, blocks)``: the kernel's threaded form and one block per thread for
-        ``size`` elements or more, else its serial form and one block."""
-        if self.threads > 1 and size >= PARALLEL_MIN:
+        ``size`` elements or more (``COSTLY_MIN`` for a ``costly`` formula, else
+        ``PARALLEL_MIN``), else its serial form and one block."""
+        if self.threads > 1 and size >= (COSTLY_MIN if costly else PARALLEL_MIN):
             return functools.partial(kernel[0], self.threads)
         return functools.partial(kernel[1], 1)
 
@@ -131,13 +141,15 @@ class ParallelPath(NumpyPath):
         for (W, b), code, alpha, z, a_next in zip(layers, self.codes, self.alphas, ws.z,
                                                   ws.a):
             np.matmul(a, W, out=z)
-            self._pick(K.bias_activation, z.size)(code, alpha, z, b, a_next)
+            self._pick(K.bias_activation, z.size, code in _COSTLY_FORWARD)(code, alpha, z, b,
+                                                                           a_next)
             a = a_next
         grads = ws.grad_views(out)
         for i in range(last, -1, -1):
             z, a, dC_dz = ws.z[i], ws.a[i], ws.dC_dz[i]
             dC_dW, dC_db = grads[i]
-            backward_sums = self._pick(K.backward_sums, z.size)
+            backward_sums = self._pick(K.backward_sums, z.size,
+                                       self.codes[i] in _COSTLY_BACKWARD)
             if i == last:
                 if self.fused:  # (p - y) / n and its column sums in one pass
                     self._pick(K.fused_output, z.size)(a, Y, z.dtype.type(len(z)), dC_dz,

@@ -6,8 +6,8 @@ contiguous blocks: bias + activation forward, activation backward fused with the
 gradient's column sums, the fused output gradient ``(p - y) / n`` (also with its column sums),
 the batch's row gather, and the optimizer steps over the flat parameter buffer (one pass for
 Adam instead of NumPy's thirteen). The formulas are not written here: every element goes
-through the scalar functions of :mod:`ffnn._kernels` (``activation_value``,
-``activation_backward``, ``softmax_row``, ``sgd_update``, ``momentum_update``,
+through the functions of :mod:`ffnn._kernels` (``activation_row``,
+``activation_backward_row``, ``softmax_row``, ``sgd_update``, ``momentum_update``,
 ``adam_update``), the very ones the compiled loop runs, chosen by the kernel codes that the
 built-ins declare.
 
@@ -41,8 +41,8 @@ from numba import njit, prange
 from ._kernels import (
     IDENTITY,
     SOFTMAX,
-    activation_backward,
-    activation_value,
+    activation_backward_row,
+    activation_row,
     adam_update,
     momentum_update,
     sgd_update,
@@ -91,8 +91,7 @@ def _bias_activation(parts, code, alpha, z, b, a):
         if code == SOFTMAX:
             softmax_row(zi, ai)
         else:
-            for j in range(k):
-                ai[j] = activation_value(code, alpha, zi[j])
+            activation_row(code, alpha, zi, ai)
 
 
 def _backward_sums(parts, code, alpha, z, a, dC_da, dC_dz, dC_db):
@@ -105,9 +104,8 @@ def _backward_sums(parts, code, alpha, z, a, dC_da, dC_dz, dC_db):
         lo, hi = block * size, min(k, block * size + size)
         sums = dC_db[lo:hi]
         for i in range(n):
-            zi, ai, gi, out = z[i, lo:hi], a[i, lo:hi], dC_da[i, lo:hi], dC_dz[i, lo:hi]
-            for j in range(hi - lo):
-                out[j] = activation_backward(code, alpha, zi[j], ai[j], gi[j])
+            out = dC_dz[i, lo:hi]
+            activation_backward_row(code, alpha, z[i, lo:hi], a[i, lo:hi], dC_da[i, lo:hi], out)
             if i == 0:
                 for j in range(hi - lo):
                     sums[j] = out[j]
