@@ -415,3 +415,29 @@ def test_auto_compiles_only_what_is_compiled_or_wins_its_compile_time_back(monke
     said = [r.getMessage() for r in caplog.records
             if "compiling the training loop" in r.getMessage()]
     assert len(said) == 1 and "float64" in said[0]  # once a dtype and process
+
+
+def test_the_remembered_compiled_types_tell_apart_what_numba_types_apart(monkeypatch):
+    """``is_compiled`` remembers argument types found compiled by a cheap key
+    (``_type_key``): two arguments get the same key only where numba gives them the same
+    type, so a remembered answer never stands for a signature that is not compiled."""
+    from numba import typeof
+
+    a = np.zeros((4, 3))
+    readonly = a.copy()
+    readonly.flags.writeable = False
+    variants = [a, np.asfortranarray(a), a[:, ::2], a.astype(np.float32), a[0], readonly,
+                np.zeros((4, 3), np.int64), 1, 1.0, True, np.float32(1), (a, 1), (a, 1.0)]
+    for one in variants:
+        for other in variants:
+            same_key = _compiled._type_key(one) == _compiled._type_key(other)
+            assert same_key == (typeof(one) == typeof(other)), (one, other)
+    net = ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=0)
+    X, Y = problem("softmax", "cross_entropy")
+    ffnn.train(net, X, Y, "cross_entropy", epochs=2, verbose=0, engine="compiled")
+    trainer = ffnn.Trainer(net, "cross_entropy", "sgd", learning_rate=0.1)
+    monkeypatch.setattr(_compiled, "_found", set())
+    path = _compiled.CompiledPath(trainer, X, Y)
+    assert path.ready() and len(_compiled._found) == 1
+    monkeypatch.setattr("numba.typeof", None)  # not asked again: the key answers
+    assert path.ready() and len(_compiled._found) == 1

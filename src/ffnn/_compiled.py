@@ -173,6 +173,23 @@ _announced: set[str] = set()
 logger = logging.getLogger("ffnn")
 
 
+def _type_key(argument):
+    """What numba's type of ``argument`` depends on (an array's dtype, dimensions, layout,
+    writability and alignment; a scalar's type), read in microseconds: ``numba.typeof`` of
+    the loop's nested argument tuples costs ~1.5 ms, felt by every ``partial_fit``."""
+    if isinstance(argument, tuple):
+        return tuple(_type_key(a) for a in argument)
+    if isinstance(argument, np.ndarray):
+        flags = argument.flags
+        return (argument.dtype.str, argument.ndim, flags.c_contiguous, flags.f_contiguous,
+                flags.writeable, flags.aligned)
+    return type(argument)
+
+
+#: (kernel, argument type key) pairs found compiled in this process: they stay compiled.
+_found: set[tuple] = set()
+
+
 def is_compiled(kernel, arguments) -> bool:
     """Whether ``kernel`` has code for these arguments' types, in memory or in numba's
     on-disk cache (read from its index; when that cannot be read, not compiled)."""
@@ -180,14 +197,21 @@ def is_compiled(kernel, arguments) -> bool:
 
     if not hasattr(kernel, "signatures"):
         return True  # not a numba dispatcher (a stand-in): nothing to compile
+    key = (kernel, _type_key(tuple(arguments)))
+    if key in _found:
+        return True
     signature = tuple(typeof(a) for a in arguments)
     if any(tuple(s) == signature for s in kernel.signatures):
+        _found.add(key)
         return True
     try:
         index = kernel._cache._cache_file._load_index()
     except Exception:
         return False
-    return any(key[0] == signature for key in index)
+    if any(entry[0] == signature for entry in index):
+        _found.add(key)
+        return True
+    return False
 
 
 def announce_compile(kernel, arguments, dtype) -> None:
