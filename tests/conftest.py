@@ -1,5 +1,7 @@
 import os
+import signal
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # CI draws the same examples every run (derandomized); locally each run explores new ones.
@@ -13,3 +15,16 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=150, deadline=None)
 settings.register_profile("hunt", max_examples=5000, deadline=None)  # a long search, by hand
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _sigint_raises():
+    """Ctrl-C raises KeyboardInterrupt in every test, as in a terminal, also where pytest was
+    started in the background (a shell starts background jobs with SIGINT ignored, and the
+    tests that send themselves SIGINT would then wait for an interrupt that never comes)."""
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    if ignored:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
