@@ -243,7 +243,8 @@ def fmt(value, spec="", missing="–"):
 
 def render_table(rows) -> str:
     head = ["wl", "dtype", "contender", "epochs", "time s", "µs/step", "GFLOP/s", "%mm",
-            "ffnn/peer", "est/train", "warm-up s", "peak MB", "peak MB 3ep", "data MB",
+            "ffnn/peer", "3ep s", "ffnn/peer 3ep", "est/train", "warm-up s", "peak MB",
+            "peak MB 3ep", "data MB",
             "train acc", "test acc"]
     lines = []
     for r in rows:
@@ -256,7 +257,9 @@ def render_table(rows) -> str:
             fmt(r["seconds"], ".3f") + ("*" if r.get("busy") else ""),
             fmt(r["us_per_step"], ".1f"), fmt(r["gflops"], ".1f"),
             fmt(r["share_of_matmul"] * 100 if r["share_of_matmul"] is not None else None, ".0f"),
-            fmt(r.get("ffnn_over_peer"), ".2f"), fmt(r.get("est_over_train"), ".2f"),
+            fmt(r.get("ffnn_over_peer"), ".2f"),
+            fmt(r.get("memory_run", {}).get("seconds"), ".3f"),
+            fmt(r.get("ffnn_over_peer_memory_run"), ".2f"), fmt(r.get("est_over_train"), ".2f"),
             fmt(r.get("warmup_seconds"), ".2f"),
             fmt(r["peak_rss_mb"], ".0f"),
             fmt(r.get("peak_rss_mb_memory_run"), ".0f"), fmt(r["data_mb"], ".1f"),
@@ -512,6 +515,10 @@ def main(argv=None) -> int:
                         r["est_over_train_rounds_median"] = ratios[len(ratios) // 2]
                     else:
                         r["ffnn_over_peer"] = ffnn_row["seconds"] / r["seconds"]
+                        mine, theirs = (x.get("memory_run", {}).get("seconds")
+                                        for x in (ffnn_row, r))
+                        if mine and theirs:  # more epochs: the fixed costs weigh less
+                            r["ffnn_over_peer_memory_run"] = mine / theirs
 
         after = measure_matmul(args, env, folder, "after")
         rates_after = {k: v["gflops_best"] for k, v in after["matmul"].items()}
@@ -548,7 +555,9 @@ def main(argv=None) -> int:
               "the untimed first call (1 epoch, 256 rows) before it; %mm: GFLOP/s "
               "as a share of the 2048×2048 matmul rate of the same dtype; peak MB: ru_maxrss "
               "of the row's process, nothing subtracted (data MB: X_train alone)"
-              + ("; peak MB 3ep: the same run for 3 epochs"
+              + ("; 3ep s, peak MB 3ep: the same run for 3 epochs, in one process (once), "
+                 "and ffnn/peer 3ep its ratio (the fixed costs of a call, such as ffnn's "
+                 "loss before training for the divergence guard, weigh a third as much)"
                  if any(workload_for(n, args.quick)["memory_epochs"] for n in args.workloads)
                  else ""))
         print("2048×2048 matmul after the run: " + ", ".join(
