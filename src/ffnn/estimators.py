@@ -622,20 +622,43 @@ class _ScikitLearnRate(Schedule):
     within an epoch; after each epoch ``'invscaling'`` is ``lr / (t + 1)^power_t`` with ``t``
     the samples seen so far, and ``'adaptive'`` is divided by 5 when the stopping rule fires
     (:meth:`trigger_stopping`). A new object starts at ``lr``, as scikit-learn's optimizer
-    does on every fit (``partial_fit`` keeps it)."""
+    does on every fit (``partial_fit`` keeps it).
+
+    ``'invscaling'`` is a function of the step, so that the compiled loop may run many epochs
+    a call: anchored (:meth:`anchor`, :meth:`iteration_ends`) at step ``s₀`` with ``t₀``
+    samples seen and the rate ``r₀``, with ``k = ⌈n_train / batch_size⌉`` steps an epoch, step
+    ``s`` is in epoch ``e = ⌊(s − s₀) / k⌋`` after the anchor's and gets ``r₀`` for ``e = 0``,
+    ``lr / (t₀ + e n_train + 1)^power_t`` after: the rate :meth:`iteration_ends` would have
+    set at the end of the epoch before. Unanchored, the rate is ``r₀``."""
 
     def __init__(self, lr: float, schedule: str = "invscaling", power_t: float = 0.5):
         self.lr = float(lr)
         self.schedule = schedule
         self.power_t = float(power_t)
         self._current = self.lr
+        # The anchor (not state: every fit and partial_fit sets it again); 0 steps: none.
+        self._step0 = self._samples0 = self._n_train = self._steps = 0
 
     def __call__(self, step):
-        return self._current
+        if self.schedule != "invscaling" or not self._steps:
+            return self._current
+        e = (int(step) - self._step0) // self._steps
+        if e <= 0:
+            return self._current
+        return self.lr / (self._samples0 + e * self._n_train + 1) ** self.power_t
 
-    def iteration_ends(self, samples: int) -> None:
+    def anchor(self, step: int, samples: int, n_train: int, batch_size: int) -> None:
+        """The current rate holds for the epoch that starts at optimizer step ``step``, with
+        ``samples`` seen before it; every epoch has ``⌈n_train / batch_size⌉`` steps."""
+        self._step0, self._samples0, self._n_train = int(step), int(samples), int(n_train)
+        self._steps = -(-int(n_train) // int(batch_size))
+
+    def iteration_ends(self, samples: int, step: int) -> None:
+        """The end of an epoch, after which ``samples`` have been seen and the optimizer has
+        taken ``step`` steps: ``'invscaling'`` sets ``lr / (samples + 1)^power_t``."""
         if self.schedule == "invscaling":
             self._current = self.lr / (samples + 1) ** self.power_t
+            self._step0, self._samples0 = int(step), int(samples)
 
     def trigger_stopping(self) -> bool:
         """Whether to stop; ``'adaptive'`` divides the rate by 5 instead while it is > 1e-6."""
@@ -674,13 +697,16 @@ class _ScikitLearnRule(Callback):
                             if self.restore_best and self.from_start else None)
         self.rate = next((s for s in trainer.optimizer.schedules
                           if isinstance(s, _ScikitLearnRate)), None)
+        if self.rate is not None:  # its rate so far holds for this call's first epoch
+            self.rate.anchor(trainer.opt_state["step"], self.samples, self.n_train,
+                             trainer.batch_size or self.n_train)
 
     def epochs_heard_late(self, trainer):
         """Epochs it may hear of after a call that trained them all: until the count could
         first pass ``n_iter_no_change`` (it grows by at most one an epoch), nothing it does
-        reaches the training, unless it keeps the best epoch's weights (early stopping) or
-        sets an ``'invscaling'`` rate after every epoch."""
-        if self.restore_best or (self.rate is not None and self.rate.schedule == "invscaling"):
+        reaches the training, unless it keeps the best epoch's weights (early stopping).
+        (``'invscaling'``'s rates are the schedule's own, from its anchor.)"""
+        if self.restore_best:
             return 1
         left = self.n_iter_no_change - self.count + 1
         return int(min(left, 2**62))
@@ -715,7 +741,7 @@ class _ScikitLearnRule(Callback):
         if improved and self.restore_best:
             self.best_params, self.best_epoch = trainer.network.params.copy(), epoch
         if self.rate is not None:
-            self.rate.iteration_ends(self.samples)
+            self.rate.iteration_ends(self.samples, trainer.opt_state["step"])
         if self.count > self.n_iter_no_change:
             message = (f"{'Validation score' if score else 'Training loss'} did not improve "
                        f"more than tol={self.tol:f} for {self.n_iter_no_change} consecutive "
