@@ -68,6 +68,18 @@ def _blocks(n: int, parts: int) -> int:
     return max(1, (n + parts - 1) // parts)
 
 
+@njit(**_OPTIONS)
+def _add_row(row, sums, first: bool) -> None:
+    """``sums = row`` for the first row, else ``sums += row``: a column sum, row by row in
+    order and in the dtype (``np.add.reduce(axis=0)``'s bits)."""
+    if first:
+        for j in range(row.shape[0]):
+            sums[j] = row[j]
+    else:
+        for j in range(row.shape[0]):
+            sums[j] += row[j]
+
+
 # Each block works on 1-D views that start at its first element: LLVM then proves the loops
 # free of aliasing at run time and vectorises them (indexing the whole arrays from lo to hi
 # left every loop scalar).
@@ -106,12 +118,7 @@ def _backward_sums(parts, code, alpha, z, a, dC_da, dC_dz, dC_db):
         for i in range(n):
             out = dC_dz[i, lo:hi]
             activation_backward_row(code, alpha, z[i, lo:hi], a[i, lo:hi], dC_da[i, lo:hi], out)
-            if i == 0:
-                for j in range(hi - lo):
-                    sums[j] = out[j]
-            else:
-                for j in range(hi - lo):
-                    sums[j] += out[j]
+            _add_row(out, sums, i == 0)
 
 
 def _fused_output(parts, a, Y, n, dC_dz, dC_db):
@@ -126,12 +133,7 @@ def _fused_output(parts, a, Y, n, dC_dz, dC_db):
             ai, yi, out = a[i, lo:hi], Y[i, lo:hi], dC_dz[i, lo:hi]
             for j in range(hi - lo):
                 out[j] = (ai[j] - yi[j]) / n
-            if i == 0:
-                for j in range(hi - lo):
-                    sums[j] = out[j]
-            else:
-                for j in range(hi - lo):
-                    sums[j] += out[j]
+            _add_row(out, sums, i == 0)
 
 
 def _sgd(parts, params, grads, lr):
