@@ -472,6 +472,7 @@ def _set(path: str, value):
     (_set("loss_curve", [1.0, "x"]), "loss_curve must be a list of numbers"),
     (_set("params.hidden_layer_sizes", {"tuple": "ab"}), "a parameter object must be"),
     (_set("params.activation", {"evil": 1}), "a parameter object must be"),
+    (_set("params.tol", {"float": "huge"}), "a parameter object must be"),
     (_set("params.no_such_parameter", 1), "unexpected keyword argument"),
     (_set("target", None), "target must be a dict"),
     (_set("surprise", 1), "unexpected entries ['surprise']"),
@@ -486,6 +487,20 @@ def test_a_crafted_estimator_file_is_refused_naming_the_field(tmp_path, edit, fr
     edit_metadata(path, edit, rehash=True)
     with pytest.raises(ModelFileError, match=re.escape(fragment)):
         FFNNClassifier.load(path)
+
+
+@pytest.mark.parametrize("cls", [FFNNClassifier, FFNNRegressor])
+def test_parameters_json_cannot_hold_are_saved_and_loaded(tmp_path, cls):
+    """``n_iter_no_change=np.inf`` (scikit-learn's way to never stop early) and other
+    non-finite numbers: JSON has no infinity, so the file tags them."""
+    X, y = load_iris(return_X_y=True)
+    est = cls((4,), n_iter_no_change=np.inf, max_iter=3, random_state=0, verbose=False)
+    est.fit(X, y)  # ConvergenceWarning ignored by the module's mark
+    est.save(tmp_path / "est.npz")
+    loaded = cls.load(tmp_path / "est.npz")
+    assert loaded.get_params() == est.get_params()
+    assert loaded.n_iter_no_change == np.inf
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
 
 
 @pytest.mark.parametrize("cls", [FFNNClassifier, FFNNRegressor])

@@ -823,9 +823,13 @@ def _legacy_rates(state: dict, optimizer) -> dict:
 
 
 def _param_to_json(name: str, value):
-    """A parameter as JSON: numbers, strings, None, lists, and built-in activations."""
+    """A parameter as JSON: numbers (``{"float": "inf"}`` for one JSON cannot hold, such as
+    ``n_iter_no_change=np.inf``), strings, None, lists, and built-in activations."""
     from .io import activation_to_config
 
+    if (isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral)
+            and not math.isfinite(value)):
+        return {"float": repr(float(value))}  # 'inf', '-inf' or 'nan'
     if value is None or isinstance(value, (bool, str, numbers.Integral, numbers.Real)):
         return value.item() if isinstance(value, np.generic) else value
     if isinstance(value, (list, tuple)):
@@ -851,8 +855,11 @@ def _param_from_json(value):
             return tuple(_param_from_json(v) for v in value["tuple"])
         if set(value) == {"activation"} and isinstance(value["activation"], dict):
             return activation_from_config(value["activation"])
-        raise ValueError(f"a parameter object must be {{'tuple': [...]}} or "
-                         f"{{'activation': {{...}}}}, got keys {sorted(value)}")
+        if set(value) == {"float"} and value["float"] in ("inf", "-inf", "nan"):
+            return float(value["float"])
+        raise ValueError(f"a parameter object must be {{'tuple': [...]}}, "
+                         f"{{'activation': {{...}}}} or {{'float': 'inf' | '-inf' | 'nan'}}, "
+                         f"got {value!r}"[:300])
     return value
 
 
