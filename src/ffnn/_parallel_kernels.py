@@ -6,8 +6,8 @@ contiguous blocks: bias + activation forward, activation backward fused with the
 gradient's column sums, the fused output gradient ``(p - y) / n`` (also with its column sums),
 the batch's row gather, and the optimizer steps over the flat parameter buffer (one pass for
 Adam instead of NumPy's thirteen). The formulas are not written here: every element goes
-through the functions of :mod:`ffnn._kernels` (``activation_row``,
-``activation_backward_row``, ``softmax_row``, ``sgd_update``, ``momentum_update``,
+through the functions of :mod:`ffnn._kernels` (``activation_rows``,
+``activation_backward_rows``, ``softmax_row``, ``sgd_update``, ``momentum_update``,
 ``adam_update``), the very ones the compiled loop runs, chosen by the kernel codes that the
 built-ins declare.
 
@@ -41,8 +41,8 @@ from numba import njit, prange
 from ._kernels import (
     IDENTITY,
     SOFTMAX,
-    activation_backward_row,
-    activation_row,
+    activation_backward_rows,
+    activation_rows,
     adam_update,
     momentum_update,
     sgd_update,
@@ -94,31 +94,41 @@ def _gather_rows(parts, X, rows, out):
 
 
 def _bias_activation(parts, code, alpha, z, b, a):
-    """``z += b``, ``a = f(z)``, row by row (``a`` may be ``z``: identity)."""
+    """``z += b``, ``a = f(z)``, the threads taking blocks of rows (``a`` may be ``z``:
+    identity)."""
     n, k = z.shape
-    for i in prange(n):
-        zi, ai = z[i], a[i]
-        for j in range(k):
-            zi[j] += b[j]
+    size = _blocks(n, parts)
+    for block in prange(parts):
+        lo, hi = block * size, min(n, block * size + size)
+        for i in range(lo, hi):
+            zi = z[i]
+            for j in range(k):
+                zi[j] += b[j]
         if code == SOFTMAX:
-            softmax_row(zi, ai)
-        else:
-            activation_row(code, alpha, zi, ai)
+            for i in range(lo, hi):
+                softmax_row(z[i], a[i])
+        elif lo < hi:
+            activation_rows(code, alpha, z[lo:hi], a[lo:hi])
 
 
 def _backward_sums(parts, code, alpha, z, a, dC_da, dC_dz, dC_db):
-    """``dC_dz = f'(z) ⊙ dC_da`` (``dC_dz`` may be ``dC_da``) and ``dC_db = Σ_rows dC_dz``,
-    the threads taking blocks of columns; rows are added in order, in the dtype
-    (``IDENTITY`` with ``dC_dz`` = ``dC_da``: the column sums alone)."""
+    """``dC_dz = f'(z) ⊙ dC_da`` (``dC_dz`` may be ``dC_da``), the threads taking blocks of
+    rows, then ``dC_db = Σ_rows dC_dz``, the threads taking blocks of columns; rows are
+    added in order, in the dtype (``IDENTITY`` with ``dC_dz`` = ``dC_da``: the column sums
+    alone)."""
     n, k = z.shape
+    size = _blocks(n, parts)
+    for block in prange(parts):
+        lo, hi = block * size, min(n, block * size + size)
+        if lo < hi:
+            activation_backward_rows(code, alpha, z[lo:hi], a[lo:hi], dC_da[lo:hi],
+                                     dC_dz[lo:hi])
     size = _blocks(k, parts)
     for block in prange(parts):
         lo, hi = block * size, min(k, block * size + size)
         sums = dC_db[lo:hi]
         for i in range(n):
-            out = dC_dz[i, lo:hi]
-            activation_backward_row(code, alpha, z[i, lo:hi], a[i, lo:hi], dC_da[i, lo:hi], out)
-            _add_row(out, sums, i == 0)
+            _add_row(dC_dz[i, lo:hi], sums, i == 0)
 
 
 def _fused_output(parts, a, Y, n, dC_dz, dC_db):
