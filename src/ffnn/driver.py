@@ -12,6 +12,7 @@ message and History.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -166,7 +167,12 @@ def largest_magnitude(params: np.ndarray) -> float:
 def check_divergence(trainer, loss: float) -> tuple[bool, float]:
     """Apply :func:`diverged` to an epoch's loss and the network's parameters; returns
     whether it diverged and the largest parameter magnitude."""
-    first = math.nan if trainer.first_loss is None else trainer.first_loss
+    pending = trainer._first_pending
+    if pending is not None and (not math.isfinite(loss)
+                                or pending.clears(loss, trainer.divergence_factor)):
+        first = math.nan  # the loss test cannot fire (or the loss alone trips the guard)
+    else:
+        first = math.nan if trainer.first_loss is None else trainer.first_loss
     params = trainer.network.params
     largest = largest_magnitude(params)
     return diverged(loss, first, trainer.divergence_factor, largest,
@@ -190,6 +196,54 @@ def initial_loss(network, X, Y, loss, l1: float, l2: float, weights=None,
             part = network._loss_value(zs[-1], output, Y[rows], loss, w)
             total += part * (output.shape[0] if w is None else float(w.sum()))
     return total / total_weight + network._penalty(l1, l2, penalize_biases)
+
+
+class PendingReference:
+    """The guard's reference, the loss before any update, computed only when an epoch's loss
+    could exceed ``divergence_factor`` times it (then exactly, from the weights it was
+    taken at): a forward pass over the whole training set, a sixth to a quarter of a
+    one-epoch run on a large network, which :func:`initial_loss` would spend up front.
+
+    ``bound`` is a lower bound of the reference from the first batch, whose outputs the
+    first step computes at these very weights: its costs summed over the total weight, plus
+    the penalty. It bounds the reference only for losses whose every sample's cost is ≥ 0
+    (the built-ins declare it, ``Loss.nonnegative_costs``, on the targets they accept); an
+    epoch's loss ≤ ``factor × bound`` cannot trip the loss test. A margin of 1e-4 covers
+    the rounding between the batch's forward pass and the reference's chunked one.
+    """
+
+    MARGIN = 1e-4
+
+    def __init__(self, network, X, Y, loss, l1: float, l2: float, weights=None,
+                 penalize_biases: bool = False):
+        self.network, self.params = network, network.params.copy()
+        self.X, self.Y, self.loss, self.weights = X, Y, loss, weights
+        self.l1, self.l2, self.penalize_biases = l1, l2, penalize_biases
+        self.total_weight = X.shape[0] if weights is None else float(weights.sum())
+        self.penalty = network._penalty(l1, l2, penalize_biases)
+        self.bound: float | None = None
+
+    def note_first_batch(self, z, output, Y, weights) -> None:
+        """The first batch's outputs (and logits ``z``), at the reference's weights unless
+        something moved them since (then no bound: the reference is computed if needed)."""
+        if self.bound is not None or not np.array_equal(self.network.params, self.params):
+            return
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            mean = self.network._loss_value(z, output, Y, self.loss, weights)
+        share = output.shape[0] if weights is None else float(weights.sum())
+        if math.isfinite(mean) and mean >= 0:
+            self.bound = mean * share / self.total_weight + self.penalty
+
+    def clears(self, loss: float, factor: float) -> bool:
+        """Whether ``loss`` is certainly not above ``factor ×`` the reference."""
+        return self.bound is not None and loss <= factor * self.bound * (1 - self.MARGIN)
+
+    def resolve(self) -> float:
+        """The reference itself: :func:`initial_loss` at the weights it was taken at."""
+        network = self.network.copy()
+        network.params[...] = self.params
+        return initial_loss(network, self.X, self.Y, self.loss, self.l1, self.l2,
+                            self.weights, penalize_biases=self.penalize_biases)
 
 
 def divergence_message(epoch: int, loss: float, first_loss: float | None,
@@ -255,9 +309,17 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
     listening = bar is not None or any(s.hears_losses for s in trainer.optimizer.schedules)
     chunk = path.epochs_per_call(listening)  # the callbacks may cut it (to 1 by default)
     epoch = 0
-    if trainer.first_loss is None:  # the guard's reference: the loss before any update
-        first = path.initial_loss()
-        trainer.first_loss = first if math.isfinite(first) else None
+    if (trainer._first_loss is None and trainer._first_pending is None
+            and math.isfinite(trainer.divergence_factor)):
+        # the guard's reference: the loss before any update (never needed with an infinite
+        # factor), computed now or, where the path can, when an epoch needs it
+        pending = path.defer_initial_loss() if hasattr(path, "defer_initial_loss") else None
+        if pending is None:
+            first = path.initial_loss()
+            trainer.first_loss = first if math.isfinite(first) else None
+        else:
+            trainer._first_pending = pending
+    interrupted = False
     try:
         while epoch < epochs:
             count = min(chunk, epochs - epoch)
@@ -294,9 +356,17 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
             if trainer.stop_training:
                 return
     except KeyboardInterrupt:
+        interrupted = True
         trainer.stop_reason = "interrupted"
         trainer.stop_message = (f"interrupted after {history.epochs} epochs; the network "
                                 "keeps the weights trained so far")
+    finally:
+        # A trainer that trains on keeps the reference, not the data it would be computed
+        # from (train() discards its trainer: nothing to compute); after Ctrl-C nothing
+        # more is run, the pending reference stays exact.
+        if (trainer._first_pending is not None and trainer._keep_reference and not interrupted
+                and sys.exc_info()[0] is None):
+            trainer.first_loss  # noqa: B018  (reading it computes it)
 
 
 def _hear_epoch(trainer: Trainer, epoch: int, logs: dict, bar) -> None:

@@ -24,7 +24,13 @@ import numpy as np
 
 from . import penalties
 from .activations import Activation, Identity
-from .driver import EpochsRun, batch_listeners, check_divergence, initial_loss
+from .driver import (
+    EpochsRun,
+    PendingReference,
+    batch_listeners,
+    check_divergence,
+    initial_loss,
+)
 from .losses import Loss
 from .metrics import METRIC_FUNCTIONS
 from .network import Network, product_into, weight_scale
@@ -196,6 +202,16 @@ class NumpyPath:
         return initial_loss(t.network, self.X, self.Y, t.loss, t.l1, t.l2, self.weights,
                             penalize_biases=t.penalize_biases)
 
+    def defer_initial_loss(self) -> PendingReference | None:
+        """The guard's reference to compute when an epoch needs it, bounded from below by
+        the first batch (:class:`ffnn.driver.PendingReference`); None (compute it now) for
+        a loss that does not declare its costs ≥ 0."""
+        t = self.trainer
+        if not type(t.loss).__dict__.get("nonnegative_costs", False):
+            return None
+        return PendingReference(t.network, self.X, self.Y, t.loss, t.l1, t.l2, self.weights,
+                                penalize_biases=t.penalize_biases)
+
     def run(self, count: int) -> EpochsRun:
         trainer = self.trainer
         start_params = trainer.network.params.copy()
@@ -239,6 +255,8 @@ class NumpyPath:
                 Xb, Yb = self.gather(X, Y, index, ws)
             wb = None if weights is None else weights[index]
             z_last, output = self.backprop(net, ws, Xb, Yb, loss, l1, l2, grads, wb, biases)
+            if batch == 0 and trainer._first_pending is not None:
+                trainer._first_pending.note_first_batch(z_last, output, Yb, wb)
             outputs[index] = output
             if fused:
                 logits[index] = z_last

@@ -87,11 +87,17 @@ class Loss(Component):
     fused_activation : type or None
         The output activation with which :meth:`logits_value` and :meth:`logits_gradient`
         give the cost and ``dC/dz`` straight from the logits.
+    nonnegative_costs : bool
+        Whether every sample's cost is ≥ 0 on the targets :meth:`check_targets` accepts;
+        read from the class's own body only (a subclass that changes the cost does not
+        inherit it). The NumPy engine then computes the divergence guard's reference only
+        when an epoch needs it (:class:`ffnn.driver.PendingReference`).
     """
 
     name: str = "loss"
     requires_probabilities: bool = False
     fused_activation: type[Activation] | None = None
+    nonnegative_costs: bool = False
 
     def value(self, y_pred: np.ndarray, y: np.ndarray) -> float:
         """Return the cost ``C(ŷ, y)``."""
@@ -179,6 +185,7 @@ class MSE(Loss):
     """
 
     name = "mse"
+    nonnegative_costs = True
     aliases = ("squared_error",)  # scikit-learn's name
     kernel = "mse"
 
@@ -225,6 +232,7 @@ class BinaryCrossEntropy(Loss):
     """
 
     name = "binary_cross_entropy"
+    nonnegative_costs = True
     kernel = "binary_cross_entropy"  # fused with its sigmoid only
     requires_probabilities = True
     fused_activation = Sigmoid
@@ -271,6 +279,7 @@ class CrossEntropy(Loss):
     """
 
     name = "cross_entropy"
+    nonnegative_costs = True
     kernel = "cross_entropy"  # fused with its softmax only
     requires_probabilities = True
     fused_activation = Softmax
@@ -341,6 +350,7 @@ class Poisson(Loss):
     """
 
     name = "poisson"
+    nonnegative_costs = True
     kernel = "poisson"  # fused with its exp only
     fused_activation = Exp
 

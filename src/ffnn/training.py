@@ -221,10 +221,29 @@ class Trainer:
             raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
         self.engine = engine
         self.opt_state = self.optimizer.init(network.params, network.weight_mask())
-        self.first_loss: float | None = None
+        self._first_loss: float | None = None
+        self._first_pending = None  # a driver.PendingReference until it is computed
+        self._keep_reference = True  # train() sets False: its trainer is not used again
         self.epoch = 0  # epochs completed over all fits
         self._split_seed: int | None = None  # this fit's validation split, for checkpoints
         self._resumed_split_seed: int | None = None
+
+    @property
+    def first_loss(self) -> float | None:
+        """The loss before any update, the divergence guard's reference (None when not
+        finite, or not needed: an infinite ``divergence_factor``). The NumPy engine computes
+        it only when an epoch's loss could pass ``divergence_factor`` times it, or when it
+        is read (see :class:`ffnn.driver.PendingReference`)."""
+        if self._first_pending is not None:
+            value = self._first_pending.resolve()
+            self._first_pending = None
+            self._first_loss = value if math.isfinite(value) else None
+        return self._first_loss
+
+    @first_loss.setter
+    def first_loss(self, value: float | None) -> None:
+        self._first_pending = None
+        self._first_loss = value
 
     # -- checkpoints (see ffnn.checkpoints) ------------------------------------------------
 
@@ -461,8 +480,16 @@ class Trainer:
             self._scratch = np.empty_like(self.network.params)
         return self._grads, self._scratch
 
+    def __setstate__(self, state: dict) -> None:
+        if "first_loss" in state:  # pickled before the reference could wait
+            state = {**state, "_first_loss": state.pop("first_loss"), "_first_pending": None,
+                     "_keep_reference": True}
+        self.__dict__.update(state)
+
     def __getstate__(self) -> dict:
-        # Buffers are caches: not pickled, remade on first use.
+        # Buffers are caches: not pickled, remade on first use; a pending reference is
+        # computed first (it holds the training data).
+        self.first_loss  # noqa: B018
         return {k: v for k, v in self.__dict__.items()
                 if k not in ("_workspaces", "_grads", "_scratch")}
 
@@ -508,6 +535,7 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
                       penalize_biases=penalize_biases, batch_size=batch_size, shuffle=shuffle,
                       metric=metric, callbacks=callbacks, seed=seed, verbose=verbose,
                       divergence_factor=divergence_factor, engine=engine)
+    trainer._keep_reference = False  # the guard's reference only if an epoch needs it
     if resume_from is not None:
         trainer.load_checkpoint(resume_from)
         epochs = max(0, epochs - trainer.epoch)
