@@ -174,14 +174,16 @@ logger = logging.getLogger("ffnn")
 
 
 def _type_key(argument):
-    """What numba's type of ``argument`` depends on (an array's dtype, dimensions, layout,
-    writability and alignment; a scalar's type), read in microseconds: ``numba.typeof`` of
-    the loop's nested argument tuples costs ~1.5 ms, felt by every ``partial_fit``."""
+    """What numba's type of ``argument`` depends on for the loop's arguments (an array's
+    dtype, dimensions, layout, writability and alignment; a scalar's type: the loop's
+    integers stay far below 2⁶³, where numba would type one uint64), read in microseconds:
+    ``numba.typeof`` of the loop's nested argument tuples costs ~1.5 ms, felt by every
+    ``partial_fit``."""
     if isinstance(argument, tuple):
         return tuple(_type_key(a) for a in argument)
     if isinstance(argument, np.ndarray):
         flags = argument.flags
-        return (argument.dtype.str, argument.ndim, flags.c_contiguous, flags.f_contiguous,
+        return (argument.dtype, argument.ndim, flags.c_contiguous, flags.f_contiguous,
                 flags.writeable, flags.aligned)
     return type(argument)
 

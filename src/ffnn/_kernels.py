@@ -7,7 +7,7 @@ metrics and optimizers that declare a kernel; every branch names its code and a 
 a branch is refused when the call starts. The divergence rule is
 :func:`ffnn.driver.diverged` itself, compiled. The kernels compile on first use and are
 cached on disk (``cache=True``), so later processes load them (~0.3 s with numba's import)
-instead of compiling again (~10 s per dtype). ``error_model="numpy"``: a division by zero
+instead of compiling again (22–31 s per dtype). ``error_model="numpy"``: a division by zero
 gives inf or NaN, as in NumPy, for the divergence guard to see, instead of raising.
 """
 
@@ -126,15 +126,15 @@ def activation_backward(code: int, alpha, x, a, g):
     return np.nan  # no such code: refused before any call
 
 
-# -- the same formulas over a layer (2-D, C-contiguous): for the formulas without libm calls
-# the code is chosen once, outside the loops. Each such loop passes a constant code, numba
-# inlines the scalar formula with its other branches folded away, and LLVM vectorises the
-# inner loop; chosen per element, every loop stayed scalar (ReLU forward on 128 × 256
-# float32: 306 µs against NumPy's 53, 14 µs chosen once). The formulas that call exp, tanh
-# or erf per element do not vectorise either way (libm's scalar functions), and a branch of
-# their own each cost 12 s more compiling per dtype. One call a layer, not a row: a call per
-# row cost the compiled loop ~40 % on iris's rows of 8. The parallel kernels pass rows and
-# row pieces as (1, k) views. -----------------------------------------------------------------
+# -- the same formulas over a layer (2-D, C-contiguous): for the common activations (ReLU,
+# leaky ReLU, sigmoid, tanh) the code is chosen once, outside the loops. Each such loop
+# passes a constant code, numba inlines the scalar formula with its other branches folded
+# away, and LLVM vectorises the inner loop; chosen per element, every loop stayed scalar
+# (128 × 256 float32: ReLU forward 306 µs against NumPy's 53, 11 µs chosen once; sigmoid
+# 366 → 209 µs, its libm exp still scalar). The others choose per element: every branch
+# lengthens the loop's first compile (all ten: 41 s a dtype against 24 without; these
+# four: ~31 s). One call a layer, not a row: a call per row cost the compiled loop ~40 % on
+# iris's rows of 8. The parallel kernels pass blocks of rows. ---------------------------------
 
 @njit(cache=True, error_model="numpy")
 def activation_rows(code: int, alpha, z, a):
@@ -145,6 +145,10 @@ def activation_rows(code: int, alpha, z, a):
         for i in range(n):
             for j in range(k):
                 a[i, j] = activation_value(RELU, alpha, z[i, j])
+    elif code == LEAKY_RELU:
+        for i in range(n):
+            for j in range(k):
+                a[i, j] = activation_value(LEAKY_RELU, alpha, z[i, j])
     elif code == SIGMOID:
         for i in range(n):
             for j in range(k):
@@ -153,7 +157,7 @@ def activation_rows(code: int, alpha, z, a):
         for i in range(n):
             for j in range(k):
                 a[i, j] = activation_value(TANH, alpha, z[i, j])
-    else:  # the formulas that call libm (exp, tanh, erf) per element anyway
+    else:  # chosen per element (see above)
         for i in range(n):
             for j in range(k):
                 a[i, j] = activation_value(code, alpha, z[i, j])
@@ -168,6 +172,10 @@ def activation_backward_rows(code: int, alpha, z, a, g, out):
         for i in range(n):
             for j in range(k):
                 out[i, j] = activation_backward(RELU, alpha, z[i, j], a[i, j], g[i, j])
+    elif code == LEAKY_RELU:
+        for i in range(n):
+            for j in range(k):
+                out[i, j] = activation_backward(LEAKY_RELU, alpha, z[i, j], a[i, j], g[i, j])
     elif code == SIGMOID:
         for i in range(n):
             for j in range(k):
@@ -176,7 +184,7 @@ def activation_backward_rows(code: int, alpha, z, a, g, out):
         for i in range(n):
             for j in range(k):
                 out[i, j] = activation_backward(TANH, alpha, z[i, j], a[i, j], g[i, j])
-    else:  # the formulas that call libm (exp, tanh, erf) per element anyway
+    else:  # chosen per element (see above)
         for i in range(n):
             for j in range(k):
                 out[i, j] = activation_backward(code, alpha, z[i, j], a[i, j], g[i, j])

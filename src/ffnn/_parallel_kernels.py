@@ -2,14 +2,14 @@
 :mod:`ffnn._parallel`).
 
 Each kernel is one pass over its arrays, split over numba's threads (``prange``) in
-contiguous blocks: bias + activation forward, activation backward fused with the bias
-gradient's column sums, the fused output gradient ``(p - y) / n`` (also with its column sums),
-the batch's row gather, and the optimizer steps over the flat parameter buffer (one pass for
-Adam instead of NumPy's thirteen). The formulas are not written here: every element goes
-through the functions of :mod:`ffnn._kernels` (``activation_rows``,
-``activation_backward_rows``, ``softmax_row``, ``sgd_update``, ``momentum_update``,
-``adam_update``), the very ones the compiled loop runs, chosen by the kernel codes that the
-built-ins declare.
+contiguous blocks: bias + activation forward (blocks of rows), activation backward (blocks
+of rows) then the bias gradient's column sums (blocks of columns), the fused output gradient
+``(p - y) / n`` (also with its column sums), the batch's row gather, and the optimizer steps
+over the flat parameter buffer (one pass for Adam instead of NumPy's thirteen). The formulas
+are not written here: every element goes through the functions of :mod:`ffnn._kernels`
+(``activation_rows``, ``activation_backward_rows``, ``softmax_row``, ``sgd_update``,
+``momentum_update``, ``adam_update``), the very ones the compiled loop runs, chosen by the
+kernel codes that the built-ins declare.
 
 Arithmetic: the optimizer steps, ReLU-type activations, the output gradient and the column
 sums do the NumPy engine's operations in its order and in the dtype (the column sums add the
@@ -23,7 +23,7 @@ that LLVM vectorises (division and square root included: they are exact in SIMD 
 Every kernel is compiled twice from one Python function: ``parallel=True`` (``prange``
 spreads the blocks over the threads) and serial (``prange`` is ``range``) for arrays too
 small to pay for waking the threads. ``parts`` is the number of blocks (the thread count, 1
-for the serial forms; the row kernels let ``prange`` cut the rows). Results do not depend on
+for the serial forms). Results do not depend on
 it: the blocks split independent elements, rows or columns, never a sum.
 """
 

@@ -491,6 +491,21 @@ def _compiled_engine(engine: str, trainer, X, Y, K: int, epochs: int) -> bool:
             or _compiled.CompiledPath(trainer, X, Y).ready())
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity mask; ``os.cpu_count()`` where there
+    is none)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+#: Compiled fits running at once in this process, over all stacks: an in-process sweep runs
+#: its stacks in threads and each shares its networks over threads, so P stacks of P
+#: threads would make P² compute-bound threads; at most the usable cores run.
+_COMPILED_SLOTS = threading.BoundedSemaphore(usable_cores())
+
+
 def _train_compiled(trainers, X, Y, epochs: int, threads: int,
                     stop_event: threading.Event | None) -> list[History]:
     """Each trainer's fit, the networks shared by ``threads`` threads (the compiled loop
@@ -500,9 +515,10 @@ def _train_compiled(trainers, X, Y, epochs: int, threads: int,
     histories: list[History | None] = [None] * len(trainers)
 
     def run(i: int) -> None:
-        if failed.is_set() or (stop_event is not None and stop_event.is_set()):
-            raise KeyboardInterrupt
-        history = trainers[i].fit(X, Y, epochs)
+        with _COMPILED_SLOTS:
+            if failed.is_set() or (stop_event is not None and stop_event.is_set()):
+                raise KeyboardInterrupt
+            history = trainers[i].fit(X, Y, epochs)
         if history.stop_reason == "interrupted":  # Ctrl-C, which fit() kept
             raise KeyboardInterrupt
         histories[i] = history
