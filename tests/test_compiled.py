@@ -397,7 +397,7 @@ def test_without_numba_auto_takes_numpy_quietly_and_compiled_names_the_extra(mon
 
 
 def test_auto_compiles_only_what_is_compiled_or_wins_its_compile_time_back(monkeypatch, caplog):
-    """Not compiled yet: a short run takes NumPy (compiling costs ~25 s, the iris run 0.4 s);
+    """Not compiled yet: a short run takes NumPy (compiling costs ~30 s, the iris run 0.4 s);
     a run long enough compiles, saying so once on the ffnn logger before it does."""
     X, Y = problem("softmax", "cross_entropy")
     monkeypatch.setattr(_compiled, "is_compiled", lambda kernel, arguments: False)

@@ -163,10 +163,10 @@ def _state_arrays(state: dict, dtype) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 #: What compiling the kernels costs once per installation and dtype (measured on a 2-core VM:
-#: 22–31 s), and what a compiled step saves against the NumPy engine on the small networks
+#: 24–35 s), and what a compiled step saves against the NumPy engine on the small networks
 #: the loop takes (iris: ~80 µs → ~15 µs a step). engine="auto" compiles a fit that is not
 #: compiled yet only when its steps win the compile time back.
-COMPILE_SECONDS = 25.0
+COMPILE_SECONDS = 30.0
 SAVED_PER_STEP = 6e-5
 
 _announced: set[str] = set()

@@ -7,7 +7,7 @@ metrics and optimizers that declare a kernel; every branch names its code and a 
 a branch is refused when the call starts. The divergence rule is
 :func:`ffnn.driver.diverged` itself, compiled. The kernels compile on first use and are
 cached on disk (``cache=True``), so later processes load them (~0.3 s with numba's import)
-instead of compiling again (22–31 s per dtype). ``error_model="numpy"``: a division by zero
+instead of compiling again (24–35 s per dtype). ``error_model="numpy"``: a division by zero
 gives inf or NaN, as in NumPy, for the divergence guard to see, instead of raising.
 """
 
@@ -133,7 +133,7 @@ def activation_backward(code: int, alpha, x, a, g):
 # (128 × 256 float32: ReLU forward 306 µs against NumPy's 53, 11 µs chosen once; sigmoid
 # 366 → 209 µs, its libm exp still scalar). The others choose per element: every branch
 # lengthens the loop's first compile (all ten: 41 s a dtype against 24 without; these
-# four: ~31 s). One call a layer, not a row: a call per row cost the compiled loop ~40 % on
+# four: ~35 s). One call a layer, not a row: a call per row cost the compiled loop ~40 % on
 # iris's rows of 8. The parallel kernels pass blocks of rows. ---------------------------------
 
 @njit(cache=True, error_model="numpy")
