@@ -179,3 +179,27 @@ def test_a_pickled_trainer_carries_the_value_not_the_data():
     assert trainer._first_pending is not None
     copy = pickle.loads(pickle.dumps(trainer))
     assert copy._first_pending is None and copy.first_loss == before
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, ValueError])
+def test_a_run_ended_by_ctrl_c_or_an_error_keeps_it_pending_and_exact(stop):
+    """Nothing more runs after Ctrl-C or an error (no forward pass over the data then); the
+    reference stays pending, and reading it later gives the exact value."""
+    X, y = franke(120, noise=0.05, seed=1)
+    net = ffnn.Network(2, [10, 1], ["tanh", "identity"], seed=0)
+    before = initial_loss(net, X, y, MSE(), 0.0, 0.0)
+
+    class Stop(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            if epoch == 1:
+                raise stop("stop here")
+
+    trainer = ffnn.Trainer(net, "mse", "sgd", learning_rate=0.05, batch_size=10, seed=0,
+                           verbose=0, engine="numpy", callbacks=[Stop()])
+    if stop is ValueError:
+        with pytest.raises(ValueError, match="stop here"):
+            trainer.fit(X, y, 5)
+    else:
+        assert trainer.fit(X, y, 5).stop_reason == "interrupted"
+    assert trainer._first_pending is not None
+    assert trainer.first_loss == before

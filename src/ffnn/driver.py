@@ -12,7 +12,6 @@ message and History.
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -319,7 +318,7 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
             trainer.first_loss = first if math.isfinite(first) else None
         else:
             trainer._first_pending = pending
-    interrupted = False
+    settled = False  # the run ended by itself: its epochs, a stop or a divergence
     try:
         while epoch < epochs:
             count = min(chunk, epochs - epoch)
@@ -350,23 +349,21 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
                     epoch, done.diverged_loss, trainer.first_loss,
                     None if largest is None or largest <= parameter_limit(params.dtype)
                     else largest)
-                return
+                break
             if done.interrupted:
                 raise KeyboardInterrupt
             if trainer.stop_training:
-                return
+                break
+        settled = True
     except KeyboardInterrupt:
-        interrupted = True
         trainer.stop_reason = "interrupted"
         trainer.stop_message = (f"interrupted after {history.epochs} epochs; the network "
                                 "keeps the weights trained so far")
-    finally:
-        # A trainer that trains on keeps the reference, not the data it would be computed
-        # from (train() discards its trainer: nothing to compute); after Ctrl-C nothing
-        # more is run, the pending reference stays exact.
-        if (trainer._first_pending is not None and trainer._keep_reference and not interrupted
-                and sys.exc_info()[0] is None):
-            trainer.first_loss  # noqa: B018  (reading it computes it)
+    # A trainer that trains on keeps the reference, not the data it would be computed from
+    # (train() discards its trainer: nothing to compute); after Ctrl-C or an error nothing
+    # more is run, and the pending reference stays exact.
+    if settled and trainer._first_pending is not None and trainer._keep_reference:
+        trainer.first_loss  # noqa: B018  (reading it computes it)
 
 
 def _hear_epoch(trainer: Trainer, epoch: int, logs: dict, bar) -> None:
