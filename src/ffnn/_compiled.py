@@ -273,6 +273,11 @@ class CompiledPath:
         return initial_loss(t.network, self.X, self.Y, t.loss, t.l1, t.l2,
                             penalize_biases=t.penalize_biases)
 
+    def defer_initial_loss(self) -> None:
+        """None: the kernel takes the reference as an argument (and on the small networks
+        it runs, the forward pass costs little)."""
+        return None
+
     def _arguments(self, orders, batch: int, lrs, out, first: float) -> tuple:
         """The kernel's arguments, grouped by role (see :func:`ffnn._kernels.train_epochs`)."""
         trainer, net = self.trainer, self.trainer.network

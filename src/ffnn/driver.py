@@ -283,13 +283,16 @@ class EpochsRun:
 class Path(Protocol):
     """How a path trains: ``run(count)`` trains up to ``count`` epochs (``count`` is 1
     unless :meth:`epochs_per_call` allowed more); ``initial_loss()`` is the cost on its
-    training data before any update."""
+    training data before any update, and ``defer_initial_loss()`` the same to compute when
+    an epoch needs it (a :class:`PendingReference`), or None to compute it now."""
 
     name: str
 
     def epochs_per_call(self, per_epoch: bool) -> int: ...
 
     def initial_loss(self) -> float: ...
+
+    def defer_initial_loss(self) -> PendingReference | None: ...
 
     def run(self, count: int) -> EpochsRun: ...
 
@@ -312,7 +315,7 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
             and math.isfinite(trainer.divergence_factor)):
         # the guard's reference: the loss before any update (never needed with an infinite
         # factor), computed now or, where the path can, when an epoch needs it
-        pending = path.defer_initial_loss() if hasattr(path, "defer_initial_loss") else None
+        pending = path.defer_initial_loss()
         if pending is None:
             first = path.initial_loss()
             trainer.first_loss = first if math.isfinite(first) else None

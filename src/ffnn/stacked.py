@@ -381,7 +381,7 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     rng = check_seed(seed)
     n = X.shape[0]
     batch = n if batch_size is None else min(batch_size, n)
-    threads = n_threads or os.cpu_count() or 1
+    threads = n_threads or usable_cores()
     if engine != "stacked":
         copies = [net.copy() for net in networks]  # trained, then copied back: all or nothing
         trainers = _trainers(copies, loss, optimizers, l1s, l2s, penalize_biases, batch_size,

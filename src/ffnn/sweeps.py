@@ -431,13 +431,13 @@ def _in_process(context: dict, chunks: list[list[dict]]):
 
     from threadpoolctl import threadpool_limits
 
-    pool = ThreadPoolExecutor(os.cpu_count() or 1)
+    from .stacked import usable_cores
+
+    pool = ThreadPoolExecutor(usable_cores())
     # A stack that trains network by network on the compiled loop shares its networks over
     # every core too: a chunk that ends early (fewer runs, runs that diverged) then leaves
     # no core idle (the course grid: 2.28 → 2.02 s on 2 cores); at most as many of those fits
     # run at once as there are cores (stacked._COMPILED_SLOTS). NumPy stacks are one block.
-    from .stacked import usable_cores
-
     context = {**context, "stack_threads": usable_cores()}
     stop, futures, taken = threading.Event(), [], set()
     try:
