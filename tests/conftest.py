@@ -28,3 +28,15 @@ def _sigint_raises():
     yield
     if ignored:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.fixture(autouse=True)
+def _auto_takes_numpy(request, monkeypatch):
+    """``engine="auto"`` takes the NumPy engine in the suite, unless a test is marked
+    ``auto_jax``: JAX compiles a program per configuration (~1 s each on this machine), and
+    the thousands of fits that check the library's behaviour around training would spend
+    most of the suite's time compiling. The NumPy engine is the reference those tests check;
+    the JAX engine is checked against it in tests/test_jax_engine.py (and "auto" taking it,
+    under the mark)."""
+    if request.node.get_closest_marker("auto_jax") is None:
+        monkeypatch.setattr("ffnn.paths.AUTO_JAX", False)

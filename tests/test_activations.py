@@ -27,6 +27,8 @@ ELEMENTWISE = [
     ffnn.Softplus(),
     ffnn.SiLU(),
     ffnn.GELU(),
+    ffnn.activations.Mish(),
+    ffnn.activations.SELU(),
     ffnn.Exp(),
 ]
 
@@ -40,6 +42,9 @@ FORMULAS = {
     "softplus": lambda z: np.log1p(np.exp(z)),
     "silu": lambda z: z * expit(z),
     "gelu": lambda z: 0.5 * z * (1 + erf(z / np.sqrt(2))),
+    "mish": lambda z: z * np.tanh(np.log1p(np.exp(z))),
+    "selu": lambda z: 1.0507009873554805 * np.where(z > 0, z,
+                                                    1.6732632423543772 * (np.exp(z) - 1)),
     "exp": lambda z: np.e ** z,
     "softmax": lambda z: scipy_softmax(z, axis=1),
 }

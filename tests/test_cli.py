@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from importlib.util import find_spec
 
 import pytest
 
@@ -129,10 +130,12 @@ def test_train_with_no_options_runs_the_notebooks_study(capsys):
 
 
 def test_both_engines_print_the_same_study(capsys):
+    pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
     outputs = []
-    for engine in ("numpy", "compiled"):
+    for engine in ("numpy", "jax"):
         assert main(["train", "--quiet", "--epochs", "300", "--engine", engine]) == 0
         outputs.append(capsys.readouterr().out)
+        assert f"\nengine: {engine}" in outputs[-1]  # each ran on the engine it names
     accuracies = [out.split("train accuracy:")[1].split()[0] for out in outputs]
     losses = [float(out.split("train loss:")[1].split()[0]) for out in outputs]
     assert accuracies[0] == accuracies[1]
@@ -245,8 +248,13 @@ def test_train_regression_with_a_schedule_and_warmup(capsys):
         (["--schedule", "step", "--step-size", "0"], "--step-size must be a positive integer"),
         (["--save", "/no/such/folder/m.npz"], "the folder of /no/such/folder/m.npz"),
         (["--loss", "cross_entropy", "--output-activation", "relu"], "needs predictions"),
-        (["--engine", "compiled", "--optimizer", "rmsprop", "--epochs", "1"],
-         "--engine compiled cannot run this training: optimizer RMSprop has no compiled form"),
+        pytest.param(["--engine", "jax", "--clip", "1.0", "--epochs", "1"],
+                     "--engine jax cannot run this training: optimizer chain(ClipGradNorm, SGD) "
+                 "is not a built-in",
+                     marks=pytest.mark.skipif(find_spec("jax") is None,
+                                              reason="the JAX engine needs JAX (the fast extra)")),
+        (["--engine", "compiled", "--epochs", "1"],
+         "argument --engine: invalid choice: 'compiled'"),
     ],
 )
 def test_train_reports_bad_options_on_one_line(argv, message, capsys):

@@ -82,6 +82,9 @@ OPTIMIZERS = [
     chain(ClipGradNorm(0.5), Adam(0.05)),
     chain(ClipGradNorm(0.5), Nesterov(0.05)),
 ]
+# every built-in at its defaults too, read from the registry (NAdam, Adamax, RAdam, ...)
+OPTIMIZERS += [cls(0.05) for cls in ffnn.optimizers.OPTIMIZERS
+               if cls not in {type(o) for o in OPTIMIZERS}]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -109,7 +112,7 @@ def test_in_place_steps_equal_functional_updates_bit_for_bit(optimizer, dtype):
 
 def test_training_through_the_engine_equals_training_through_the_reference():
     """A run of the NumPy engine equals the same loop written with the public, reference
-    calls, bit for bit (the compiled loop equals it to rounding: test_compiled.py)."""
+    calls, bit for bit (the JAX engine equals it to rounding: test_jax_engine.py)."""
     X, targets = ffnn.datasets.load_iris()
     net = ffnn.Network(4, [8, 3], ["relu", "softmax"], seed=2)
     by_hand = net.copy()
@@ -233,7 +236,7 @@ def test_workspaces_of_earlier_fits_are_released():
         "cross_entropy",
         batch_size=32,
         verbose=0,
-        engine="numpy",  # the compiled loop keeps no workspaces between calls
+        engine="numpy",  # the JAX engine keeps no workspaces: its buffers are XLA's
     )
     for n in (150, 140, 130, 120):
         trainer.fit(X[:n], targets[:n], 1)

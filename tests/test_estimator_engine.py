@@ -1,11 +1,12 @@
 """The estimators train on the paths ``ffnn.train`` takes (issue 17).
 
 For the same network, data and options an estimator chooses the engine ``train()`` chooses
-(compiled where it is compiled, NumPy where it is NumPy, with the same reason) and ends with
-the same weights, bit for bit (the same arithmetic). scikit-learn's stopping rule
-(``_ScikitLearnRule``) hears of the compiled loop's epochs after a call that trained several,
+(JAX where it is JAX, NumPy where it is NumPy, with the same reason) and ends with the same
+weights, bit for bit (the same engine, the same arithmetic). scikit-learn's stopping rule
+(``_ScikitLearnRule``) hears of the JAX engine's epochs after a call that trained several,
 which changes nothing: the same epochs, counters, curves and weights as hearing each epoch.
-No timings here: those are in ``benchmarks/``.
+Every test here lets ``engine="auto"`` (the estimators' only choice) take JAX (the
+``auto_jax`` mark, tests/conftest.py). No timings here: those are in ``benchmarks/``.
 """
 
 from __future__ import annotations
@@ -15,31 +16,23 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse
 from sklearn.datasets import load_breast_cancer, load_iris
 
 import ffnn
-from ffnn import _kernels
+from ffnn.activations import Tanh
 from ffnn.estimators import FFNNClassifier, FFNNRegressor, _ScikitLearnRule
+from ffnn.jax_engine import JaxPath
 from ffnn.optimizers import SGD, Adagrad, Adam, Momentum
 
-pytest.importorskip("numba", reason="the engine choice is about the compiled loop")
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning", "ignore::ffnn.FallbackWarning")
+pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
+pytestmark = [pytest.mark.auto_jax, pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning", "ignore::ffnn.FallbackWarning")]
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 X_BC, Y_BC = load_breast_cancer(return_X_y=True)
 X_BC = (X_BC - X_BC.mean(axis=0)) / X_BC.std(axis=0)
 FOREVER = {"tol": 0.0, "n_iter_no_change": np.inf, "alpha": 0.0}  # every epoch of max_iter
-
-
-@pytest.fixture(scope="module", autouse=True)
-def compiled_kernels():
-    """The kernels compiled (or loaded from numba's cache) for both dtypes, so that
-    ``engine="auto"`` takes them for short fits too, as it would in a warm process."""
-    for dtype in ("float64", "float32"):
-        net = ffnn.Network(4, [3, 3], ["sigmoid", "softmax"], dtype=dtype, seed=0)
-        ffnn.train(net, X_IRIS[:30], np.eye(3)[Y_IRIS[:30]], "cross_entropy", epochs=1,
-                   verbose=0, engine="compiled")
 
 
 def handing_out(network):
@@ -80,7 +73,7 @@ def assert_same_run(estimator, net, history):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_iris_full_batch_gd_is_train_on_the_compiled_loop(dtype):
+def test_iris_full_batch_gd_is_train_on_the_jax_engine(dtype):
     """Workload S: 4 -> 8 sigmoid -> 3 softmax, full-batch GD."""
     X = X_IRIS.astype(dtype)
     estimator, net, history = fit_both(
@@ -89,12 +82,12 @@ def test_iris_full_batch_gd_is_train_on_the_compiled_loop(dtype):
                                     initializer=init, **FOREVER),
         X, Y_IRIS, np.eye(3, dtype=dtype)[Y_IRIS], "cross_entropy", SGD(0.01),
         sizes=[8, 3], activations=["sigmoid", "softmax"])
-    assert estimator.engine_ == "compiled"
+    assert estimator.engine_ == "jax" and estimator.network_.dtype == dtype
     assert_same_run(estimator, net, history)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_breast_cancer_momentum_minibatches_are_train_on_the_compiled_loop(dtype):
+def test_breast_cancer_momentum_minibatches_are_train_on_the_jax_engine(dtype):
     """Workload M: one sigmoid output, heavy-ball momentum, shuffled batches of 32."""
     X = X_BC.astype(dtype)
     estimator, net, history = fit_both(
@@ -104,11 +97,11 @@ def test_breast_cancer_momentum_minibatches_are_train_on_the_compiled_loop(dtype
                                     initializer=init, **FOREVER),
         X, Y_BC, Y_BC.astype(dtype)[:, None], "binary_cross_entropy", Momentum(0.01, 0.9),
         sizes=[20, 1], activations=["sigmoid", "sigmoid"], batch_size=32)
-    assert estimator.engine_ == "compiled"
+    assert estimator.engine_ == "jax"
     assert_same_run(estimator, net, history)
 
 
-def test_a_regressor_with_adam_is_train_on_the_compiled_loop():
+def test_a_regressor_with_adam_is_train_on_the_jax_engine():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((90, 3))
     y = np.sin(X).sum(axis=1)
@@ -118,37 +111,39 @@ def test_a_regressor_with_adam_is_train_on_the_compiled_loop():
                                    initializer=init, **FOREVER),
         X, y, y[:, None], "mse", Adam(0.01), sizes=[6, 1],
         activations=["tanh", "identity"], batch_size=20)
-    assert estimator.engine_ == "compiled"
+    assert estimator.engine_ == "jax"
     assert_same_run(estimator, net, history)
 
 
-def test_a_large_network_is_train_on_the_numpy_engine():
-    """Workload L in small: batch rows x parameters above the compiled loop's size."""
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((300, 64))
-    y = rng.integers(0, 10, 300)
+def test_sample_weights_and_adagrad_are_train_on_the_jax_engine():
+    """What the numba loop sent to NumPy (sample weights, Adagrad): JAX, as in train."""
+    weights = np.linspace(0.5, 2.0, len(X_IRIS))
     estimator, net, history = fit_both(
-        lambda init: FFNNClassifier((64,), "relu", solver="adam", learning_rate_init=1e-3,
-                                    batch_size=128, max_iter=2, random_state=0,
-                                    initializer=init, **FOREVER),
-        X, y, np.eye(10)[y], "cross_entropy", Adam(1e-3), sizes=[64, 10],
-        activations=["relu", "softmax"], batch_size=128)
-    assert estimator.engine_ == "numpy" and "batch rows x parameters" in estimator.engine_reason_
-    assert_same_run(estimator, net, history)
-
-
-@pytest.mark.parametrize("case", ["sample_weight", "no kernel"])
-def test_what_the_compiled_loop_cannot_run_goes_to_numpy_as_in_train(case):
-    weights = np.linspace(0.5, 2.0, len(X_IRIS)) if case == "sample_weight" else None
-    solver, optimizer = ("adagrad", Adagrad(0.05)) if case == "no kernel" else ("gd", SGD(0.05))
-    estimator, net, history = fit_both(
-        lambda init: FFNNClassifier((5,), "tanh", solver=solver, learning_rate_init=0.05,
+        lambda init: FFNNClassifier((5,), "tanh", solver="adagrad", learning_rate_init=0.05,
                                     batch_size=50, max_iter=4, random_state=0,
                                     initializer=init, **FOREVER),
-        X_IRIS, Y_IRIS, np.eye(3)[Y_IRIS], "cross_entropy", optimizer, sizes=[5, 3],
-        activations=["tanh", "softmax"], batch_size=50,
-        **({} if weights is None else {"sample_weight": weights}))
-    assert estimator.engine_ == "numpy" and estimator.engine_reason_
+        X_IRIS, Y_IRIS, np.eye(3)[Y_IRIS], "cross_entropy", Adagrad(0.05), sizes=[5, 3],
+        activations=["tanh", "softmax"], batch_size=50, sample_weight=weights)
+    assert estimator.engine_ == "jax"
+    assert_same_run(estimator, net, history)
+
+
+class MyTanh(Tanh):
+    """tanh, but not the built-in itself: the JAX engine does not run it."""
+
+
+@pytest.mark.parametrize("case", ["sparse X", "custom activation"])
+def test_what_the_jax_engine_cannot_run_goes_to_numpy_as_in_train(case):
+    X = scipy.sparse.csr_matrix(X_IRIS) if case == "sparse X" else X_IRIS
+    hidden = MyTanh() if case == "custom activation" else "tanh"
+    estimator, net, history = fit_both(
+        lambda init: FFNNClassifier((5,), hidden, solver="gd", learning_rate_init=0.05,
+                                    batch_size=50, max_iter=4, random_state=0,
+                                    initializer=init, **FOREVER),
+        X, Y_IRIS, np.eye(3)[Y_IRIS], "cross_entropy", SGD(0.05), sizes=[5, 3],
+        activations=[hidden, "softmax"], batch_size=50)
+    assert estimator.engine_ == "numpy"
+    assert ("sparse" if case == "sparse X" else "not a built-in") in estimator.engine_reason_
     assert_same_run(estimator, net, history)
 
 
@@ -160,32 +155,34 @@ def test_early_stopping_takes_the_engine_of_train_with_validation():
                          batch_size=135, validation_fraction=0.1, verbose=0)
     assert (estimator.engine_, estimator.engine_reason_) == (history.engine,
                                                              history.engine_reason)
-    assert estimator.engine_ == "numpy"
+    assert estimator.engine_ == "jax" and estimator.validation_scores_  # validated on JAX
 
 
-# -- the stopping rule on the compiled loop ----------------------------------------------------
+# -- the stopping rule on the JAX engine -------------------------------------------------------
 
-def count_kernel_calls(monkeypatch) -> list:
-    calls, real = [], _kernels.train_epochs
+def count_jax_calls(monkeypatch) -> list:
+    """The epochs asked of each call of the JAX engine's compiled program, in order."""
+    calls, real = [], JaxPath.run
 
-    def counting(*args):
-        calls.append(1)
-        return real(*args)
+    def counting(self, count):
+        calls.append(count)
+        return real(self, count)
 
-    monkeypatch.setattr(_kernels, "train_epochs", counting)
+    monkeypatch.setattr(JaxPath, "run", counting)
     return calls
 
 
-def test_the_stopping_rule_does_not_make_the_loop_call_once_an_epoch(monkeypatch):
-    calls = count_kernel_calls(monkeypatch)
+def test_the_stopping_rule_does_not_make_the_engine_call_once_an_epoch(monkeypatch):
+    calls = count_jax_calls(monkeypatch)
     estimator = FFNNClassifier((8,), "logistic", solver="gd", learning_rate_init=0.01,
                                batch_size=150, max_iter=400, random_state=0, **FOREVER)
     estimator.fit(X_IRIS, Y_IRIS)
-    assert estimator.engine_ == "compiled" and estimator.n_iter_ == 400
-    assert len(calls) == 1  # never stops early: all epochs in one call
+    assert estimator.engine_ == "jax" and estimator.n_iter_ == 400
+    assert calls == [400]  # never stops early: all epochs in one call
     calls.clear()
     estimator.set_params(n_iter_no_change=10, tol=1e-4, solver="adam",
                          learning_rate_init=0.05).fit(X_IRIS, Y_IRIS)
+    assert estimator.engine_ == "jax"
     assert estimator.n_iter_ < 400  # it stopped, on the epoch the rule says
     assert len(calls) < estimator.n_iter_ / 5  # up to 11 epochs a call (n_iter_no_change + 1)
 
@@ -208,10 +205,12 @@ def fitted_state(estimator) -> tuple:
 def test_hearing_the_epochs_late_changes_nothing(monkeypatch, options):
     """The rule heard after calls of several epochs against the rule heard every epoch:
     the same stop, counters, curves and weights, over a warm start and partial_fit too."""
-    runs = []
+    calls = count_jax_calls(monkeypatch)
+    runs, chunks = [], []
     for late in (True, False):
         if not late:
             monkeypatch.setattr(_ScikitLearnRule, "epochs_heard_late", lambda self, t: 1)
+        calls.clear()
         estimator = FFNNClassifier((6,), "tanh", max_iter=300, random_state=0,
                                    **{"batch_size": 50, **options})
         states = []
@@ -220,9 +219,11 @@ def test_hearing_the_epochs_late_changes_nothing(monkeypatch, options):
             states.append(fitted_state(estimator))
         estimator.partial_fit(X_IRIS, Y_IRIS)
         states.append(fitted_state(estimator))
-        assert estimator.engine_ == "compiled"
+        assert estimator.engine_ == "jax"
         runs.append(states)
+        chunks.append(max(calls))
     assert runs[0] == runs[1]
+    assert chunks == [options["n_iter_no_change"] + 1, 1]  # several epochs a call, then one
     assert runs[0][0][5] == "early_stopping"  # the rule stopped the first fit
 
 
@@ -232,7 +233,7 @@ def test_an_early_stop_is_train_for_as_many_epochs():
                                batch_size=40, max_iter=500, tol=1e-3, alpha=0.0,
                                n_iter_no_change=5, random_state=0, initializer=handing_out(net))
     estimator.fit(X_IRIS, Y_IRIS)
-    assert estimator.n_iter_ < 500 and estimator.engine_ == "compiled"
+    assert estimator.n_iter_ < 500 and estimator.engine_ == "jax"
     history = ffnn.train(net, X_IRIS, np.eye(3)[Y_IRIS], "cross_entropy", optimizer=Adam(0.05),
                          epochs=estimator.n_iter_, batch_size=40, verbose=0,
                          seed=estimator._seeds()[1])
@@ -256,7 +257,7 @@ def test_partial_fit_is_a_trainer_fit_of_one_epoch():
         assert (estimator.engine_, estimator.engine_reason_) == (history.engine,
                                                                  history.engine_reason)
         np.testing.assert_array_equal(estimator.network_.params, net.params)
-    assert estimator.engine_ == "compiled"
+    assert estimator.engine_ == "jax"
 
 
 @pytest.mark.parametrize("labels, classes", [

@@ -3,15 +3,16 @@
 scikit-learn sets the rate ``lr / (t + 1)^power_t`` after every epoch (``t``: samples seen).
 The estimators' schedule computes the rate that would have been set from an anchor (the step
 and samples seen where its current rate started), so the stopping rule need not hear each
-epoch and the compiled loop trains many epochs a call. Each run here is compared, bit for bit,
-with the same run with the rate as it was: constant within an epoch, set by the rule, which
-hears every epoch.
+epoch and the JAX engine trains many epochs a call. Each run here is compared, bit for bit,
+with the same run on the same engine with the rate as it was: constant within an epoch, set by
+the rule, which hears every epoch.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import warnings
 
 import numpy as np
@@ -22,7 +23,6 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from ffnn import estimators
 from ffnn.estimators import FFNNClassifier, FFNNRegressor, _ScikitLearnRate, _ScikitLearnRule
 from ffnn.training import Trainer
-from test_estimator_engine import compiled_kernels, count_kernel_calls  # noqa: F401 (fixture)
 from test_sklearn_parity import X_DIA, X_IRIS, Y_DIA, Y_IRIS, _from_the_same_start
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -54,6 +54,25 @@ def on_engine(monkeypatch, engine: str) -> None:
     monkeypatch.setattr(estimators, "Trainer", functools.partial(Trainer, engine=engine))
 
 
+def count_jax_calls(monkeypatch) -> list:
+    """The epochs asked of each call of the JAX engine's compiled program, in order."""
+    from ffnn.jax_engine import JaxPath
+
+    calls, real = [], JaxPath.run
+
+    def counting(self, count):
+        calls.append(count)
+        return real(self, count)
+
+    monkeypatch.setattr(JaxPath, "run", counting)
+    return calls
+
+
+def needs_jax(engine: str) -> None:
+    if engine == "jax":
+        pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
+
+
 def fitted(est) -> tuple:
     """Everything a run leaves that the rate reaches."""
     return (est.engine_, est.n_iter_, est.t_, est.loss_curve_, est.best_loss_,
@@ -69,17 +88,29 @@ def both_ways(monkeypatch, run):
     return now, before
 
 
-@pytest.mark.parametrize("engine, early_stopping", [("numpy", False), ("compiled", False),
-                                                    ("numpy", True)])
-@pytest.mark.parametrize("max_iter", [1, 4, 25])
-@pytest.mark.parametrize("batch_size", [30, 32])  # divides the training samples or not
-@pytest.mark.parametrize("solver", list(SOLVERS))
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("kind", list(DATA))
+# NumPy: every combination; JAX (a compiled program per configuration and chunk length): a
+# few that between them take each kind, dtype, solver, batch size (30 divides the training
+# samples, 32 does not), length, and early stopping
+RATE_CASES = [
+    *[(*case, "numpy", early_stopping) for early_stopping in (False, True)
+      for case in itertools.product(DATA, ["float64", "float32"], SOLVERS, [30, 32],
+                                    [1, 4, 25])],
+    ("classifier", "float64", "sgd", 32, 25, "jax", False),
+    ("classifier", "float32", "nesterov", 30, 4, "jax", False),
+    ("regressor", "float32", "momentum", 30, 25, "jax", False),
+    ("regressor", "float64", "adam", 32, 25, "jax", False),
+    ("classifier", "float64", "adam", 32, 1, "jax", False),
+    ("regressor", "float64", "sgd", 32, 4, "jax", True),
+]
+
+
+@pytest.mark.parametrize("kind, dtype, solver, batch_size, max_iter, engine, early_stopping",
+                         RATE_CASES)
 def test_the_rate_of_the_step_is_the_rate_set_every_epoch(monkeypatch, kind, dtype, solver,
                                                           batch_size, max_iter, engine,
                                                           early_stopping):
     make, X, y = DATA[kind]
+    needs_jax(engine)
     on_engine(monkeypatch, engine)
 
     def run():
@@ -97,12 +128,13 @@ def test_the_rate_of_the_step_is_the_rate_set_every_epoch(monkeypatch, kind, dty
     assert now[-1] == {"current": 0.05 / (max_iter * n_train + 1) ** 0.25}
 
 
-@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+@pytest.mark.parametrize("engine", ["numpy", "jax"])
 @pytest.mark.parametrize("kind", list(DATA))
 def test_a_stop_by_the_rule_and_a_warm_start_are_unchanged(monkeypatch, kind, engine):
     """The rule stops within a call of many epochs; a warm start's new rate starts at
     ``learning_rate_init`` with ``t_`` running on."""
     make, X, y = DATA[kind]
+    needs_jax(engine)
     on_engine(monkeypatch, engine)
 
     def run():
@@ -121,10 +153,11 @@ def test_a_stop_by_the_rule_and_a_warm_start_are_unchanged(monkeypatch, kind, en
     assert warm[2] == first[2] + 7 * len(X)
 
 
-@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+@pytest.mark.parametrize("engine", ["numpy", "jax"])
 def test_partial_fit_carries_the_rate_over_as_before(monkeypatch, tmp_path, engine):
     """Calls of other sizes and batch sizes, a fit before them, and a model file between
     them: the rate each call starts from is the one the last call left."""
+    needs_jax(engine)
     on_engine(monkeypatch, engine)
     sizes = [150, 150, 97, 150, 61]
 
@@ -149,12 +182,15 @@ def test_partial_fit_carries_the_rate_over_as_before(monkeypatch, tmp_path, engi
     assert now[-1][2] == t and now[-1][-1] == {"current": 0.2 / (t + 1) ** 0.5}
 
 
-@pytest.mark.parametrize("engine", ["numpy", "compiled"])
-@pytest.mark.parametrize("batch_size", [50, 32])
-@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+@pytest.mark.parametrize("kind, batch_size, engine", [
+    *[(kind, batch_size, "numpy") for kind in ("classifier", "regressor")
+      for batch_size in (50, 32)],
+    ("classifier", 32, "jax"), ("regressor", 50, "jax"),  # neither divides the samples
+])
 def test_invscaling_is_scikit_learns_side_by_side(monkeypatch, kind, batch_size, engine):
     """As tests/test_sklearn_parity.py runs both: from the same weights, batches in order,
     plain SGD; scikit-learn's squared error is halved, so its rate is twice ours."""
+    needs_jax(engine)
     on_engine(monkeypatch, engine)
     ours_cls, theirs_cls, X, y = ((FFNNClassifier, MLPClassifier, X_IRIS, Y_IRIS)
                                   if kind == "classifier"
@@ -183,8 +219,12 @@ def test_invscaling_is_scikit_learns_side_by_side(monkeypatch, kind, batch_size,
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
-def test_invscaling_runs_many_epochs_a_kernel_call(monkeypatch):
-    calls = count_kernel_calls(monkeypatch)
+@pytest.mark.auto_jax
+def test_invscaling_runs_many_epochs_a_jax_call(monkeypatch):
+    """The estimator's own choice ("auto", JAX under the mark): one call of the compiled
+    program for all epochs, where the rate set after every epoch took one call an epoch."""
+    needs_jax("jax")
+    calls = count_jax_calls(monkeypatch)
 
     def run():
         calls.clear()
@@ -193,7 +233,7 @@ def test_invscaling_runs_many_epochs_a_kernel_call(monkeypatch):
         return fitted(est), len(calls)
 
     now, before = both_ways(monkeypatch, run)
-    assert now[0] == before[0] and now[0][0] == "compiled"
+    assert now[0] == before[0] and now[0][0] == "jax"
     assert (now[1], before[1]) == (1, 400)  # all epochs in one call; was one call an epoch
     calls.clear()
     est = FFNNClassifier((8,), solver="sgd", learning_rate="invscaling", max_iter=400,

@@ -266,7 +266,7 @@ def test_bad_prediction_input_gets_clear_errors():
     ("params", "pattern"),
     [
         ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes must be > 0"),
-        ({"activation": "mish"}, "unknown activation 'mish'"),
+        ({"activation": "relu6"}, "unknown activation 'relu6'"),
         ({"activation": ["relu", "tanh"]}, "one per hidden layer"),
         ({"solver": "newton"}, "solver must be one of"),
         ({"learning_rate": "cyclic"}, "learning_rate must be one of"),
@@ -432,7 +432,7 @@ def test_partial_fit_refuses_labels_outside_classes_and_changed_classes():
 
 @pytest.mark.parametrize("params", [
     {"hidden_layer_sizes": "10"}, {"hidden_layer_sizes": (5.5,)}, {"alpha": -1.0},
-    {"solver": "lbfgs"}, {"activation": "mish"}, {"learning_rate_init": 0.0},
+    {"solver": "lbfgs"}, {"activation": "relu6"}, {"learning_rate_init": 0.0},
 ])
 def test_a_refit_that_fails_leaves_the_fitted_model_as_it_was(params):
     X, y = load_iris(return_X_y=True)

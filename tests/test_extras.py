@@ -1,9 +1,10 @@
-"""A core install (no numba, Dask, matplotlib or pandas): what needs an extra says so in one
+"""A core install (no JAX, Dask, matplotlib or pandas): what needs an extra says so in one
 line with the pip install that brings it, and the rest falls back cleanly."""
 
 from __future__ import annotations
 
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -73,3 +74,28 @@ def test_require_names_what_needs_the_package():
     assert require("numpy", "anything") is np
     with pytest.raises(ImportError, match=r"^the thing needs pandas.*'ffnn\[pandas\]'"):
         require("pandas.no_such_module_here", "the thing")
+
+
+@pytest.mark.auto_jax  # "auto" as users get it: JAX where it is installed
+def test_without_jax_auto_trains_on_numpy_quietly_and_jax_names_the_fast_extra(
+        without, monkeypatch, capsys):
+    without("jax", "jaxlib")
+    # JAX is found with importlib.util.find_spec, which a meta-path blocker cannot answer
+    # "not installed" to (it raises): the probe says it as an uninstalled JAX would.
+    monkeypatch.setattr("ffnn.jax_engine.available", lambda: False)
+    X, T = ffnn.datasets.load_iris()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not even a FallbackWarning: nothing to say
+        history = ffnn.train(ffnn.Network(4, [3], "softmax", seed=0), X, T, "cross_entropy",
+                             epochs=2, verbose=0)
+    assert history.engine == "numpy"
+    with pytest.raises(ImportError, match=r"^engine='jax' needs JAX, which is not installed: "
+                                          r"pip install 'ffnn\[fast\]'$"):
+        ffnn.train(ffnn.Network(4, [3], "softmax", seed=0), X, T, "cross_entropy", epochs=2,
+                   verbose=0, engine="jax")
+    assert main(["train", "--epochs", "2", "--quiet", "--engine", "jax"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # refused before the run's header
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'ffnn[fast]'" in lines[0], lines
+    assert "jax" not in sys.modules

@@ -164,8 +164,8 @@ METADATA_CASES = {
     "activation-name-int": (activation(1, {"name": 5}), "needs a str 'name'"),
     "activation-name-empty": (activation(1, {"name": ""}), "needs a str 'name'"),
     "activation-unknown": (
-        activation(0, {"name": "mish"}),
-        "network.activation_funcs[0]: unknown activation 'mish'",
+        activation(0, {"name": "relu6"}),
+        "network.activation_funcs[0]: unknown activation 'relu6'",
     ),
     "activation-param-str": (
         activation(0, {"name": "leaky_relu", "alpha": "0.1"}),

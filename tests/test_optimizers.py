@@ -22,6 +22,7 @@ from ffnn.optimizers import (
     SGD,
     Adagrad,
     Adam,
+    Adamax,
     AdamW,
     Chain,
     ClipGradNorm,
@@ -29,6 +30,7 @@ from ffnn.optimizers import (
     Momentum,
     NAdam,
     Nesterov,
+    RAdam,
     RMSprop,
     apply_updates,
     chain,
@@ -120,6 +122,12 @@ def _ffnn_from_torch(record):
         optimizer = NAdam(
             lr, betas=hp["betas"], eps=hp["eps"], momentum_decay=hp["momentum_decay"]
         )
+    elif kind == "Adamax":
+        optimizer = Adamax(lr, betas=hp["betas"], eps=hp["eps"])
+    elif kind == "RAdam":
+        # weight_decay is 0 (checked above), so no decay of either kind (L2 or decoupled).
+        assert not hp["decoupled_weight_decay"] and record["param_groups"] is None
+        optimizer = RAdam(lr, betas=hp["betas"], eps=hp["eps"])
     else:
         raise AssertionError(f"no ffnn counterpart written for torch.optim.{kind}")
     if record["clip_grad_norm"] is not None:
@@ -136,7 +144,7 @@ def test_reference_file_describes_the_problem():
     mask = np.array(PROBLEM["weight_mask"])
     assert sorted(weights + biases) == list(range(len(PROBLEM["theta0"])))
     assert np.all(mask[weights] == 1) and np.all(mask[biases] == 0)
-    expected_kinds = {"SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam"}
+    expected_kinds = {"SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "Adamax", "RAdam"}
     assert {r["torch_optimizer"] for r in TRAJECTORIES.values()} == expected_kinds
     sgd_kinds = {
         (r["torch_defaults"]["momentum"] > 0, r["torch_defaults"]["nesterov"])
@@ -186,6 +194,10 @@ def test_references_exercise_what_they_claim():
         ("adam", "adamw"),  # the default decay of 0.01 is visible
         ("adam", "nadam"),
         ("nadam", "nadam_betas_eps_decay"),
+        ("adam", "adamax"),
+        ("adamax", "adamax_betas_eps"),
+        ("adam", "radam"),
+        ("radam", "radam_betas_eps"),
         ("adam", "clip_adam"),
         ("momentum_0.5", "sgd_exponential_lr"),
     ]
@@ -357,6 +369,8 @@ ALL_OPTIMIZERS = {
     "rmsprop": lambda: RMSprop(0.1),
     "adam": lambda: Adam(0.1),
     "adamw": lambda: AdamW(0.1, weight_decay=0.1),
+    "adamax": lambda: Adamax(0.1),
+    "radam": lambda: RAdam(0.1),
     "clip": lambda: ClipGradNorm(0.5),
     "chain_clip_adamw": lambda: chain(ClipGradNorm(0.5), AdamW(0.1, weight_decay=0.1)),
 }
@@ -579,6 +593,8 @@ def test_get_optimizer_knows_every_name():
         "adam": Adam,
         "adamw": AdamW,
         "nadam": NAdam,
+        "adamax": Adamax,
+        "radam": RAdam,
     }
     assert set(OPTIMIZER_NAMES) == set(expected)
     for name, cls in expected.items():

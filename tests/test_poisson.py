@@ -231,20 +231,22 @@ def test_the_regressor_refuses_negative_y_in_scikit_learns_words():
     assert plain.out_activation_ == "identity"
 
 
-def test_the_regressor_with_poisson_saves_loads_and_trains_compiled(tmp_path):
-    pytest.importorskip("numba", reason="the compiled loop needs numba")
+@pytest.mark.auto_jax
+def test_the_regressor_with_poisson_saves_loads_and_trains_on_jax(tmp_path):
+    pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
     X, y = counts(80)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = ffnn.FFNNRegressor((5,), loss="poisson", max_iter=5, random_state=0,
                                    batch_size=16).fit(X, y)
+    assert model.engine_ == "jax"  # "auto" takes it (the auto_jax mark)
     model.save(tmp_path / "poisson.npz")
     loaded = ffnn.FFNNRegressor.load(tmp_path / "poisson.npz")
     assert loaded.out_activation_ == "exp" and loaded.loss == "poisson"
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
-    # the compiled loop runs poisson after exp, equal to the NumPy engine to rounding
+    # the JAX engine runs poisson after exp, equal to the NumPy engine to rounding
     runs = []
-    for engine in ("numpy", "compiled"):
+    for engine in ("numpy", "jax"):
         net = ffnn.Network(3, [6, 1], ["relu", "exp"], seed=2)
         history = ffnn.train(net, X, y[:, None], "poisson", optimizer=ffnn.Adam(0.01),
                              epochs=5, batch_size=16, l2=1e-3, seed=4, verbose=0, engine=engine)

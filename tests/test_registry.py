@@ -105,9 +105,8 @@ def check_path(kind: str, cls, path: str) -> None:
         reference = _reference_run(sizes, activations, loss, make_optimizer(0.05))
         np.testing.assert_allclose(net.params, reference.params, rtol=1e-12, atol=1e-14)
         return
-    if path in ("compiled", "parallel"):  # the fast paths against the NumPy engine
-        if path == "parallel":
-            pytest.importorskip("numba", reason="the parallel path needs numba")
+    if path == "jax":  # the formulas traced by JAX against the NumPy engine
+        pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
         if not cls.supports(path):
             with pytest.raises(ValueError, match=cls.unsupported[path].split(":")[0]):
                 _train(sizes, activations, loss, make_optimizer(0.05), path)
@@ -150,7 +149,7 @@ def test_every_builtin_on_every_path(kind, cls, path):
 
 
 class _Dummy(Activation):
-    """A built-in that registers but declares nothing about the compiled loop."""
+    """A built-in that registers but writes its formulas for NumPy only (no ``xp``)."""
 
     name = "dummy"
 
@@ -167,35 +166,18 @@ class _Dummy(Activation):
 
 
 def test_a_builtin_without_coverage_fails_the_check():
+    pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
     ACTIVATIONS.register(_Dummy)
     try:
         assert _Dummy in list(ACTIVATIONS)  # the parametrized test above would take it
         check_path("activation", _Dummy, "engine")  # the paths that need nothing pass
-        with pytest.raises(AssertionError, match="neither runs on path 'compiled'"):
-            check_path("activation", _Dummy, "compiled")
-        # declaring a kernel that the compiled loop does not have fails at once too
-        _Dummy.kernel = "dummy"
-        net = ffnn.Network(3, [4, 3], ["dummy", "softmax"], seed=0)
-        X, Y = _data("cross_entropy")
-        with pytest.raises(ValueError, match="declares kernel 'dummy'"):
-            ffnn.train(net, X, Y, "cross_entropy", epochs=1, verbose=0, engine="compiled")
+        # the JAX engine calls its formulas with the namespace: a built-in must take it,
+        # or declare unsupported["jax"]
+        with pytest.raises(TypeError, match=r"xp|positional argument"):
+            check_path("activation", _Dummy, "jax")
     finally:
         ACTIVATIONS.unregister(_Dummy)
-        _Dummy.kernel = None
     assert "dummy" not in ffnn.activations.ACTIVATIONS.names
-
-
-def test_unknown_kernel_codes_are_refused_by_the_kernels():
-    pytest.importorskip("numba", reason="the compiled loop needs numba")
-    from ffnn import _compiled
-
-    X, Y = _data("cross_entropy")
-    net = ffnn.Network(3, [4, 3], ["tanh", "softmax"], seed=0)
-    trainer = ffnn.Trainer(net, "cross_entropy", "sgd", verbose=0, engine="compiled")
-    path = _compiled.CompiledPath(trainer, X, Y)
-    path.acts[0] = 99
-    with pytest.raises(ValueError, match="unknown activation kernel code"):
-        path.run(1)
 
 
 # -- peers and files, from the same declarations ----------------------------------------------
@@ -275,8 +257,8 @@ def test_every_schedule_is_built_from_the_cli_options():
 
 
 def test_the_penalty_forms_agree():
-    """ffnn.penalties: the scalar forms the kernels compile, the array forms and the stacked
-    forms are one definition."""
+    """ffnn.penalties: the array forms, the flat forms over a namespace (the JAX engine's,
+    here on NumPy and on jax.numpy) and the stacked forms are one definition."""
     from ffnn import penalties
 
     rng = np.random.default_rng(0)
@@ -285,15 +267,37 @@ def test_the_penalty_forms_agree():
     for l1, l2 in [(0.0, 0.0), (1e-2, 0.0), (0.0, 0.3), (1e-2, 0.3)]:
         expected = l1 * np.abs(W).sum() + 0.5 * l2 * (W * W).sum()
         assert math.isclose(penalties.value([W], l1, l2), expected, rel_tol=1e-14)
-        assert math.isclose(sum(penalties.term(w, l1, l2) for w in W.ravel()), expected,
-                            rel_tol=1e-14, abs_tol=1e-300)
+        mask = np.ones(W.size, bool)
+        mask[-1] = False  # a parameter the penalty does not cover (a bias)
+        covered = W.ravel()[:-1]
+        flat_expected = l1 * np.abs(covered).sum() + 0.5 * l2 * (covered * covered).sum()
+        for xp in _namespaces():
+            assert math.isclose(float(penalties.flat_value(xp.asarray(W.ravel()), mask, l1, l2,
+                                                           xp)),
+                                flat_expected, rel_tol=1e-14, abs_tol=1e-300)
         g = rng.standard_normal(W.shape)
         array = g.copy()
         penalties.add_gradient(W, array, l1, l2)
-        scalar = np.array([penalties.add_gradient_term(a, w, l1, l2)
-                           for a, w in zip(g.ravel(), W.ravel())]).reshape(W.shape)
-        np.testing.assert_array_equal(array, scalar)
+        for xp in _namespaces():
+            flat = np.asarray(penalties.add_flat_gradient(xp.asarray(g.ravel()),
+                                                          xp.asarray(W.ravel()), mask, l1, l2, xp))
+            np.testing.assert_array_equal(flat[:-1], array.ravel()[:-1])
+            assert flat[-1] == g.ravel()[-1]
         K = np.stack([W, 2 * W])
         np.testing.assert_allclose(penalties.stack_values([K], np.array([l1, 0.0]),
                                                           np.array([l2, 0.0])),
                                    [expected, 0.0], rtol=1e-14)
+
+
+def _namespaces():
+    """NumPy, and jax.numpy (64-bit) where JAX is installed."""
+    yield np
+    try:
+        import jax
+    except ImportError:
+        return
+    jax.config.update("jax_enable_x64", True)  # undone below: the suite's other tests
+    try:
+        yield jax.numpy
+    finally:
+        jax.config.update("jax_enable_x64", False)

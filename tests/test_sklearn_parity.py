@@ -19,6 +19,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
 import ffnn
+from ffnn.activations import Tanh
 from ffnn.estimators import FFNNClassifier, FFNNRegressor, update_no_improvement_count
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
@@ -238,10 +239,10 @@ def test_an_early_stopping_warm_start_trains_on_from_the_weights_themselves():
 
 # -- shuffle --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("engine", ["numpy", "compiled"])
+@pytest.mark.parametrize("engine", ["numpy", "jax"])
 def test_shuffle_false_takes_the_batches_in_order_on_every_path(engine):
-    if engine == "compiled":
-        pytest.importorskip("numba", reason="the compiled loop needs numba")
+    if engine == "jax":
+        pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
     Y = np.eye(3)[Y_IRIS]
     runs = {}
     for shuffle in (False, True):
@@ -249,7 +250,7 @@ def test_shuffle_false_takes_the_batches_in_order_on_every_path(engine):
         trainer = ffnn.Trainer(net, "cross_entropy", "sgd", learning_rate=0.1, batch_size=32,
                                shuffle=shuffle, seed=1, verbose=0, engine=engine)
         rng_before = trainer.rng.bit_generator.state
-        trainer.fit(X_IRIS, Y, 3)
+        assert trainer.fit(X_IRIS, Y, 3).engine == engine
         assert (trainer.rng.bit_generator.state == rng_before) == (not shuffle)
         runs[shuffle] = net.params.copy()
     # in order: the notebook's loop over slices, by hand
@@ -272,12 +273,15 @@ def test_the_estimators_shuffle_parameter():
         FFNNClassifier(shuffle="no").fit(X_IRIS, Y_IRIS)
 
 
-def test_the_rule_keeps_the_compiled_loop():
-    pytest.importorskip("numba", reason="the compiled loop needs numba")
+@pytest.mark.auto_jax
+def test_the_rule_keeps_the_jax_engine():
+    """scikit-learn's stopping rule is a callback the JAX engine runs: "auto" keeps JAX."""
+    pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
     est = FFNNClassifier((8,), max_iter=400, batch_size=16, tol=1e-3, n_iter_no_change=5,
                          random_state=0)
     est.fit(X_IRIS, Y_IRIS)
-    assert est.engine_ == "compiled" and est.n_iter_ < 400  # stopped by the rule, compiled
+    assert est.engine_ == "jax" and est.n_iter_ < 400  # stopped by the rule, on JAX
+    assert est.history_.stop_reason == "early_stopping"
 
 
 # -- classes ----------------------------------------------------------------------------------
@@ -415,16 +419,29 @@ def test_the_validation_part_is_stratified_as_scikit_learns():
         np.testing.assert_array_equal(est.classes_, [0, 1, 2])
 
 
+class _MyTanh(Tanh):
+    """tanh, but not the built-in itself: the JAX engine does not run it."""
+
+
+@pytest.mark.auto_jax
 def test_no_engine_warning_reaches_scikit_learns_users():
-    """Early stopping and sample weights run on the NumPy engine: engine_reason_ says so, no
-    FallbackWarning (an estimator's user chose no engine)."""
+    """A custom activation runs on the NumPy engine: engine_reason_ says so, no
+    FallbackWarning (an estimator's user chose no engine); early stopping with sample weights
+    runs on JAX."""
+    pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
     weights = np.linspace(1, 2, 150)
+    with pytest.warns(ffnn.FallbackWarning):  # what train() says for the same activation
+        ffnn.train(ffnn.Network(4, [5, 3], [_MyTanh(), "softmax"], seed=0), X_IRIS,
+                   np.eye(3)[Y_IRIS], "cross_entropy", epochs=1, verbose=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warnings.simplefilter("ignore", ConvergenceWarning)
+        est = FFNNClassifier((5,), _MyTanh(), early_stopping=True, max_iter=3).fit(
+            X_IRIS, Y_IRIS, sample_weight=weights)
+        assert est.engine_ == "numpy" and "not a built-in" in est.engine_reason_
         est = FFNNClassifier((5,), early_stopping=True, max_iter=3).fit(X_IRIS, Y_IRIS,
                                                                         sample_weight=weights)
-    assert est.engine_ == "numpy" and est.engine_reason_
+        assert (est.engine_, est.engine_reason_) == ("jax", "")
 
 
 # -- coefs_, intercepts_, out_activation_ -------------------------------------------------------

@@ -20,7 +20,7 @@ from ffnn.optimizers import (
     chain,
 )
 from ffnn.schedules import InverseTime, ReduceOnPlateau
-from ffnn.stacked import train_stack
+from ffnn.stacked import stackable_optimizers, train_stack
 
 RTOL = 1e-10  # the issue's bound after a full training; here a few epochs
 
@@ -36,7 +36,9 @@ def optimizers_for(kind: str, lrs):
         "adam": lambda lr, i: Adam(lr, betas=(0.9, 0.99 + 0.004 * i)),
         "adamw": lambda lr, i: AdamW(lr, weight_decay=0.01 * i),
         "nadam": lambda lr, i: NAdam(lr, betas=(0.8 + 0.05 * i, 0.999), momentum_decay=0.004),
-    }[kind]
+    }.get(kind)
+    if make is None:  # a built-in without its own variation here: its defaults, by name
+        return [ffnn.optimizers.get_optimizer(kind, lr=lr) for lr in lrs]
     return [make(lr, i) for i, lr in enumerate(lrs)]
 
 
@@ -79,8 +81,8 @@ def assert_same(alone, histories, stacked, stacked_histories, rtol=RTOL):
             np.testing.assert_allclose(sh.history[key], h.history[key], rtol=rtol, atol=1e-14)
 
 
-@pytest.mark.parametrize("kind", ["sgd", "momentum", "nesterov", "adagrad",
-                                  "adagrad_momentum", "rmsprop", "adam", "adamw", "nadam"])
+@pytest.mark.parametrize("kind", [cls.name for cls in stackable_optimizers()]
+                         + ["adagrad_momentum"])
 @pytest.mark.parametrize("hidden", [cls.name for cls in ffnn.activations.ACTIVATIONS
                                     if cls.elementwise])
 @pytest.mark.parametrize("output,loss", PROBLEMS)
@@ -242,127 +244,121 @@ def test_an_error_in_a_stack_does_not_set_the_callers_stop_event(monkeypatch):
     assert not event.is_set()
 
 
-# -- the compiled engine: each network on the compiled loop, the networks over threads --------
+# -- the JAX engine: each network on the JAX engine, one program for all ---------------------
 
-COMPILED_OPTIMIZERS = ["sgd", "momentum", "nesterov", "adam"]
-COMPILED_HIDDEN = [cls.name for cls in ffnn.activations.ACTIVATIONS
-                   if cls.elementwise and cls.kernel is not None]
+JAX_OPTIMIZERS = ["sgd", "momentum", "adam", "nadam"]
 
 
 @pytest.fixture(scope="module")
-def numba_loop():
-    pytest.importorskip("numba")
+def jax_installed():
+    pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
+
+
+# every optimizer kind in both dtypes on one problem, every problem with one kind: each case
+# compiles two programs (~1 s each)
+JAX_CASES = ([(*PROBLEMS[0], kind, dtype) for kind in JAX_OPTIMIZERS
+              for dtype in ("float64", "float32")]
+             + [(*problem, "momentum", "float64") for problem in PROBLEMS[1:]])
+
+
+@pytest.mark.parametrize("output,loss,kind,dtype", JAX_CASES)
+def test_the_jax_engine_is_each_network_alone_on_the_jax_engine(jax_installed, output, loss,
+                                                                 kind, dtype):
+    """ffnn.train(engine="jax") with the same seeds, histories included, to rounding: one
+    vmapped program runs the stack (its batched sums may round otherwise)."""
+    X, Y = data(loss, n=40)
+    alone, histories, stacked, stacked_histories = alone_and_stacked(
+        [6, 5, 3], ["tanh", "relu", output], X, Y, loss,
+        optimizers_for(kind, [0.01, 0.05, 0.002]), l1=[0.0, 1e-3, 0.0], l2=[0.0, 0.0, 1e-2],
+        seeds=[1, 2, 3], alone_engine="jax", stack_engine="jax", dtype=dtype,
+        epochs=3, batch_size=16, seed=7)
+    for s, sh in zip(stacked, stacked_histories):
+        assert s.params.dtype == np.dtype(dtype) and sh.engine == "jax"
+    assert_same(alone, histories, stacked, stacked_histories,
+                rtol=RTOL if dtype == "float64" else 1e-5)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("kind", COMPILED_OPTIMIZERS)
-@pytest.mark.parametrize("hidden", COMPILED_HIDDEN)
-@pytest.mark.parametrize("output,loss", PROBLEMS)
-def test_the_compiled_engine_is_each_network_alone_on_the_compiled_loop(numba_loop, dtype, kind,
-                                                                       hidden, output, loss):
-    """Bit for bit ffnn.train(engine="compiled") with the same seeds, histories included."""
-    X, Y = data(loss, n=40)
-    alone, histories, stacked, stacked_histories = alone_and_stacked(
-        [6, 5, 3], [hidden, hidden, output], X, Y, loss,
-        optimizers_for(kind, [0.01, 0.05, 0.002]), l1=[0.0, 1e-3, 0.0], l2=[0.0, 0.0, 1e-2],
-        seeds=[1, 2, 3], alone_engine="compiled", stack_engine="compiled", dtype=dtype,
-        epochs=3, batch_size=16, seed=7)
-    for a, h, s, sh in zip(alone, histories, stacked, stacked_histories):
-        assert s.params.dtype == np.dtype(dtype)
-        np.testing.assert_array_equal(s.params, a.params)
-        assert sh.history == h.history and sh.engine == "compiled"
-        assert (sh.epochs, sh.stop_reason) == (h.epochs, h.stop_reason)
+@pytest.mark.parametrize("optimizers", [
+    [Adam(0.01, betas=(0.9, 0.999)), Adam(0.02, betas=(0.8, 0.99), eps=1e-6)],
+    [ffnn.Momentum(0.05, momentum=0.5), ffnn.Momentum(0.05, momentum=0.95)],
+    [Adagrad(0.05, momentum=0.9), Adagrad(0.01, eps=1e-6, momentum=0.9)],
+], ids=["adam-betas", "momentum", "adagrad-momentum"])
+def test_stacks_that_sweep_hyperparameters_on_the_jax_engine(jax_installed, dtype,
+                                                            optimizers):
+    """The swept hyperparameters are traced in the one program: each network still ends
+    where it ends alone."""
+    from ffnn import jax_engine
+
+    X, Y = data("cross_entropy", n=40)
+    runs = alone_and_stacked([6, 3], ["tanh", "softmax"], X, Y, "cross_entropy", optimizers,
+                             [0.0, 1e-3], [1e-2, 0.0], [1, 2], alone_engine="jax",
+                             stack_engine="jax", dtype=dtype, epochs=4, batch_size=16, seed=7)
+    assert_same(*runs, rtol=RTOL if dtype == "float64" else 1e-5)
+    assert jax_engine.swept_hyperparameters(optimizers) == {
+        "adam": ("betas", "eps"), "momentum": ("momentum",),
+        "adagrad": ("eps",)}[optimizers[0].name]
 
 
 @pytest.mark.parametrize("dtype,rtol", [("float64", RTOL), ("float32", 1e-4)])
-def test_the_compiled_engine_agrees_with_the_numpy_stack_and_the_reference(numba_loop, dtype,
-                                                                          rtol):
+def test_the_jax_engine_agrees_with_the_numpy_stack_and_the_reference(jax_installed, dtype,
+                                                                      rtol):
     X, Y = data("binary_cross_entropy", n=60, n_out=1)
     args = ([8, 1], ["sigmoid", "sigmoid"], X, Y, "binary_cross_entropy",
             [SGD(lr) for lr in (0.01, 0.1, 1.0)], [0.0, 1e-3, 0.0], [1e-2, 0.0, 0.0],
             [0, 1, 2])
     kwargs = dict(dtype=dtype, epochs=10, batch_size=16, seed=3)
-    compiled = alone_and_stacked(*args, stack_engine="compiled", **kwargs)
+    on_jax = alone_and_stacked(*args, stack_engine="jax", **kwargs)
     numpy_stack = alone_and_stacked(*args, stack_engine="stacked", **kwargs)
-    assert_same(*compiled, rtol=rtol)
-    for c, s in zip(compiled[2], numpy_stack[2]):
+    assert_same(*on_jax, rtol=rtol)
+    for c, s in zip(on_jax[2], numpy_stack[2]):
         np.testing.assert_allclose(c.params, s.params, rtol=0, atol=rtol * np.abs(s.params).max())
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_the_thread_count_changes_nothing_on_the_compiled_engine(numba_loop, dtype):
-    X, Y = data("cross_entropy", n=70)
-    results = []
-    for n_threads in (1, 2, 3):
-        nets = [ffnn.Network(4, [7, 3], ["tanh", "softmax"], seed=s, dtype=dtype)
-                for s in range(5)]
-        histories = train_stack(nets, X, Y, "cross_entropy",
-                                [Adam(0.01 * (i + 1)) for i in range(5)], l2=1e-3, epochs=6,
-                                batch_size=16, seed=0, n_threads=n_threads, engine="compiled")
-        results.append(([net.params.copy() for net in nets], [h.history for h in histories]))
-    for params, history in results[1:]:
-        for a, b in zip(params, results[0][0]):
-            np.testing.assert_array_equal(a, b)
-        assert history == results[0][1]
-
-
-def test_diverging_networks_on_the_compiled_engine_end_as_alone(numba_loop):
+def test_diverging_networks_on_the_jax_engine_end_as_alone(jax_installed):
     X, Y = data("binary_cross_entropy")
     X *= 20
     lrs = [0.01, 1e4, 0.05, 1e5, 0.1]
     alone, histories, stacked, stacked_histories = alone_and_stacked(
         [6, 3], ["relu", "sigmoid"], X, Y, "binary_cross_entropy", [SGD(lr) for lr in lrs],
-        [0.0] * 5, [0.0] * 5, list(range(5)), alone_engine="compiled",
-        stack_engine="compiled", epochs=15, batch_size=10, seed=0)
+        [0.0] * 5, [0.0] * 5, list(range(5)), alone_engine="jax",
+        stack_engine="jax", epochs=15, batch_size=10, seed=0)
     assert [h.diverged for h in stacked_histories] == [False, True, False, True, False]
-    for a, h, s, sh in zip(alone, histories, stacked, stacked_histories):
-        np.testing.assert_array_equal(s.params, a.params)
+    assert_same(alone, histories, stacked, stacked_histories)
+    for h, sh in zip(histories, stacked_histories):
         assert (sh.epochs, sh.stop_reason, sh.message) == (h.epochs, h.stop_reason, h.message)
 
 
-def test_auto_takes_the_compiled_loop_where_train_would(numba_loop, monkeypatch):
-    from ffnn import _compiled, stacked
-
+@pytest.mark.auto_jax
+def test_auto_takes_the_jax_engine_where_train_would(jax_installed):
     X, Y = data("cross_entropy")
     small = [ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=s) for s in (0, 1)]
+
     def engines(networks, optimizers, **kwargs):
         return [h.engine for h in train_stack(networks, X, Y, "cross_entropy", optimizers,
                                               epochs=2, batch_size=10, seed=0, engine="auto",
                                               **kwargs)]
 
-    assert engines(small, [SGD(0.1), SGD(0.2)]) == ["compiled", "compiled"]
+    assert engines(small, [Adagrad(0.1), Adagrad(0.2)]) == ["jax", "jax"]
     # the default is the NumPy stack
     assert train_stack(small, X, Y, "cross_entropy", SGD(0.1), epochs=1)[0].engine == "stacked"
-    # what the loop does not run (Adagrad), networks too large for it, float32: the NumPy stack
-    assert engines(small, [Adagrad(0.1)] * 2) == ["stacked", "stacked"]
-    big = [ffnn.Network(4, [7000, 3], ["relu", "softmax"], seed=s) for s in (0, 1)]
-    assert engines(big, SGD(0.01)) == ["stacked", "stacked"]
-    assert engines([net.astype("float32") for net in small], SGD(0.1)) == ["stacked"] * 2
-    # and fits so long that a stop would wait for them
-    monkeypatch.setattr(stacked, "COMPILED_MAX_FIT", 10)
-    assert engines(small, SGD(0.1)) == ["stacked", "stacked"]
-    monkeypatch.undo()
-    # not compiled yet and too short to win the compile time back: the NumPy stack
-    monkeypatch.setattr(_compiled, "is_compiled", lambda kernel, arguments: False)
-    assert engines(small, SGD(0.1)) == ["stacked", "stacked"]
 
 
-def test_the_compiled_engine_refuses_what_the_loop_cannot_run(numba_loop):
+def test_the_jax_engine_refuses_what_it_cannot_run(jax_installed):
     X, Y = data("cross_entropy")
-    nets = [ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=s) for s in (0, 1)]
+    pair = ffnn.activations.FunctionActivation(np.tanh, lambda z: 1 - np.tanh(z) ** 2)
+    nets = [ffnn.Network(4, [5, 3], [pair, "softmax"], seed=s) for s in (0, 1)]
     before = [net.params.copy() for net in nets]
-    with pytest.raises(ValueError, match="engine='compiled' cannot train these networks: "
-                                         "optimizer Adagrad has no compiled form"):
-        train_stack(nets, X, Y, "cross_entropy", [Adagrad(0.1)] * 2, epochs=1,
-                    engine="compiled")
-    with pytest.raises(ValueError, match="engine must be one of auto, stacked, compiled"):
+    with pytest.raises(ValueError, match="engine='jax' cannot train these networks: "
+                                         "activation 'tanh' is not a built-in"):
+        train_stack(nets, X, Y, "cross_entropy", [SGD(0.1)] * 2, epochs=1, engine="jax")
+    with pytest.raises(ValueError, match="engine must be one of 'auto', 'stacked', 'jax'"):
         train_stack(nets, X, Y, "cross_entropy", [SGD(0.1)] * 2, epochs=1, engine="numba")
     for net, params in zip(nets, before):
         np.testing.assert_array_equal(net.params, params)
 
 
-@pytest.mark.parametrize("n_threads", [1, 2])
-def test_a_stop_on_the_compiled_engine_leaves_the_networks_as_they_were(numba_loop, n_threads):
+def test_a_stop_on_the_jax_engine_leaves_the_networks_as_they_were(jax_installed):
     import threading
 
     X, Y = data("cross_entropy")
@@ -372,17 +368,18 @@ def test_a_stop_on_the_compiled_engine_leaves_the_networks_as_they_were(numba_lo
     event.set()
     with pytest.raises(KeyboardInterrupt):
         train_stack(nets, X, Y, "cross_entropy", [SGD(0.1)] * 4, epochs=3, stop_event=event,
-                    n_threads=n_threads, engine="compiled")
+                    engine="jax")
     for net, params in zip(nets, before):
         np.testing.assert_array_equal(net.params, params)
 
 
-def test_without_numba_auto_stacks_quietly_and_compiled_names_the_extra(monkeypatch):
+@pytest.mark.auto_jax
+def test_without_jax_auto_stacks_quietly_and_jax_names_the_extra(monkeypatch):
     import warnings
 
-    from ffnn import _compiled
+    from ffnn import jax_engine
 
-    monkeypatch.setattr(_compiled, "find_spec", lambda name: None)
+    monkeypatch.setattr(jax_engine, "available", lambda: False)
     X, Y = data("cross_entropy")
     nets = [ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=s) for s in (0, 1)]
     with warnings.catch_warnings():
@@ -390,5 +387,5 @@ def test_without_numba_auto_stacks_quietly_and_compiled_names_the_extra(monkeypa
         histories = train_stack(nets, X, Y, "cross_entropy", SGD(0.1), epochs=1,
                                 engine="auto")
     assert [h.engine for h in histories] == ["stacked", "stacked"]
-    with pytest.raises(ImportError, match=r"needs numba.*pip install 'ffnn\[fast\]'"):
-        train_stack(nets, X, Y, "cross_entropy", SGD(0.1), epochs=1, engine="compiled")
+    with pytest.raises(ImportError, match=r"needs JAX.*pip install 'ffnn\[fast\]'"):
+        train_stack(nets, X, Y, "cross_entropy", SGD(0.1), epochs=1, engine="jax")

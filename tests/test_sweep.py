@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +61,11 @@ def dask_cluster(folder: Path, n_workers: int = 2):
 
 @pytest.fixture(scope="module")
 def in_process():
-    return sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True, n_jobs=1)
+    """The grid in this process, stacked. Module-scoped, so set up before the suite's patch
+    that makes "auto" take NumPy (tests/conftest.py): the patch is made here too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("ffnn.paths.AUTO_JAX", False)
+        return sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True, n_jobs=1)
 
 
 def test_a_grid_has_every_run_in_order_and_the_best_configuration(in_process):
@@ -86,26 +91,32 @@ def test_a_grid_has_every_run_in_order_and_the_best_configuration(in_process):
     assert record["val_accuracy"] == pytest.approx(predicted.mean(), abs=1e-12)
 
 
-def test_local_processes_and_a_dask_cluster_give_the_same_table(in_process, tmp_path):
-    """One run per task (stack=False), and stacks: the same numbers wherever they ran."""
-    alone = sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True, n_jobs=1,
-                  stack=False)
-    on_processes = sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True,
-                         n_jobs=2, stack=False)
+@pytest.mark.parametrize("engine", ["numpy", pytest.param("auto", marks=pytest.mark.auto_jax)])
+def test_local_processes_and_a_dask_cluster_give_the_same_table(engine, tmp_path):
+    """One run per task (stack=False), and stacks: the same numbers wherever they ran. The
+    engine is named, as every process must take the same one: on NumPy (stacks on the
+    stacked trainer), and under "auto" as users get it (with JAX installed, each run on the
+    JAX engine, and each network of a stack too, bit for bit as alone)."""
+    options = {**OPTIONS, "engine": engine}
+
+    def run(**where):
+        return sweep("breast-cancer", grid=GRID, options=options, standardize=True, **where)
+
+    in_process, alone = run(n_jobs=1), run(n_jobs=1, stack=False)
+    on_processes = run(n_jobs=2, stack=False)
     assert on_processes.comparable() == alone.comparable()
     assert len({r["worker"] for r in on_processes.records}) == 2
-    stacked_on_processes = sweep("breast-cancer", grid=GRID, options=OPTIONS,
-                                 standardize=True, n_jobs=2)
+    stacked_on_processes = run(n_jobs=2)
     assert stacked_on_processes.comparable() == in_process.comparable()
     with dask_cluster(tmp_path) as (address, _):
-        on_cluster = sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True,
-                           scheduler=address, stack=False)
-        stacked_on_cluster = sweep("breast-cancer", grid=GRID, options=OPTIONS,
-                                   standardize=True, scheduler=address)
+        on_cluster = run(scheduler=address, stack=False)
+        stacked_on_cluster = run(scheduler=address)
     assert on_cluster.comparable() == alone.comparable()
     assert stacked_on_cluster.comparable() == in_process.comparable()
     assert stacked_on_cluster.stacked == in_process.stacked == 9
     assert all(r["worker"].startswith("tcp://127.0.0.1:") for r in on_cluster.records)
+    if engine == "auto" and find_spec("jax") is not None:
+        assert in_process.comparable() == alone.comparable()
 
 
 def read_runs(path: Path) -> list[dict]:
@@ -115,10 +126,11 @@ def read_runs(path: Path) -> list[dict]:
 
 
 def slow_cli(out: Path, *extra: str) -> list[str]:
-    """A sweep whose runs last long enough to be interrupted (150 epochs of batch 8)."""
+    """A sweep whose runs last long enough to be interrupted (150 epochs of batch 8 on the
+    NumPy engine, named: "auto" would take JAX in the command and NumPy in this process)."""
     return [sys.executable, "-m", "ffnn", "sweep", *CLI_OPTIONS[:-4], "--epochs", "150",
             "--batch-size", "8", "--hidden", "10", *CLI_GRID, "--out", str(out), "--no-stack",
-            *extra]
+            "--engine", "numpy", *extra]
 
 
 def wait_for_runs(path: Path, count: int, proc, timeout: float = 120) -> None:
@@ -144,7 +156,8 @@ def test_sigkill_to_a_worker_still_finishes_every_run_exactly_once(tmp_path):
     assert sorted(r["index"] for r in runs) == list(range(9))  # each exactly once
     assert all(r["error"] is None for r in runs)
     expected = sweep("breast-cancer", grid=GRID, standardize=True, n_jobs=1, stack=False,
-                     options={"hidden": [10], "epochs": 150, "batch_size": 8})
+                     options={"hidden": [10], "epochs": 150, "batch_size": 8,
+                              "engine": "numpy"})
     by_index = {r["index"]: r for r in runs}
     drop = ("seconds", "worker")
     assert [{k: v for k, v in by_index[i].items() if k not in drop} for i in range(9)] == \
@@ -423,7 +436,7 @@ def test_a_swept_loss_gets_its_own_targets_and_values_stay_standard_json(tmp_pat
 
 def test_what_alone_refuses_or_fails_is_not_hidden_by_stacking():
     grid = {"lr": [0.01, 0.1]}
-    for options in ({"optimizer": "adagrad", "engine": "compiled", "epochs": 2},
+    for options in ({"engine": "jax", "clip": 1.0, "epochs": 2},  # a chain: JAX refuses
                     {"batch_size": 16.5, "epochs": 2}):
         stacked = sweep("iris", grid=grid, options=options, n_jobs=1)
         alone = sweep("iris", grid=grid, options=options, n_jobs=1, stack=False)

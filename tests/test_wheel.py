@@ -4,7 +4,7 @@ line with the pip install that brings it.
 
 Hermetic: the wheel is built without build isolation, installed with ``--no-index
 --no-deps``, and the new environment's site-packages links the core dependencies (and
-theirs) from this one's; numba, Dask, matplotlib and pandas are not there.
+theirs) from this one's; JAX, Dask, matplotlib and pandas are not there.
 """
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
-EXTRAS_MODULES = ("numba", "llvmlite", "distributed", "dask", "matplotlib", "pandas", "torch")
+# The extras' packages and what they bring that the core does not (JAX: jaxlib, ml_dtypes,
+# opt_einsum).
+EXTRAS_MODULES = ("jax", "jaxlib", "ml_dtypes", "opt_einsum", "distributed", "dask",
+                  "matplotlib", "pandas", "torch")
 
 
 def _core_distributions(wheel: Path) -> dict[str, metadata.Distribution]:
@@ -166,11 +169,13 @@ def test_predict_with_a_saved_model(venv, tmp_path):
 
 @pytest.mark.parametrize(("args", "extra"), [
     (["train", "--epochs", "2", "--quiet", "--plot", "curves.png"], "plot"),
-    (["train", "--epochs", "2", "--quiet", "--engine", "compiled"], "fast"),
+    (["train", "--epochs", "2", "--quiet", "--engine", "jax"], "fast"),
     (["sweep", "--grid", "lr=0.01,0.1", "--epochs", "2", "--quiet", "--n-jobs", "2"], "dask"),
     (["sweep", "--grid", "lr=0.01,0.1", "--epochs", "2", "--quiet", "--n-jobs", "1",
       "--plot", "heatmap.png"], "plot"),
-], ids=["train-plot", "train-compiled", "sweep-n-jobs-2", "sweep-plot"])
+    (["sweep", "--grid", "lr=0.01,0.1", "--epochs", "2", "--quiet", "--n-jobs", "1",
+      "--engine", "jax"], "fast"),
+], ids=["train-plot", "train-jax", "sweep-n-jobs-2", "sweep-plot", "sweep-jax"])
 def test_the_cli_names_the_missing_extra_in_one_line(venv, tmp_path, args, extra):
     done = _ffnn(venv, *args, cwd=tmp_path)
     assert done.returncode == 2, (done.stdout, done.stderr)
@@ -205,7 +210,7 @@ print(json.dumps({
                                        options={"hidden": [4], "epochs": 2}, n_jobs=2)),
     "fast": failure(lambda: ffnn.train(ffnn.Network(4, [3], "softmax", seed=0), X, T,
                                        "cross_entropy", epochs=2, verbose=0,
-                                       engine="compiled")),
+                                       engine="jax")),
 }))
 """
 
@@ -214,7 +219,7 @@ def test_the_api_names_the_missing_extra(venv, tmp_path):
     seen = json.loads(_ok(_run(venv, venv / "bin" / "python", "-c", _API, cwd=tmp_path)))
     assert seen["engine"] == "numpy" and seen["records"] == 2
     for extra, package in [("plot", "matplotlib"), ("pandas", "pandas"),
-                           ("dask", "distributed"), ("fast", "numba")]:
+                           ("dask", "distributed"), ("fast", "JAX")]:
         kind, message = seen[extra]
         assert kind == "ImportError" and f"needs {package}" in message
         assert message.endswith(f"pip install 'ffnn[{extra}]'") and "\n" not in message

@@ -1,4 +1,4 @@
-"""Ctrl-C held over a block that must complete: a numba call whose results are recorded
+"""Ctrl-C held over a block that must complete: a compiled call whose results are recorded
 after it, a sweep task whose records are written together."""
 
 from __future__ import annotations

@@ -257,7 +257,7 @@ def warn_caller(message: str, category: type[Warning]) -> None:
 
 
 #: The extras (pyproject.toml) that bring each optional package.
-EXTRAS = {"numba": "fast", "distributed": "dask", "matplotlib": "plot", "pandas": "pandas"}
+EXTRAS = {"jax": "fast", "distributed": "dask", "matplotlib": "plot", "pandas": "pandas"}
 
 
 def require(module: str, what: str):

@@ -24,6 +24,7 @@ import numpy as np
 
 from ._autograd import anp, asp
 from ._validation import check_pair, is_function_pair, is_real
+from ._xp import erf
 from .registry import Component, Registry
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "Softplus",
     "SiLU",
     "GELU",
+    "Mish",
+    "SELU",
     "Exp",
     "Softmax",
     "FunctionActivation",
@@ -49,6 +52,8 @@ __all__ = [
     "softplus",
     "silu",
     "gelu",
+    "mish",
+    "selu",
     "exp",
     "softmax",
     "get_activation",
@@ -102,19 +107,20 @@ class Activation(Component):
     torch_params: Mapping[str, str] = {}
     torch_fixed: Mapping[str, Any] = {}
 
-    def forward(self, z: np.ndarray) -> np.ndarray:
-        """Return ``a = f(z)``."""
+    def forward(self, z: np.ndarray, xp=np) -> np.ndarray:
+        """Return ``a = f(z)`` (``xp``: the array namespace, see :mod:`ffnn._xp`)."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward(z)")
 
-    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    def derivative(self, z: np.ndarray, a: np.ndarray, xp=np) -> np.ndarray:
         """Return ``da_dz = f'(z)`` elementwise, given ``z`` and ``a = f(z)``."""
         raise NotImplementedError(
             f"{type(self).__name__} must implement derivative(z, a) or backward(z, a, dC_da)"
         )
 
-    def backward(self, z: np.ndarray, a: np.ndarray, dC_da: np.ndarray) -> np.ndarray:
+    def backward(self, z: np.ndarray, a: np.ndarray, dC_da: np.ndarray, xp=np) -> np.ndarray:
         """Return ``dC_dz``, the vector-Jacobian product ``dC_da · da/dz``."""
-        return dC_da * self.derivative(z, a)
+        # A user's subclass may define derivative(z, a) without the namespace (NumPy only).
+        return dC_da * (self.derivative(z, a) if xp is np else self.derivative(z, a, xp))
 
     def reference(self, z):
         """The same function, traceable by autograd (defaults to ``forward``)."""
@@ -169,17 +175,16 @@ class Identity(Activation):
 
     name = "identity"
     aliases = ("linear",)
-    kernel = "identity"
     sklearn = "identity"
     torch = "Identity"
 
-    def forward(self, z):
+    def forward(self, z, xp=np):
         return z
 
-    def derivative(self, z, a):
-        return np.ones_like(z)
+    def derivative(self, z, a, xp=np):
+        return xp.ones_like(z)
 
-    def backward(self, z, a, dC_da):
+    def backward(self, z, a, dC_da, xp=np):
         return dC_da
 
     def forward_into(self, z, out):
@@ -209,15 +214,13 @@ class Sigmoid(Activation):
     name = "sigmoid"
     aliases = ("logistic",)  # scikit-learn's name
     outputs_probabilities = True
-    kernel = "sigmoid"
     sklearn = "logistic"
     torch = "Sigmoid"
 
-    def forward(self, z):
-        with np.errstate(over="ignore"):
-            return 1 / (1 + np.exp(-z))
+    def forward(self, z, xp=np):
+        return _sigmoid(z, xp)
 
-    def derivative(self, z, a):
+    def derivative(self, z, a, xp=np):
         return a * (1 - a)
 
     def forward_into(self, z, out):
@@ -239,14 +242,13 @@ class Tanh(Activation):
     """``f(z) = tanh(z)``, ``f'(z) = 1 - f(z)²``."""
 
     name = "tanh"
-    kernel = "tanh"
     sklearn = "tanh"
     torch = "Tanh"
 
-    def forward(self, z):
-        return np.tanh(z)
+    def forward(self, z, xp=np):
+        return xp.tanh(z)
 
-    def derivative(self, z, a):
+    def derivative(self, z, a, xp=np):
         return 1 - a * a
 
     def forward_into(self, z, out):
@@ -268,18 +270,17 @@ class ReLU(Activation):
 
     name = "relu"
     kinks = (0.0,)
-    kernel = "relu"
     sklearn = "relu"
     torch = "ReLU"
 
-    def forward(self, z):
-        return np.maximum(z, 0)
+    def forward(self, z, xp=np):
+        return xp.maximum(z, 0)
 
-    def derivative(self, z, a):
+    def derivative(self, z, a, xp=np):
         return (z > 0).astype(z.dtype)
 
-    def backward(self, z, a, dC_da):
-        return np.where(z > 0, dC_da, 0)
+    def backward(self, z, a, dC_da, xp=np):
+        return xp.where(z > 0, dC_da, 0)
 
     def forward_into(self, z, out):
         return np.maximum(z, 0, out=out)
@@ -313,18 +314,17 @@ class LeakyReLU(Activation):
 
     name = "leaky_relu"
     kinks = (0.0,)
-    kernel = "leaky_relu"
     torch = "LeakyReLU"
     torch_params = {"alpha": "negative_slope"}
 
     def __init__(self, alpha: float = 0.01):
         self.alpha = _check_alpha(alpha, "LeakyReLU alpha")
 
-    def forward(self, z):
-        return np.where(z > 0, z, self.alpha * z)
+    def forward(self, z, xp=np):
+        return xp.where(z > 0, z, self.alpha * z)
 
-    def derivative(self, z, a):
-        return np.where(z > 0, _one(z), z.dtype.type(self.alpha))
+    def derivative(self, z, a, xp=np):
+        return xp.where(z > 0, _one(z), z.dtype.type(self.alpha))
 
     def forward_into(self, z, out):
         np.multiply(z, self.alpha, out=out)
@@ -353,19 +353,18 @@ class ELU(Activation):
 
     name = "elu"
     kinks = (0.0,)
-    kernel = "elu"
     torch = "ELU"
     torch_params = {"alpha": "alpha"}
 
     def __init__(self, alpha: float = 1.0):
         self.alpha = _check_alpha(alpha, "ELU alpha")
 
-    def forward(self, z):
-        # min(z, 0) keeps exp from overflowing on the branch that np.where discards.
-        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
+    def forward(self, z, xp=np):
+        # min(z, 0) keeps exp from overflowing on the branch that where discards.
+        return xp.where(z > 0, z, self.alpha * xp.expm1(xp.minimum(z, 0)))
 
-    def derivative(self, z, a):
-        return np.where(z > 0, _one(z), a + z.dtype.type(self.alpha))
+    def derivative(self, z, a, xp=np):
+        return xp.where(z > 0, _one(z), a + z.dtype.type(self.alpha))
 
     def forward_into(self, z, out):
         np.minimum(z, 0, out=out)
@@ -384,21 +383,15 @@ class ELU(Activation):
         return anp.where(z > 0, z, self.alpha * anp.expm1(anp.minimum(z, 0.0)))
 
 
-def _erf(x):
-    """SciPy's vectorised ``erf``, imported on first use (SciPy's import costs ~0.5 s that
-    ``import ffnn`` need not pay)."""
-    from scipy.special import erf
-
-    return erf(x)
-
-
 _SQRT_HALF = 0.7071067811865476  # 1/√2 as a Python float: float32 stays float32
 _INV_SQRT_2PI = 0.3989422804014327  # 1/√(2π)
 
 
-def _sigmoid(z):
+def _sigmoid(z, xp=np):
+    """``1 / (1 + exp(-z))``: ``exp(-z)`` overflowing to inf (the result exactly 0) is
+    expected for very negative ``z``."""
     with np.errstate(over="ignore"):
-        return 1 / (1 + np.exp(-z))
+        return 1 / (1 + xp.exp(-z))
 
 
 @ACTIVATIONS.register
@@ -411,16 +404,15 @@ class Softplus(Activation):
     """
 
     name = "softplus"
-    kernel = "softplus"
     torch = "Softplus"
     torch_fixed = {"beta": 1.0, "threshold": 20.0}  # a lower threshold cuts it off earlier
 
-    def forward(self, z):
+    def forward(self, z, xp=np):
         with np.errstate(invalid="ignore"):  # NaN in, NaN out, as the other activations
-            return np.logaddexp(0, z)
+            return xp.logaddexp(0, z)
 
-    def derivative(self, z, a):
-        return _sigmoid(z)
+    def derivative(self, z, a, xp=np):
+        return _sigmoid(z, xp)
 
     def forward_into(self, z, out):
         with np.errstate(invalid="ignore"):
@@ -442,15 +434,14 @@ class SiLU(Activation):
 
     name = "silu"
     aliases = ("swish",)
-    kernel = "silu"
     torch = "SiLU"
 
-    def forward(self, z):
+    def forward(self, z, xp=np):
         with np.errstate(over="ignore"):
-            return z / (1 + np.exp(-z))
+            return z / (1 + xp.exp(-z))
 
-    def derivative(self, z, a):
-        s = _sigmoid(z)
+    def derivative(self, z, a, xp=np):
+        s = _sigmoid(z, xp)
         return s + a * (1 - s)
 
     def forward_into(self, z, out):
@@ -467,18 +458,73 @@ class GELU(Activation):
     ``erf``, PyTorch's default), where ``φ(z) = exp(-z² / 2) / √(2π)``."""
 
     name = "gelu"
-    kernel = "gelu"
     torch = "GELU"
     torch_fixed = {"approximate": "none"}
 
-    def forward(self, z):
-        return 0.5 * z * (1 + _erf(z * _SQRT_HALF))
+    def forward(self, z, xp=np):
+        return 0.5 * z * (1 + erf(z * _SQRT_HALF, xp))
 
-    def derivative(self, z, a):
-        return 0.5 * (1 + _erf(z * _SQRT_HALF)) + z * np.exp(-0.5 * z * z) * _INV_SQRT_2PI
+    def derivative(self, z, a, xp=np):
+        return 0.5 * (1 + erf(z * _SQRT_HALF, xp)) + z * xp.exp(-0.5 * z * z) * _INV_SQRT_2PI
 
     def reference(self, z):
         return 0.5 * z * (1 + asp.erf(z * _SQRT_HALF))
+
+
+@ACTIVATIONS.register
+class Mish(Activation):
+    """``f(z) = z tanh(softplus(z))`` (Misra's Mish, PyTorch's ``Mish``) and, with
+    ``t = tanh(softplus(z))``, ``f'(z) = t + z σ(z) (1 - t²)`` (``softplus' = σ``,
+    ``tanh' = 1 - tanh²``).
+
+    Softplus is ``logaddexp(0, z)`` as in :class:`Softplus`: no overflow for large ``z``
+    (where ``f(z) = z`` and ``f'(z) = 1`` exactly), full accuracy for very negative ``z``
+    (where both tend to 0).
+    """
+
+    name = "mish"
+    torch = "Mish"
+
+    def forward(self, z, xp=np):
+        with np.errstate(invalid="ignore"):  # NaN in, NaN out
+            return z * xp.tanh(xp.logaddexp(0, z))
+
+    def derivative(self, z, a, xp=np):
+        with np.errstate(invalid="ignore"):
+            t = xp.tanh(xp.logaddexp(0, z))
+        return t + z * _sigmoid(z, xp) * (1 - t * t)
+
+    def reference(self, z):
+        return z * anp.tanh(anp.logaddexp(0.0, z))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+@ACTIVATIONS.register
+class SELU(Activation):
+    """``f(z) = λ z if z > 0 else λ α (exp(z) - 1)``, ``f'(z) = λ if z > 0 else λ α exp(z)``,
+    with the fixed ``λ ≈ 1.0507`` and ``α ≈ 1.6733`` of Klambauer et al. (PyTorch's ``SELU``;
+    no parameters). ``f'`` jumps at 0 (from ``λ α ≈ 1.76`` to ``λ``): a kink.
+    """
+
+    name = "selu"
+    kinks = (0.0,)
+    torch = "SELU"
+
+    def forward(self, z, xp=np):
+        # min(z, 0) keeps exp from overflowing on the branch that where discards.
+        return xp.where(z > 0, _SELU_SCALE * z,
+                        (_SELU_SCALE * _SELU_ALPHA) * xp.expm1(xp.minimum(z, 0)))
+
+    def derivative(self, z, a, xp=np):
+        # exp(z) itself rather than a + λα: no cancellation for very negative z
+        return xp.where(z > 0, z.dtype.type(_SELU_SCALE),
+                        (_SELU_SCALE * _SELU_ALPHA) * xp.exp(xp.minimum(z, 0)))
+
+    def reference(self, z):
+        return _SELU_SCALE * anp.where(z > 0, z, _SELU_ALPHA * anp.expm1(anp.minimum(z, 0.0)))
 
 
 @ACTIVATIONS.register
@@ -494,20 +540,19 @@ class Exp(Activation):
     """
 
     name = "exp"
-    kernel = "exp"
     # scikit-learn's MLP has "exp" as an output only (loss="poisson"), not as a hidden
     # activation: interop maps the output by hand, so no hidden peer is declared here.
     sklearn = None
     torch = None  # torch.nn has no Exp module
 
-    def forward(self, z):
+    def forward(self, z, xp=np):
         with np.errstate(over="ignore"):
-            return np.exp(z)
+            return xp.exp(z)
 
-    def derivative(self, z, a):
+    def derivative(self, z, a, xp=np):
         return a
 
-    def backward(self, z, a, dC_da):
+    def backward(self, z, a, dC_da, xp=np):
         return dC_da * a
 
     def forward_into(self, z, out):
@@ -534,17 +579,15 @@ class Softmax(Activation):
     elementwise = False
     outputs_probabilities = True
     outputs_distribution = True
-    kernel = "softmax"  # compiled as the output layer of a cross-entropy only
     torch = "Softmax"
     torch_fixed = {"dim": -1}
 
-    def forward(self, z):
-        e = np.exp(z - z.max(axis=-1, keepdims=True))
-        e /= e.sum(axis=-1, keepdims=True)
-        return e
+    def forward(self, z, xp=np):
+        e = xp.exp(z - xp.max(z, axis=-1, keepdims=True))
+        return e / xp.sum(e, axis=-1, keepdims=True)
 
-    def backward(self, z, a, dC_da):
-        return a * (dC_da - np.sum(dC_da * a, axis=-1, keepdims=True))
+    def backward(self, z, a, dC_da, xp=np):
+        return a * (dC_da - xp.sum(dC_da * a, axis=-1, keepdims=True))
 
     def forward_into(self, z, out):
         # The ufuncs' reduce methods directly: np.max/np.sum without their Python wrappers.
@@ -564,7 +607,7 @@ class Softmax(Activation):
         """Per-row Jacobians ``da_k/dz_j = a_k (δ_kj - a_j)``, shape ``z.shape + (k,)``."""
         return a[..., :, None] * (np.eye(a.shape[-1], dtype=a.dtype) - a[..., None, :])
 
-    def derivative(self, z, a):
+    def derivative(self, z, a, xp=np):
         raise TypeError(
             "softmax is not elementwise: use backward(z, a, dC_da) or jacobian(z, a)"
         )
@@ -605,10 +648,10 @@ class FunctionActivation(Activation):
         self.kinks = tuple(float(k) for k in kinks)
         self.outputs_probabilities = bool(outputs_probabilities)
 
-    def forward(self, z):
+    def forward(self, z, xp=np):
         return np.asarray(self.f(z), dtype=z.dtype)
 
-    def derivative(self, z, a):
+    def derivative(self, z, a, xp=np):
         return np.asarray(self.f_prime(z), dtype=z.dtype)
 
     def reference(self, z):
@@ -624,6 +667,8 @@ elu = ELU()
 softplus = Softplus()
 silu = SiLU()
 gelu = GELU()
+mish = Mish()
+selu = SELU()
 exp = Exp()
 softmax = Softmax()
 

@@ -55,6 +55,7 @@ from .losses import LOSS_NAMES, BinaryCrossEntropy, CrossEntropy, Poisson, get_l
 from .model import Model
 from .network import INITIALIZERS, Network
 from .optimizers import OPTIMIZER_NAMES
+from .paths import ENGINES
 from .schedules import SCHEDULE_NAMES
 from .training import FallbackWarning, accuracy, r2, train
 
@@ -327,11 +328,10 @@ def _add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) ->
     run.add_argument("--init-seed", type=int, default=None, help="initialisation seed only")
     run.add_argument("--shuffle-seed", type=int, default=None, help="shuffling seed only")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
-    run.add_argument("--engine", choices=("auto", "numpy", "compiled", "parallel"),
-                     default="auto",
-                     help="the NumPy engine, the compiled loop for small networks (numba), "
-                          "the NumPy engine with multi-threaded kernels for large ones "
-                          "(parallel, numba), or auto: compiled where it applies (default)")
+    run.add_argument("--engine", choices=ENGINES, default="auto",
+                     help="the NumPy engine, the JAX engine (the same formulas compiled by "
+                          "XLA; the 'fast' extra), or auto: JAX where it is installed and "
+                          "runs the training (default)")
 
 
 def _int_list_or_none(text: str) -> list[int]:
@@ -545,7 +545,7 @@ class _Stopped(KeyboardInterrupt):
 
 def _run_train(args: argparse.Namespace) -> int:
     # Everything that can fail is checked before the header: flags, output paths, the
-    # recipe, the targets against the loss and what --engine compiled cannot run.
+    # recipe, the targets against the loss and what --engine jax cannot run.
     _check_data_flags(args)
     _check_outputs(args, {"--save": "save", "--plot": "plot"})
     if args.plot and args.epochs == 0:

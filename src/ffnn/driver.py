@@ -1,6 +1,6 @@
 """The epoch driver: one loop for every training path.
 
-A path (the NumPy engine in :mod:`ffnn.engine`, the compiled loop in :mod:`ffnn._compiled`)
+A path (the NumPy engine in :mod:`ffnn.engine`, the JAX engine in :mod:`ffnn.jax_engine`)
 knows how to train epochs: a batch's forward, backward and update, and how to put its
 weights and optimizer state back when the guard trips. Everything around the epochs lives
 here, once: the divergence rule and its message, the :class:`History`, callbacks, schedules
@@ -43,9 +43,9 @@ class History:
     best_epoch : int or None
         The epoch (from 0) whose weights early stopping restored.
     engine : str or None
-        The path that trained: ``"numpy"``, ``"compiled"`` or ``"stacked"``.
+        The path that trained: ``"numpy"``, ``"jax"`` or ``"stacked"``.
     engine_reason : str
-        Why ``engine="auto"`` (or the caller) did not take the compiled loop, when it did not.
+        Why ``engine="auto"`` (or the caller) did not take the JAX engine, when it did not.
     """
 
     history: dict[str, list[float]] = field(default_factory=dict)
@@ -116,7 +116,7 @@ class Callback:
         A callback that returns ``k > 1`` hears of up to ``k`` epochs after they ran, through
         :meth:`on_epochs_end`, and promises that this changes nothing: for all but the last
         of them it reads only their logs (not the weights), and neither stops the run nor
-        changes the trainer. The compiled loop then trains ``k`` epochs a call instead of one.
+        changes the trainer. The JAX engine then trains ``k`` epochs a call instead of one.
         """
         return 1
 
@@ -131,7 +131,7 @@ class Callback:
 
 def batch_listeners(callbacks) -> list[Callback]:
     """The callbacks that listen to batches (override ``on_batch_end``): only for them is a
-    batch's loss computed, and they keep a fit off the compiled loop."""
+    batch's loss computed, and they keep a fit off the JAX engine."""
     return [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
 
 
@@ -144,7 +144,7 @@ def diverged(loss: float, first_loss: float, factor: float, largest: float,
     ``limit`` in magnitude (``largest``: the largest magnitude, NaN when any is NaN).
 
     ``first_loss`` NaN (unknown) or 0 (a perfect start) leaves the loss test to finiteness.
-    Plain scalar code: the compiled kernels compile this very function.
+    Plain scalar code (the JAX engine and the stacked trainer apply it to arrays).
     """
     return (not math.isfinite(loss) or (first_loss > 0 and loss > factor * first_loss)
             or not largest <= limit)

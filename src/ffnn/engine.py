@@ -181,7 +181,7 @@ class NumpyPath:
     def epochs_per_call(self, per_epoch: bool) -> int:
         return 1
 
-    # What a batch runs: ffnn._parallel.ParallelPath replaces these three with its kernels.
+    # What a batch runs (a subclass may replace these three).
     backprop = staticmethod(backprop)
 
     @staticmethod

@@ -624,7 +624,7 @@ class _ScikitLearnRate(Schedule):
     (:meth:`trigger_stopping`). A new object starts at ``lr``, as scikit-learn's optimizer
     does on every fit (``partial_fit`` keeps it).
 
-    ``'invscaling'`` is a function of the step, so that the compiled loop may run many epochs
+    ``'invscaling'`` is a function of the step, so that the JAX engine may run many epochs
     a call: anchored (:meth:`anchor`, :meth:`iteration_ends`) at step ``s₀`` with ``t₀``
     samples seen and the rate ``r₀``, with ``k = ⌈n_train / batch_size⌉`` steps an epoch, step
     ``s`` is in epoch ``e = ⌊(s − s₀) / k⌋`` after the anchor's and gets ``r₀`` for ``e = 0``,
@@ -676,7 +676,7 @@ class _ScikitLearnRate(Schedule):
 
 class _ScikitLearnRule(Callback):
     """scikit-learn's end of an epoch (``_fit_stochastic``), as a callback, so that every path
-    (the compiled loop too) runs it: samples seen, the no-improvement count on the training
+    (the JAX engine too) runs it: samples seen, the no-improvement count on the training
     loss or (early stopping) on the validation score, the best weights, the learning rate's
     ``iteration_ends``, and the stop. It restores the best weights at the end."""
 
@@ -978,7 +978,7 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
     def _binarized(self, y, dtype) -> np.ndarray:
         """``LabelBinarizer.transform(y)`` in ``dtype``; for labels in one column made here
         directly (its own way builds a sparse matrix first: milliseconds a call, more than
-        a hundred iris epochs on the compiled loop)."""
+        a hundred iris epochs on the JAX engine)."""
         binarizer = self._label_binarizer
         classes = binarizer.classes_
         if y.ndim == 1 and binarizer.y_type_ in ("binary", "multiclass"):
@@ -1216,9 +1216,9 @@ _ATTRIBUTES_DOC = """    network_ : Network
     history_ : History
         Of the last call to ``fit`` or ``partial_fit``.
     engine_ : str
-        The path that trained in that call: ``"compiled"`` or ``"numpy"``.
+        The path that trained in that call: ``"jax"`` or ``"numpy"``.
     engine_reason_ : str
-        Why it was not the compiled loop ("" when it was)."""
+        Why it was not the JAX engine ("" when it was)."""
 for _estimator, _score in ((FFNNClassifier, "accuracy"), (FFNNRegressor, "R²")):
     _estimator.__doc__ = (_estimator.__doc__.replace("{parameters}", _PARAMETERS_DOC.rstrip())
                           .replace("{attributes}", _ATTRIBUTES_DOC.format(score=_score)))

@@ -103,8 +103,9 @@ class Loss(Component):
         """Return the cost ``C(ŷ, y)``."""
         raise NotImplementedError(f"{type(self).__name__} must implement value(y_pred, y)")
 
-    def gradient(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Return ``dC_da`` of the output layer, shape of ``y_pred``."""
+    def gradient(self, y_pred: np.ndarray, y: np.ndarray, xp=np) -> np.ndarray:
+        """Return ``dC_da`` of the output layer, shape of ``y_pred`` (``xp``: the array
+        namespace, see :mod:`ffnn._xp`)."""
         raise NotImplementedError(f"{type(self).__name__} must implement gradient(y_pred, y)")
 
     def reference(self, y_pred, y):
@@ -114,7 +115,7 @@ class Loss(Component):
     def __call__(self, y_pred: np.ndarray, y: np.ndarray) -> float:
         return self.value(y_pred, y)
 
-    def per_sample(self, y_pred: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def per_sample(self, y_pred: np.ndarray, y: np.ndarray, xp=np) -> np.ndarray:
         """Each sample's cost, shape ``(n_samples,)``; the cost is their mean.
 
         Needed for sample weights: the weighted cost is ``Σ wᵢ Cᵢ / Σ wᵢ``.
@@ -123,7 +124,7 @@ class Loss(Component):
             f"{self.name} does not give per-sample costs (per_sample), which sample weights need"
         )
 
-    def logits_per_sample(self, z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def logits_per_sample(self, z: np.ndarray, y: np.ndarray, xp=np) -> np.ndarray:
         """Each sample's cost from the logits (fused path)."""
         raise NotImplementedError
 
@@ -135,7 +136,7 @@ class Loss(Component):
         """The cost from the output layer's logits ``z`` (fused path)."""
         raise NotImplementedError
 
-    def logits_gradient(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def logits_gradient(self, a: np.ndarray, y: np.ndarray, xp=np) -> np.ndarray:
         """``dC_dz = (a - y) / n`` from the output ``a`` (fused path)."""
         return (a - y) / _n_samples(a)
 
@@ -187,13 +188,12 @@ class MSE(Loss):
     name = "mse"
     nonnegative_costs = True
     aliases = ("squared_error",)  # scikit-learn's name
-    kernel = "mse"
 
     def value(self, y_pred, y):
         diff = y_pred - y
         return float(np.vdot(diff, diff) / diff.size)
 
-    def gradient(self, y_pred, y):
+    def gradient(self, y_pred, y, xp=np):
         return (2 / y_pred.size) * (y_pred - y)
 
     def gradient_into(self, y_pred, y, out):
@@ -205,8 +205,8 @@ class MSE(Loss):
     def reference(self, y_pred, y):
         return anp.mean((y_pred - y) ** 2)
 
-    def per_sample(self, y_pred, y):
-        return np.mean((y_pred - y) ** 2, axis=-1)
+    def per_sample(self, y_pred, y, xp=np):
+        return xp.mean((y_pred - y) ** 2, axis=-1)
 
 
 def _outside_clip(y_pred: np.ndarray) -> bool:
@@ -233,7 +233,6 @@ class BinaryCrossEntropy(Loss):
 
     name = "binary_cross_entropy"
     nonnegative_costs = True
-    kernel = "binary_cross_entropy"  # fused with its sigmoid only
     requires_probabilities = True
     fused_activation = Sigmoid
 
@@ -241,8 +240,8 @@ class BinaryCrossEntropy(Loss):
         p = _clip(y_pred)
         return float(-np.sum(y * np.log(p) + (1 - y) * np.log1p(-p)) / _n_samples(y_pred))
 
-    def gradient(self, y_pred, y):
-        p = _clip(y_pred)
+    def gradient(self, y_pred, y, xp=np):
+        p = _clip(y_pred, xp)
         return (p - y) / (p * (1 - p)) / _n_samples(y_pred)
 
     def reference(self, y_pred, y):
@@ -254,12 +253,13 @@ class BinaryCrossEntropy(Loss):
         softplus = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
         return float(np.sum(softplus - y * z) / _n_samples(z))
 
-    def per_sample(self, y_pred, y):
-        p = _clip(y_pred)
-        return -np.sum(y * np.log(p) + (1 - y) * np.log1p(-p), axis=-1)
+    def per_sample(self, y_pred, y, xp=np):
+        p = _clip(y_pred, xp)
+        return -xp.sum(y * xp.log(p) + (1 - y) * xp.log1p(-p), axis=-1)
 
-    def logits_per_sample(self, z, y):
-        return np.sum(np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))) - y * z, axis=-1)
+    def logits_per_sample(self, z, y, xp=np):
+        # softplus(z) - y z, with softplus(z) = max(z, 0) + log1p(exp(-|z|)).
+        return xp.sum(xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z))) - y * z, axis=-1)
 
     def check_targets(self, y, name="targets"):
         _check_unit_interval(y, name, self.name)
@@ -280,15 +280,14 @@ class CrossEntropy(Loss):
 
     name = "cross_entropy"
     nonnegative_costs = True
-    kernel = "cross_entropy"  # fused with its softmax only
     requires_probabilities = True
     fused_activation = Softmax
 
     def value(self, y_pred, y):
         return float(-np.sum(y * np.log(_clip(y_pred))) / _n_samples(y_pred))
 
-    def gradient(self, y_pred, y):
-        return -y / _clip(y_pred) / _n_samples(y_pred)
+    def gradient(self, y_pred, y, xp=np):
+        return -y / _clip(y_pred, xp) / _n_samples(y_pred)
 
     def reference(self, y_pred, y):
         return -anp.sum(y * anp.log(_clip(y_pred, anp))) / _n_samples(y_pred)
@@ -296,15 +295,14 @@ class CrossEntropy(Loss):
     def logits_value(self, z, y):
         return float(np.sum(self.logits_per_sample(z, y)) / _n_samples(z))
 
-    def per_sample(self, y_pred, y):
-        return -np.sum(y * np.log(_clip(y_pred)), axis=-1)
+    def per_sample(self, y_pred, y, xp=np):
+        return -xp.sum(y * xp.log(_clip(y_pred, xp)), axis=-1)
 
-    def logits_per_sample(self, z, y):
-        # log Σ exp(z) with the row max taken out (scipy's logsumexp costs ~100 µs a call;
-        # the ufuncs' reduce methods skip np.max's and np.sum's Python wrappers).
-        z_max = np.maximum.reduce(z, axis=-1, keepdims=True)
-        lse = z_max + np.log(np.add.reduce(np.exp(z - z_max), axis=-1, keepdims=True))
-        return np.add.reduce(y * (lse - z), axis=-1)
+    def logits_per_sample(self, z, y, xp=np):
+        # log Σ exp(z) with the row max taken out (scipy's logsumexp costs ~100 µs a call)
+        z_max = xp.max(z, axis=-1, keepdims=True)
+        lse = z_max + xp.log(xp.sum(xp.exp(z - z_max), axis=-1, keepdims=True))
+        return xp.sum(y * (lse - z), axis=-1)
 
     def check_output(self, activation, name="loss"):
         super().check_output(activation, name)
@@ -330,9 +328,9 @@ class CrossEntropy(Loss):
         return _outside_clip(y_pred)
 
 
-def _log_targets(y: np.ndarray) -> np.ndarray:
+def _log_targets(y: np.ndarray, xp=np) -> np.ndarray:
     """``log y`` where ``y > 0``, 0 elsewhere (those terms are multiplied by ``y = 0``)."""
-    return np.log(np.where(y > 0, y, 1))
+    return xp.log(xp.where(y > 0, y, 1))
 
 
 @LOSSES.register
@@ -351,21 +349,20 @@ class Poisson(Loss):
 
     name = "poisson"
     nonnegative_costs = True
-    kernel = "poisson"  # fused with its exp only
     fused_activation = Exp
 
-    def per_sample(self, y_pred, y):
+    def per_sample(self, y_pred, y, xp=np):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            log_ratio = _log_targets(y) - np.log(y_pred)  # log(y / ŷ), y > 0
-            terms = y_pred - y + np.where(y > 0, y * log_ratio, 0)
-        return np.sum(terms, axis=-1)
+            log_ratio = _log_targets(y, xp) - xp.log(y_pred)  # log(y / ŷ), y > 0
+            terms = y_pred - y + xp.where(y > 0, y * log_ratio, 0)
+        return xp.sum(terms, axis=-1)
 
     def value(self, y_pred, y):
         return float(np.sum(self.per_sample(y_pred, y)) / _n_samples(y_pred))
 
-    def gradient(self, y_pred, y):
+    def gradient(self, y_pred, y, xp=np):
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(y > 0, y / y_pred, 0)
+            ratio = xp.where(y > 0, y / y_pred, 0)
         return (1 - ratio) / _n_samples(y_pred)
 
     def reference(self, y_pred, y):
@@ -373,12 +370,12 @@ class Poisson(Loss):
         log_pred = anp.log(anp.where(y > 0, y_pred, 1.0))
         return anp.sum(y_pred - y * log_pred + constant) / _n_samples(y_pred)
 
-    def logits_per_sample(self, z, y):
+    def logits_per_sample(self, z, y, xp=np):
         # y (e^d - 1 - d), d = z - log y: the same terms, without cancellation near ŷ = y.
         with np.errstate(over="ignore", invalid="ignore"):
-            d = z - _log_targets(y)
-            terms = np.where(y > 0, y * (np.expm1(d) - d), np.exp(z))
-        return np.add.reduce(terms, axis=-1)
+            d = z - _log_targets(y, xp)
+            terms = xp.where(y > 0, y * (xp.expm1(d) - d), xp.exp(z))
+        return xp.sum(terms, axis=-1)
 
     def logits_value(self, z, y):
         return float(np.sum(self.logits_per_sample(z, y)) / _n_samples(z))
@@ -423,7 +420,7 @@ class FunctionLoss(Loss):
     def value(self, y_pred, y):
         return float(self.f(y_pred, y))
 
-    def gradient(self, y_pred, y):
+    def gradient(self, y_pred, y, xp=np):
         dC_da = np.asarray(self.f_der(y_pred, y), dtype=y_pred.dtype)
         if dC_da.shape != y_pred.shape:
             raise ValueError(

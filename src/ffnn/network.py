@@ -595,13 +595,12 @@ def product_into(a, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-def weight_scale(sample_weight: np.ndarray) -> np.ndarray:
+def weight_scale(sample_weight: np.ndarray, xp=np) -> np.ndarray:
     """``n wᵢ / Σ w``: each row's factor in the weighted mean of per-sample costs; zeros
     when ``Σ w = 0`` (a batch of weightless samples then moves nothing but the penalties)."""
-    total = sample_weight.sum()
-    if total == 0:
-        return np.zeros_like(sample_weight)
-    return sample_weight * (len(sample_weight) / total)
+    total = xp.sum(sample_weight)
+    safe = xp.where(total == 0, 1, total)  # no 0/0 on the branch that is not taken
+    return xp.where(total == 0, 0, sample_weight * (len(sample_weight) / safe))
 
 
 def _da_dz(f: Activation, z: np.ndarray, a: np.ndarray) -> np.ndarray | None:

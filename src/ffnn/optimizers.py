@@ -29,10 +29,15 @@ Every method follows PyTorch's formulation with its default arguments (``g`` the
 ``NAdam``       Adam's ``m`` and ``v`` with Nesterov momentum through ``μₜ = β₁ (1 - ½ 0.96^(ψt))``:
                 ``θ ← θ - lr (1 - μₜ) g / ((1 - Πμ) d) - lr μₜ₊₁ m / ((1 - Πμ μₜ₊₁) d)``,
                 ``d = √(v / (1 - β₂ᵗ)) + ε``
+``Adamax``      Adam's ``m``;  ``u ← max(β₂ u, |g| + ε)``;  ``θ ← θ - lr m / ((1 - β₁ᵗ) u)``
+``RAdam``       Adam's ``m`` and ``v``;  with ``ρ∞ = 2 / (1 - β₂) - 1``,
+                ``ρₜ = ρ∞ - 2 t β₂ᵗ / (1 - β₂ᵗ)``: ``θ ← θ - lr m̂ r √(1 - β₂ᵗ) / (√v + ε)``
+                while ``ρₜ > 5``, with ``r = √((ρₜ - 4)(ρₜ - 2) ρ∞ / ((ρ∞ - 4)(ρ∞ - 2) ρₜ))``,
+                else ``θ ← θ - lr m̂``
 ==============  ===========================================================================
 
 Each class declares what the rest of the library reads (:mod:`ffnn.registry`): its names, its
-compiled kernel, the paths that cannot run it, scikit-learn's parameter names for its
+the paths that cannot run it, scikit-learn's parameter names for its
 hyperparameters (``sklearn_params``) and the ``torch.optim`` class it reproduces.
 """
 
@@ -45,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import is_real
+from ._xp import as_dtype
 from .registry import Component, Registry
 from .schedules import Schedule, as_schedule
 
@@ -59,6 +65,8 @@ __all__ = [
     "Adam",
     "AdamW",
     "NAdam",
+    "Adamax",
+    "RAdam",
     "ClipGradNorm",
     "Chain",
     "chain",
@@ -74,9 +82,6 @@ __all__ = [
 
 #: The built-in optimizers (see :mod:`ffnn.registry`).
 OPTIMIZERS = Registry("optimizer")
-#: What an optimizer without a compiled kernel declares.
-_NO_KERNEL = {"compiled": "no compiled kernel: the NumPy engine runs it",
-              "parallel": "its step has no kernel: the NumPy engine runs it"}
 
 State = Any  # a dict of arrays and numbers, or a tuple of such dicts for a chain
 
@@ -119,7 +124,15 @@ class GradientTransformation(Component):
     def update(self, grads: np.ndarray, state: State, params: np.ndarray
                ) -> tuple[np.ndarray, State]:
         """Transform ``grads`` into updates (or into the next piece's input, in a chain)."""
-        raise NotImplementedError
+        return self.transform(grads, state, params, self._rate(state["step"]))
+
+    def transform(self, grads: np.ndarray, state: State, params: np.ndarray, lr,
+                  xp=np) -> tuple[np.ndarray, State]:
+        """The formula: ``(updates, new_state)`` at learning rate ``lr``, written against the
+        array namespace ``xp`` (:mod:`ffnn._xp`), so that the JAX engine traces this very
+        text (``state["step"]`` and ``lr`` then traced too). :meth:`update` is it at
+        the schedule's rate for the state's step."""
+        raise NotImplementedError(f"{type(self).__name__} must implement update or transform")
 
     def step(self, params: np.ndarray, grads: np.ndarray, state: State,
              scratch: np.ndarray) -> State:
@@ -159,15 +172,13 @@ class SGD(GradientTransformation):
 
     name = "sgd"
     aliases = ("gd",)
-    kernel = "sgd"
     torch = "SGD"
 
     def __init__(self, lr: float | Schedule = 0.01):
         self.lr = as_schedule(lr)
 
-    def update(self, grads, state, params):
-        step = state["step"]
-        return -self._rate(step) * grads, {"step": step + 1}
+    def transform(self, grads, state, params, lr, xp=np):
+        return -as_dtype(lr, grads.dtype, xp) * grads, {"step": state["step"] + 1}
 
     def step(self, params, grads, state, scratch):
         grads *= -self._rate(state["step"])
@@ -192,7 +203,6 @@ class Momentum(GradientTransformation):
     """
 
     name = "momentum"
-    kernel = "momentum"
     sklearn_params = {"momentum": "momentum"}
     torch = "SGD"
     nesterov = False
@@ -204,11 +214,12 @@ class Momentum(GradientTransformation):
     def init(self, params, mask=None):
         return {"step": 0, "velocity": np.zeros_like(params)}
 
-    def update(self, grads, state, params):
-        step = state["step"]
-        velocity = self.momentum * state["velocity"] + grads
-        direction = grads + self.momentum * velocity if self.nesterov else velocity
-        return -self._rate(step) * direction, {"step": step + 1, "velocity": velocity}
+    def transform(self, grads, state, params, lr, xp=np):
+        mu = as_dtype(self.momentum, grads.dtype, xp)
+        velocity = mu * state["velocity"] + grads
+        direction = grads + mu * velocity if self.nesterov else velocity
+        return (-as_dtype(lr, grads.dtype, xp) * direction,
+                {"step": state["step"] + 1, "velocity": velocity})
 
     def step(self, params, grads, state, scratch):
         lr, velocity = self._rate(state["step"]), state["velocity"]
@@ -231,7 +242,6 @@ class Nesterov(Momentum):
     """Nesterov momentum as in PyTorch: ``b ← μ b + g``, ``θ ← θ - lr (g + μ b)``."""
 
     name = "nesterov"
-    kernel = "nesterov"
 
     nesterov = True
 
@@ -251,7 +261,6 @@ class Adagrad(GradientTransformation):
     """
 
     name = "adagrad"
-    unsupported = _NO_KERNEL
     torch = "Adagrad"
 
     def __init__(self, lr: float | Schedule = 0.01, eps: float = 1e-10, momentum: float = 0.0):
@@ -265,15 +274,15 @@ class Adagrad(GradientTransformation):
             state["velocity"] = np.zeros_like(params)
         return state
 
-    def update(self, grads, state, params):
-        step = state["step"]
+    def transform(self, grads, state, params, lr, xp=np):
+        dtype = grads.dtype
         sum_squares = state["sum_squares"] + grads * grads
-        direction = grads / (np.sqrt(sum_squares) + self.eps)
-        new_state = {"step": step + 1, "sum_squares": sum_squares}
-        if self.momentum:
-            direction = self.momentum * state["velocity"] + direction
+        direction = grads / (xp.sqrt(sum_squares) + as_dtype(self.eps, dtype, xp))
+        new_state = {"step": state["step"] + 1, "sum_squares": sum_squares}
+        if "velocity" in state:  # momentum > 0: its buffer (the state's layout says so)
+            direction = as_dtype(self.momentum, dtype, xp) * state["velocity"] + direction
             new_state["velocity"] = direction
-        return -self._rate(step) * direction, new_state
+        return -as_dtype(lr, grads.dtype, xp) * direction, new_state
 
     def step(self, params, grads, state, scratch):
         lr, sum_squares = self._rate(state["step"]), state["sum_squares"]
@@ -308,7 +317,6 @@ class RMSprop(GradientTransformation):
     """
 
     name = "rmsprop"
-    unsupported = _NO_KERNEL
     torch = "RMSprop"
 
     def __init__(self, lr: float | Schedule = 0.01, alpha: float = 0.99, eps: float = 1e-8):
@@ -319,11 +327,13 @@ class RMSprop(GradientTransformation):
     def init(self, params, mask=None):
         return {"step": 0, "mean_square": np.zeros_like(params)}
 
-    def update(self, grads, state, params):
-        step = state["step"]
-        mean_square = self.alpha * state["mean_square"] + (1 - self.alpha) * grads * grads
-        direction = grads / (np.sqrt(mean_square) + self.eps)
-        return -self._rate(step) * direction, {"step": step + 1, "mean_square": mean_square}
+    def transform(self, grads, state, params, lr, xp=np):
+        dtype = grads.dtype
+        mean_square = (as_dtype(self.alpha, dtype, xp) * state["mean_square"]
+                       + as_dtype(1 - self.alpha, dtype, xp) * grads * grads)
+        direction = grads / (xp.sqrt(mean_square) + as_dtype(self.eps, dtype, xp))
+        return (-as_dtype(lr, grads.dtype, xp) * direction,
+                {"step": state["step"] + 1, "mean_square": mean_square})
 
     def step(self, params, grads, state, scratch):
         lr, mean_square = self._rate(state["step"]), state["mean_square"]
@@ -338,6 +348,16 @@ class RMSprop(GradientTransformation):
         params += grads
         state["step"] += 1
         return state
+
+
+def _moments(grads, state, beta_1, beta_2, xp=np):
+    """Adam's running moments ``β₁ m + (1 - β₁) g`` and ``β₂ v + (1 - β₂) g²``, each
+    coefficient computed as Python computes it and then taken in the gradient's dtype."""
+    dtype = grads.dtype
+    m = (as_dtype(beta_1, dtype, xp) * state["m"] + as_dtype(1 - beta_1, dtype, xp) * grads)
+    v = (as_dtype(beta_2, dtype, xp) * state["v"]
+         + as_dtype(1 - beta_2, dtype, xp) * grads * grads)
+    return m, v
 
 
 def _check_betas(betas) -> tuple[float, float]:
@@ -363,7 +383,6 @@ class Adam(GradientTransformation):
     """
 
     name = "adam"
-    kernel = "adam"
     sklearn_params = {"betas": ("beta_1", "beta_2"), "eps": "epsilon"}
     torch = "Adam"
 
@@ -375,23 +394,21 @@ class Adam(GradientTransformation):
     def init(self, params, mask=None):
         return {"step": 0, "m": np.zeros_like(params), "v": np.zeros_like(params)}
 
-    def _adam(self, grads, state):
+    def transform(self, grads, state, params, lr, xp=np):
         beta_1, beta_2 = self.betas
-        step = state["step"]
-        t = step + 1
-        m = beta_1 * state["m"] + (1 - beta_1) * grads
-        v = beta_2 * state["v"] + (1 - beta_2) * grads * grads
-        m_hat = m / (1 - beta_1**t)
-        v_hat = v / (1 - beta_2**t)
-        lr = self._rate(step)
-        return -lr * m_hat / (np.sqrt(v_hat) + self.eps), lr, {**state, "step": t, "m": m, "v": v}
-
-    def update(self, grads, state, params):
-        updates, _, new_state = self._adam(grads, state)
-        return updates, new_state
+        dtype = grads.dtype
+        t = state["step"] + 1
+        m, v = _moments(grads, state, beta_1, beta_2, xp)
+        # the bias corrections in float64 (as Python computes them), then in the dtype
+        m_hat = m / as_dtype(1 - beta_1**t, dtype, xp)
+        v_hat = v / as_dtype(1 - beta_2**t, dtype, xp)
+        updates = (-as_dtype(lr, dtype, xp) * m_hat
+                   / (xp.sqrt(v_hat) + as_dtype(self.eps, dtype, xp)))
+        return updates, {**state, "step": t, "m": m, "v": v}
 
     def _adam_into(self, grads, state, scratch) -> float:
-        """``_adam`` in place: the updates into ``grads``; returns this step's ``lr``."""
+        """:meth:`transform` in place: the updates into ``grads``; returns this step's
+        ``lr``."""
         beta_1, beta_2 = self.betas
         step = state["step"]
         t = step + 1
@@ -437,8 +454,6 @@ class AdamW(Adam):
     """
 
     name = "adamw"
-    kernel = None
-    unsupported = _NO_KERNEL
     torch = "AdamW"
 
     def __init__(self, lr: float | Schedule = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
@@ -454,10 +469,10 @@ class AdamW(Adam):
             )
         return {**super().init(params), "decay_mask": decay}
 
-    def update(self, grads, state, params):
-        updates, lr, new_state = self._adam(grads, state)
-        updates -= (lr * self.weight_decay) * state["decay_mask"] * params
-        return updates, new_state
+    def transform(self, grads, state, params, lr, xp=np):
+        updates, new_state = super().transform(grads, state, params, lr, xp)
+        decay = as_dtype(lr * self.weight_decay, grads.dtype, xp)
+        return updates - decay * state["decay_mask"] * params, new_state
 
     def step(self, params, grads, state, scratch):
         lr = self._adam_into(grads, state, scratch)
@@ -486,8 +501,6 @@ class NAdam(Adam):
     """
 
     name = "nadam"
-    kernel = None
-    unsupported = _NO_KERNEL
     torch = "NAdam"
 
     def __init__(self, lr: float | Schedule = 0.002, betas=(0.9, 0.999), eps: float = 1e-8,
@@ -500,31 +513,31 @@ class NAdam(Adam):
         # float dtype); a column per network when stacked.
         return {**super().init(params), "mu_product": np.ones(1)}
 
-    def _coefficients(self, state, dtype):
-        """This step's ``t``, ``1 - β₂ᵗ``, the two coefficients of ``g / d`` and ``m / d``
-        (in ``dtype``) and the new ``Πμ``."""
+    def _coefficients(self, state, lr, dtype, xp=np):
+        """This step's ``t``, ``1 - β₂ᵗ`` (in ``dtype``), the two coefficients of ``g / d``
+        and ``m / d`` (in ``dtype``) and the new ``Πμ`` (float64)."""
         beta_1, beta_2 = self.betas
         t = state["step"] + 1
         mu = beta_1 * (1 - 0.5 * 0.96 ** (t * self.momentum_decay))
         mu_next = beta_1 * (1 - 0.5 * 0.96 ** ((t + 1) * self.momentum_decay))
         mu_product = state["mu_product"] * mu
-        lr = self._rate(state["step"])
-        c_grad = np.asarray(-lr * (1 - mu) / (1 - mu_product), dtype)
-        c_m = np.asarray(-lr * mu_next / (1 - mu_product * mu_next), dtype)
-        return t, 1 - beta_2**t, c_grad, c_m, mu_product
+        c_grad = xp.asarray(-lr * (1 - mu) / (1 - mu_product), dtype=dtype)
+        c_m = xp.asarray(-lr * mu_next / (1 - mu_product * mu_next), dtype=dtype)
+        return t, as_dtype(1 - beta_2**t, dtype, xp), c_grad, c_m, mu_product
 
-    def update(self, grads, state, params):
+    def transform(self, grads, state, params, lr, xp=np):
         beta_1, beta_2 = self.betas
-        t, correction_2, c_grad, c_m, mu_product = self._coefficients(state, grads.dtype)
-        m = beta_1 * state["m"] + (1 - beta_1) * grads
-        v = beta_2 * state["v"] + (1 - beta_2) * grads * grads
-        d = np.sqrt(v / correction_2) + self.eps
+        t, correction_2, c_grad, c_m, mu_product = self._coefficients(state, lr, grads.dtype,
+                                                                      xp)
+        m, v = _moments(grads, state, beta_1, beta_2, xp)
+        d = xp.sqrt(v / correction_2) + as_dtype(self.eps, grads.dtype, xp)
         updates = (grads / d) * c_grad + (m / d) * c_m
         return updates, {**state, "step": t, "m": m, "v": v, "mu_product": mu_product}
 
     def step(self, params, grads, state, scratch):
         beta_1, beta_2 = self.betas
-        t, correction_2, c_grad, c_m, mu_product = self._coefficients(state, grads.dtype)
+        t, correction_2, c_grad, c_m, mu_product = self._coefficients(
+            state, self._rate(state["step"]), grads.dtype)
         m, v = state["m"], state["v"]
         m *= beta_1
         np.multiply(1 - beta_1, grads, out=scratch)
@@ -544,6 +557,138 @@ class NAdam(Adam):
         params += grads
         state["step"] = t
         state["mu_product"] = mu_product
+        return state
+
+
+@OPTIMIZERS.register
+class Adamax(Adam):
+    """Adamax: Adam with the infinity norm (Kingma & Ba; PyTorch's formulation and defaults).
+
+    ``m ← β₁ m + (1 - β₁) g``, ``u ← max(β₂ u, |g| + ε)`` (PyTorch 2's: ``ε`` inside the
+    maximum, so ``u > 0`` from the first step), ``θ ← θ - lr / (1 - β₁ᵗ) · m / u``.
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.002
+    betas : (float, float), default (0.9, 0.999)
+        Each in [0, 1).
+    eps : float, default 1e-8
+    """
+
+    name = "adamax"
+    sklearn_params = {}  # scikit-learn's MLP has no Adamax
+    torch = "Adamax"
+
+    def __init__(self, lr: float | Schedule = 0.002, betas=(0.9, 0.999), eps: float = 1e-8):
+        super().__init__(lr, betas, eps)
+
+    def init(self, params, mask=None):
+        return {"step": 0, "m": np.zeros_like(params), "u": np.zeros_like(params)}
+
+    def transform(self, grads, state, params, lr, xp=np):
+        beta_1, beta_2 = self.betas
+        dtype = grads.dtype
+        t = state["step"] + 1
+        m = as_dtype(beta_1, dtype, xp) * state["m"] + as_dtype(1 - beta_1, dtype, xp) * grads
+        u = xp.maximum(as_dtype(beta_2, dtype, xp) * state["u"],
+                       xp.abs(grads) + as_dtype(self.eps, dtype, xp))
+        # the bias correction folded into the rate in float64, then in the dtype
+        updates = (m / u) * as_dtype(-lr / (1 - beta_1**t), dtype, xp)
+        return updates, {**state, "step": t, "m": m, "u": u}
+
+    def step(self, params, grads, state, scratch):
+        beta_1, beta_2 = self.betas
+        step = state["step"]
+        t = step + 1
+        m, u = state["m"], state["u"]
+        m *= beta_1
+        np.multiply(1 - beta_1, grads, out=scratch)
+        m += scratch
+        u *= beta_2
+        np.abs(grads, out=scratch)
+        scratch += self.eps
+        np.maximum(u, scratch, out=u)
+        np.divide(m, u, out=grads)
+        grads *= -self._rate(step) / (1 - beta_1**t)
+        params += grads
+        state["step"] = t
+        return state
+
+
+@OPTIMIZERS.register
+class RAdam(Adam):
+    """RAdam: Adam with its adaptive rate rectified (Liu et al.; PyTorch's formulation and
+    defaults, without weight decay).
+
+    ``m`` and ``v`` as Adam's, ``m̂ = m / (1 - β₁ᵗ)``. The length of the approximated simple
+    moving average, ``ρₜ = ρ∞ - 2 t β₂ᵗ / (1 - β₂ᵗ)`` with ``ρ∞ = 2 / (1 - β₂) - 1``, grows
+    with ``t`` from 1 towards ``ρ∞``. While ``ρₜ ≤ 5`` (the first 5 steps with the default
+    ``β₂``; always when ``ρ∞ ≤ 5``, i.e. ``β₂ ≤ 2/3``) the step is momentum alone,
+    ``θ ← θ - lr m̂``; after, ``θ ← θ - lr r m̂ √(1 - β₂ᵗ) / (√v + ε)`` with the
+    rectification ``r = √((ρₜ - 4)(ρₜ - 2) ρ∞ / ((ρ∞ - 4)(ρ∞ - 2) ρₜ))``.
+
+    Which of the two applies depends on ``t`` and ``β₂`` only: it is chosen by
+    ``where`` on scalars, not by a branch, so that the step may be traced (the JAX engine)
+    and ``β₂`` may differ across a stack.
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.001
+    betas : (float, float), default (0.9, 0.999)
+        Each in [0, 1).
+    eps : float, default 1e-8
+        Added to ``√v`` (not to ``√v̂``, as PyTorch).
+    """
+
+    name = "radam"
+    sklearn_params = {}  # scikit-learn's MLP has no RAdam
+    torch = "RAdam"
+
+    def _coefficients(self, t, lr, dtype, xp=np):
+        """Whether ``ρₜ > 5`` (rectified), and the coefficient of the step's direction (in
+        ``dtype``): of ``m / (√v + ε)`` when rectified, of ``m`` when not."""
+        beta_1, beta_2 = self.betas
+        correction_1 = 1 - beta_1**t
+        correction_2 = 1 - beta_2**t
+        rho_inf = 2 / (1 - beta_2) - 1
+        rho_t = rho_inf - 2 * t * beta_2**t / correction_2
+        rectified = rho_t > 5
+        # ρₜ < ρ∞, so both exceed 5 when rectified; otherwise r is not used, and the clamp
+        # at 5 only keeps it finite (ρ∞ may be 2 or 4, ρₜ between 2 and 4).
+        rho, rho_max = xp.maximum(rho_t, 5.0), xp.maximum(rho_inf, 5.0)
+        r = xp.sqrt((rho - 4) * (rho - 2) * rho_max / ((rho_max - 4) * (rho_max - 2) * rho))
+        coefficient = xp.where(rectified, -lr * r * xp.sqrt(correction_2) / correction_1,
+                               -lr / correction_1)
+        return rectified, xp.asarray(coefficient, dtype=dtype)
+
+    def transform(self, grads, state, params, lr, xp=np):
+        beta_1, beta_2 = self.betas
+        t = state["step"] + 1
+        m, v = _moments(grads, state, beta_1, beta_2, xp)
+        rectified, coefficient = self._coefficients(t, lr, grads.dtype, xp)
+        d = xp.where(rectified, xp.sqrt(v) + as_dtype(self.eps, grads.dtype, xp), 1.0)
+        return (m / d) * coefficient, {**state, "step": t, "m": m, "v": v}
+
+    def step(self, params, grads, state, scratch):
+        beta_1, beta_2 = self.betas
+        step = state["step"]
+        t = step + 1
+        rectified, coefficient = self._coefficients(t, self._rate(step), grads.dtype)
+        m, v = state["m"], state["v"]
+        m *= beta_1
+        np.multiply(1 - beta_1, grads, out=scratch)
+        m += scratch
+        v *= beta_2
+        np.multiply(1 - beta_2, grads, out=scratch)
+        scratch *= grads
+        v += scratch
+        np.sqrt(v, out=scratch)
+        scratch += self.eps
+        np.copyto(scratch, 1, where=np.logical_not(rectified))  # d
+        np.divide(m, scratch, out=grads)
+        grads *= coefficient
+        params += grads
+        state["step"] = t
         return state
 
 

@@ -4,9 +4,9 @@ The cost gains ``l1 Σ|θ| + (l2/2) Σ θ²`` over the penalized parameters θ, 
 batch size, and each of them the gradient ``l2 θ + l1 sign(θ)``. The penalized parameters are
 the weights; with ``biases=True`` (``penalize_biases=True`` in the public calls) the biases
 too, with the same terms and strengths. Which parameters those are is said here once, for
-each form (:func:`penalized`, :func:`add_layer_gradient`, :func:`layer_span`,
-:func:`flat_mask`). Each form sits next to the others: the array forms (the reference and the
-NumPy engine), the scalar forms that the compiled kernels compile as they are, and the
+each form (:func:`penalized`, :func:`add_layer_gradient`, :func:`flat_mask`). Each form sits
+next to the others: the array forms (the reference and the NumPy engine), the flat forms over
+an array namespace (the JAX engine, where the strengths may be traced or batched), and the
 stacked forms over K networks' rows.
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-__all__ = ["penalized", "value", "add_gradient", "add_layer_gradient", "flat_mask", "term",
-           "add_gradient_term", "layer_span", "stack_values", "add_stack_gradient"]
+__all__ = ["penalized", "value", "add_gradient", "add_layer_gradient", "flat_mask",
+           "flat_value", "add_flat_gradient", "stack_values", "add_stack_gradient"]
 
 
 def penalized(layers: Iterable[tuple[np.ndarray, np.ndarray]], biases: bool = False
@@ -77,27 +77,22 @@ def flat_mask(network, biases: bool = False) -> np.ndarray:
     return network.weight_mask()
 
 
-# -- scalar forms (the compiled kernels compile these functions themselves) -------------------
+# -- flat forms over an array namespace (the JAX engine; vmapped over networks' strengths) ----
 
-def term(w: float, l1: float, l2: float) -> float:
-    """One penalized parameter's share of the penalty: ``(l2/2) w² + l1 |w|``."""
-    return 0.5 * l2 * w * w + l1 * abs(w)
-
-
-def add_gradient_term(g: float, w: float, l1: float, l2: float) -> float:
-    """``g`` plus one penalized parameter's penalty gradient, in :func:`add_gradient`'s
-    order."""
-    if l2:
-        g += l2 * w
-    if l1:
-        g += l1 * np.sign(w)
-    return g
+def flat_value(params, mask, l1, l2, xp=np):
+    """:func:`value` over the flat parameters: ``l1 Σ|θ| + (l2/2) Σ θ²`` over the θ where
+    ``mask`` (:func:`flat_mask`) is true; a strength that is 0 contributes exactly 0 (never
+    0 · inf). ``l1``/``l2`` may be traced or batched (``xp``: see :mod:`ffnn._xp`)."""
+    theta = xp.where(mask, params, 0)
+    return (xp.where(l2 > 0, 0.5 * l2 * xp.sum(theta * theta), 0)
+            + xp.where(l1 > 0, l1 * xp.sum(xp.abs(theta)), 0))
 
 
-def layer_span(w0: int, n_weights: int, n_biases: int, biases: bool) -> tuple[int, int]:
-    """The flat offsets ``[start, stop)`` of one layer's penalized parameters: its weights
-    (from ``w0``), and its biases, laid out right after them, when ``biases``."""
-    return w0, w0 + n_weights + (n_biases if biases else 0)
+def add_flat_gradient(grads, params, mask, l1, l2, xp=np):
+    """``grads + l2 θ + l1 sign(θ)`` where ``mask``, in :func:`add_gradient`'s order; where a
+    strength is 0 its term is left out (never 0 · inf)."""
+    grads = xp.where(mask & (l2 > 0), grads + l2 * params, grads)
+    return xp.where(mask & (l1 > 0), grads + l1 * xp.sign(params), grads)
 
 
 # -- stacked forms: K networks, strengths per network -----------------------------------------

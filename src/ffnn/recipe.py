@@ -222,8 +222,8 @@ def build(options: Mapping, n_features: int, n_outputs: int, classification: boo
 def check_fit(built: Recipe, X, targets, data: str, *, validation: bool = False) -> None:
     """Refuse, in the flags' terms and before any training, what ``train()`` would refuse
     about ``built`` on these data: targets that its loss does not take, and a fit that
-    ``--engine compiled`` or ``parallel`` cannot run (``validation``: the fit has
-    validation data)."""
+    ``--engine jax`` cannot run (``validation``: the fit has validation data, which the
+    JAX engine runs too)."""
     try:
         built.network._check_problem(X, targets, built.loss, 0.0, 0.0)
     except (ValueError, TypeError) as exc:
@@ -231,9 +231,10 @@ def check_fit(built: Recipe, X, targets, data: str, *, validation: bool = False)
         raise type(exc)(f"--loss {built.loss.name} does not fit the targets of {data}: "
                         f"{detail}") from None
     engine = built.train_kwargs["engine"]
-    if engine not in ("compiled", "parallel"):
+    if engine != "jax":
         return
-    from . import _compiled, _parallel
+    from .jax_engine import NO_JAX
+    from .paths import jax_reason
     from .training import EarlyStopping, Trainer
 
     kwargs = built.train_kwargs
@@ -243,8 +244,10 @@ def check_fit(built: Recipe, X, targets, data: str, *, validation: bool = False)
                       l2=kwargs["l2"], penalize_biases=kwargs["penalize_biases"],
                       batch_size=kwargs["batch_size"], callbacks=callbacks,
                       verbose=0, engine=engine)
-    reason = (_compiled.unsupported(trainer, None, validation) if engine == "compiled"
-              else _parallel.unsupported(trainer, X))
+    reason = jax_reason(trainer, X)
+    if reason == NO_JAX:
+        raise ImportError("--engine jax needs JAX, which is not installed: pip install "
+                          "'ffnn[fast]'")
     if reason is not None:
         raise ValueError(f"--engine {engine} cannot run this training: {reason}; use "
                          "--engine numpy or --engine auto")

@@ -10,8 +10,9 @@ to know about it is declared on the class, once:
 - its file form: :meth:`Component.config` / :meth:`Registry.from_config`;
 - its peers (attributes of the kind's base class, e.g. ``sklearn`` and ``torch`` for
   activations);
-- which execution paths run it: ``kernel`` names the compiled loop's kernel (None: none), and
-  ``unsupported`` maps a path to the reason it cannot run this built-in.
+- which execution paths run it: ``unsupported`` maps a path to the reason it cannot run this
+  built-in (its formulas take the array namespace ``xp``, so the JAX engine runs every
+  built-in that declares nothing).
 
 Modules that need a list of names, a code or a parameter read them from here; none keeps its
 own table. A class that does not register (a user's subclass) is never taken for a built-in:
@@ -28,11 +29,9 @@ from typing import Any
 __all__ = ["Component", "Registry", "PATHS"]
 
 #: The execution paths a built-in may run on: the readable reference (``Network.backprop``),
-#: the in-place NumPy engine, the compiled (numba) loop, the stacked trainer and the parallel
-#: path (the engine with multi-threaded numba kernels between the products).
-PATHS = ("reference", "engine", "compiled", "stacked", "parallel")
-#: The paths that run a built-in through its declared ``kernel`` (none: not on these paths).
-KERNEL_PATHS = ("compiled", "parallel")
+#: the in-place NumPy engine, the JAX engine (the formulas traced with ``xp=jax.numpy``) and
+#: the stacked trainer.
+PATHS = ("reference", "engine", "jax", "stacked")
 
 
 class Component:
@@ -44,16 +43,12 @@ class Component:
         The canonical name (in messages, model files and tables).
     aliases : tuple of str
         Other accepted spellings (scikit-learn's ``"logistic"`` for ``"sigmoid"``).
-    kernel : str or None
-        The kernel of this built-in (the compiled loop's scalar formulas, which the parallel
-        path's kernels call too), or None when it has none.
     unsupported : dict of str to str
         ``{path: reason}`` for each path of :data:`PATHS` that cannot run it.
     """
 
     name: str = "component"
     aliases: tuple[str, ...] = ()
-    kernel: str | None = None
     unsupported: Mapping[str, str] = {}
 
     @classmethod
@@ -71,9 +66,7 @@ class Component:
         """Whether ``path`` (one of :data:`PATHS`) runs this built-in."""
         if path not in PATHS:
             raise ValueError(f"path must be one of {PATHS}, got {path!r}")
-        if path in cls.unsupported:
-            return False
-        return path not in KERNEL_PATHS or cls.kernel is not None
+        return path not in cls.unsupported
 
 
 @functools.cache

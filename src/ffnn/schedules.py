@@ -77,7 +77,7 @@ class Schedule(Component):
 
     @classmethod
     def supports(cls, path: str) -> bool:
-        """Every path runs a schedule of the step (the compiled loop gets its rates
+        """Every path runs a schedule of the step (the JAX engine gets its rates
         computed ahead), unless the class declares otherwise."""
         if path not in PATHS:
             raise ValueError(f"path must be one of {PATHS}, got {path!r}")

@@ -19,7 +19,6 @@ nothing non-finite reaches the others.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import os
 import threading
@@ -45,16 +44,13 @@ from .losses import MSE, Loss, LossLike, get_loss
 from .metrics import METRIC_FUNCTIONS, resolve_metric
 from .network import Network
 from .optimizers import OPTIMIZERS, Adagrad, GradientTransformation, get_optimizer
+from .paths import check_engine
 from .schedules import Constant, Schedule
 
 __all__ = ["train_stack", "stack_unsupported", "stackable_optimizers", "ENGINES"]
 
 #: How :func:`train_stack` trains: see its ``engine``.
-ENGINES = ("auto", "stacked", "compiled")
-#: ``engine="auto"`` takes the compiled loop only for fits of at most this many sample ×
-#: parameter products per network (epochs × samples × parameters; the course grid's are
-#: ~2²⁶): a stop waits for the networks in training to end their fits.
-COMPILED_MAX_FIT = 2**28
+ENGINES = ("auto", "stacked", "jax")
 
 
 def stackable_optimizers() -> tuple[type, ...]:
@@ -323,26 +319,23 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
         The one shuffling seed of the stack (as ``train(seed=)`` of each network alone).
     metric, divergence_factor : as :func:`ffnn.train`
     n_threads : int, optional
-        Threads over the stack's blocks, or over the networks on the compiled engine
-        (default: every core); each matrix product then uses one BLAS thread. The results
-        do not depend on it.
+        Threads over the stack's blocks (default: every core); each matrix product then
+        uses one BLAS thread. The results do not depend on it.
     block_size : int, default 32
         The networks are trained in blocks of at most this many (sizes fixed by K alone),
         which the threads share.
     stop_event : threading.Event, optional
-        Set it (from another thread) to stop every block at its next batch (on the compiled
+        Set it (from another thread) to stop every block at its next batch (on the JAX
         engine: before the next network); the call then raises KeyboardInterrupt and leaves
         the networks as they were, as on Ctrl-C.
-    engine : {"stacked", "auto", "compiled"}, default "stacked"
+    engine : {"stacked", "auto", "jax"}, default "stacked"
         ``"stacked"``: the K networks as one stack of batched NumPy products (this module).
-        ``"compiled"``: each network on the compiled loop (:mod:`ffnn._compiled`, numba),
-        the networks shared by the threads (the loop releases the GIL); each ends bit for
-        bit where ``ffnn.train(..., engine="compiled")`` with the same seeds ends it. Refused
-        with the reason where the loop cannot run the networks. ``"auto"``: compiled where
-        ``ffnn.train(engine="auto")`` would take the loop for one of these networks alone
-        (small, built-ins with kernels, numba installed), in float64, each fit is short
-        (:data:`COMPILED_MAX_FIT`) and the loop is compiled already or the stack is long
-        enough to win its compile time back; stacked otherwise (sweeps ask for "auto").
+        ``"jax"``: each network on the JAX engine (:mod:`ffnn.jax_engine`; networks that
+        differ in learning rate, penalties and initial weights share one compiled
+        program); each ends bit for bit where ``ffnn.train(..., engine="jax")`` with the
+        same seeds ends it. Refused with the reason where JAX cannot run the networks.
+        ``"auto"``: JAX where ``ffnn.train(engine="auto")`` would take it for one of these
+        networks alone, stacked otherwise (sweeps ask for "auto").
 
     Returns
     -------
@@ -352,8 +345,7 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     networks = list(networks)
     if not networks or not all(isinstance(net, Network) for net in networks):
         raise TypeError("networks must be a non-empty sequence of ffnn.Network")
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    engine = check_engine(engine, ENGINES)
     K = len(networks)
     loss = get_loss(loss)
     if isinstance(optimizers, (str, GradientTransformation)):
@@ -382,15 +374,15 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     n = X.shape[0]
     batch = n if batch_size is None else min(batch_size, n)
     threads = n_threads or usable_cores()
-    if engine != "stacked":
-        copies = [net.copy() for net in networks]  # trained, then copied back: all or nothing
-        trainers = _trainers(copies, loss, optimizers, l1s, l2s, penalize_biases, batch_size,
-                             rng, metric, divergence_factor)
-        if _compiled_engine(engine, trainers[0], X, Y, K, epochs):
-            histories = _train_compiled(trainers, X, Y, epochs, threads, stop_event)
-            for net, trained in zip(networks, copies):
-                net.params[...] = trained.params
-            return histories
+    if engine != "stacked" and _jax_engine(engine, networks[0], loss, optimizers[0], X):
+        from . import jax_engine
+
+        histories, params = jax_engine.train_stack(
+            networks, optimizers, l1s, l2s, penalize_biases, X, Y, loss, epochs, batch,
+            copy.deepcopy(rng), metric, divergence_factor, stop_event)
+        for net, p in zip(networks, params):  # all or nothing: after the last call
+            net.params[...] = p
+        return histories
     # Fixed blocks (their size depends on K only, never on the threads), each a stack of
     # its own drawing the same batches from its own copy of the generator.
     blocks = [list(b) for b in np.array_split(np.arange(K), -(-K // block_size))]
@@ -421,20 +413,18 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     return result
 
 
-def _run_all(run, items: list, threads: int, failed: threading.Event,
-             one_blas_thread: bool = False) -> None:
-    """``run(item)`` for every item, here or on ``threads`` threads (one BLAS thread each,
-    and here too with ``one_blas_thread``). A failure (or Ctrl-C) sets ``failed``, which the
-    running items check to stop, and is raised once all have stopped."""
+def _run_all(run, items: list, threads: int, failed: threading.Event) -> None:
+    """``run(item)`` for every item, here or on ``threads`` threads (one BLAS thread each).
+    A failure (or Ctrl-C) sets ``failed``, which the running items check to stop, and is
+    raised once all have stopped."""
     from concurrent.futures import ThreadPoolExecutor
 
     from threadpoolctl import threadpool_limits
 
     try:
         if threads == 1:
-            with threadpool_limits(1) if one_blas_thread else contextlib.nullcontext():
-                for item in items:
-                    run(item)
+            for item in items:
+                run(item)
             return
         with threadpool_limits(1), ThreadPoolExecutor(threads) as pool:
             futures = [pool.submit(run, item) for item in items]
@@ -449,46 +439,23 @@ def _run_all(run, items: list, threads: int, failed: threading.Event,
         raise  # all or nothing: the callers keep the networks' weights
 
 
-def _trainers(networks, loss, optimizers, l1s, l2s, penalize_biases, batch_size, rng, metric,
-              divergence_factor) -> list:
-    """One :class:`~ffnn.Trainer` per network as :func:`ffnn.train` makes it, on the compiled
-    loop, each with its own copy of the stack's shuffling generator (the stack's batches)."""
+def _jax_engine(engine: str, network, loss, optimizer, X) -> bool:
+    """Whether the stack trains as one vmapped program on the JAX engine (``engine`` "jax",
+    or "auto" by :func:`ffnn.paths.choose`'s rule for one of its networks alone)."""
+    from . import paths
+    from .jax_engine import NO_JAX
     from .training import Trainer
 
-    return [Trainer(net, loss, opt, l1=a, l2=b, penalize_biases=penalize_biases,
-                    batch_size=batch_size, seed=copy.deepcopy(rng), metric=metric, verbose=0,
-                    divergence_factor=divergence_factor, engine="compiled")
-            for net, opt, a, b in zip(networks, optimizers, l1s, l2s)]
-
-
-def _compiled_engine(engine: str, trainer, X, Y, K: int, epochs: int) -> bool:
-    """Whether the stack trains network by network on the compiled loop (``engine``
-    "compiled", or "auto" by ``Trainer``'s rule for one network alone, the compile time
-    weighed against all K networks' steps)."""
-    from . import _compiled
-    from .training import COMPILED_MAX_WORK
-
-    reason = _compiled.unsupported(trainer, None, False)
-    if engine == "compiled":
-        if reason == _compiled.NO_NUMBA:
-            raise ImportError("engine='compiled' needs numba, which is not installed: "
+    reason = paths.jax_reason(Trainer(network, loss, optimizer, verbose=0), X)
+    if engine == "jax":
+        if reason == NO_JAX:
+            raise ImportError("engine='jax' needs JAX, which is not installed: "
                               "pip install 'ffnn[fast]'")
         if reason is not None:
-            raise ValueError(f"engine='compiled' cannot train these networks: {reason}; use "
+            raise ValueError(f"engine='jax' cannot train these networks: {reason}; use "
                              "engine='stacked' or 'auto'")
         return True
-    n = len(X)
-    batch = n if trainer.batch_size is None else min(trainer.batch_size, n)
-    n_params = trainer.network.n_params
-    if (reason is not None or batch * n_params > COMPILED_MAX_WORK
-            or epochs * n * n_params > COMPILED_MAX_FIT
-            # float32: NumPy's vectorised exp and the stack's wide products beat the loop's
-            # scalar expf (the course grid: 2.3 s of CPU stacked, 3.1 s compiled)
-            or trainer.network.dtype != np.float64):
-        return False
-    steps = K * epochs * -(-n // batch)
-    return (steps * _compiled.SAVED_PER_STEP >= _compiled.COMPILE_SECONDS
-            or _compiled.CompiledPath(trainer, X, Y).ready())
+    return reason is None and paths.AUTO_JAX
 
 
 def usable_cores() -> int:
@@ -498,36 +465,6 @@ def usable_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
-
-
-#: Compiled fits running at once in this process, over all stacks: an in-process sweep runs
-#: its stacks in threads and each shares its networks over threads, so P stacks of P
-#: threads would make P² compute-bound threads; at most the usable cores run.
-_COMPILED_SLOTS = threading.BoundedSemaphore(usable_cores())
-
-
-def _train_compiled(trainers, X, Y, epochs: int, threads: int,
-                    stop_event: threading.Event | None) -> list[History]:
-    """Each trainer's fit, the networks shared by ``threads`` threads (the compiled loop
-    releases the GIL, so they run at once). A stop (``stop_event``, a failure, Ctrl-C) ends
-    the call before the next network with KeyboardInterrupt (or the failure)."""
-    failed = threading.Event()
-    histories: list[History | None] = [None] * len(trainers)
-
-    def run(i: int) -> None:
-        with _COMPILED_SLOTS:
-            if failed.is_set() or (stop_event is not None and stop_event.is_set()):
-                raise KeyboardInterrupt
-            history = trainers[i].fit(X, Y, epochs)
-        if history.stop_reason == "interrupted":  # Ctrl-C, which fit() kept
-            raise KeyboardInterrupt
-        histories[i] = history
-
-    # one BLAS thread even alone: OpenBLAS would split these small products over
-    # threads that cost more than they share out
-    _run_all(run, list(range(len(trainers))), min(len(trainers), threads), failed,
-             one_blas_thread=True)
-    return histories
 
 
 def _train_block(networks, optimizers, l1s, l2s, penalize_biases, X, Y, loss, epochs, batch,

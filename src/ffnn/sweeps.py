@@ -304,8 +304,8 @@ def _run_stacked(context: dict, jobs: list[dict], stop: threading.Event | None =
             penalize_biases=kwargs["penalize_biases"], seed=kwargs["seed"],
             n_threads=context.get("stack_threads", 1),
             block_size=len(built), stop_event=stop,
-            # small float64 networks each on the compiled loop, as a run alone takes it
-            # (the table is then --no-stack's bit for bit); NumPy runs stack as NumPy
+            # each network on the JAX engine where a run alone takes it (the table is then
+            # --no-stack's bit for bit); NumPy runs stack as NumPy
             engine="stacked" if kwargs["engine"] == "numpy" else "auto")
         if any(h.stop_reason == "interrupted" for h in histories):  # as in _run_one
             raise KeyboardInterrupt
@@ -361,7 +361,7 @@ def _stack_groups(context: dict, jobs: list[dict]) -> list[list[dict]]:
         options = _run_options(context, group[0])
         stackable = (len(group) > 1 and not options["early_stopping"]
                      and options["clip"] is None and _stackable_schedule(options["schedule"])
-                     and options["engine"] not in ("compiled", "parallel")  # may refuse
+                     and options["engine"] != "jax"  # may refuse
                      and _stackable_optimizer(options["optimizer"]))
         out.extend([group] if stackable else ([job] for job in group))
     return out
@@ -434,10 +434,7 @@ def _in_process(context: dict, chunks: list[list[dict]]):
     from .stacked import usable_cores
 
     pool = ThreadPoolExecutor(usable_cores())
-    # A stack that trains network by network on the compiled loop shares its networks over
-    # every core too: a chunk that ends early (fewer runs, runs that diverged) then leaves
-    # no core idle (the course grid: 2.28 → 2.02 s on 2 cores); at most as many of those fits
-    # run at once as there are cores (stacked._COMPILED_SLOTS). NumPy stacks are one block.
+    # NumPy stacks are one block each; the chunks share the cores.
     context = {**context, "stack_threads": usable_cores()}
     stop, futures, taken = threading.Event(), [], set()
     try:

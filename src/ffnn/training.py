@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import checkpoints, engine
+from . import checkpoints, engine, paths
 from ._validation import (
     check_batch_size,
     check_divergence_factor,
@@ -34,8 +34,6 @@ from ._validation import (
     check_seed,
     is_integer,
     is_real,
-    is_sparse,
-    warn_caller,
 )
 from .driver import Callback, History, divergence_message, run_epochs
 from .losses import LossLike, get_loss
@@ -46,17 +44,9 @@ from .optimizers import GradientTransformation, get_optimizer
 __all__ = ["train", "Trainer", "History", "Callback", "EarlyStopping", "Checkpoint", "METRICS",
            "FallbackWarning", "accuracy", "r2", "divergence_message"]
 
-ENGINES = ("auto", "numpy", "compiled", "parallel")
+ENGINES = paths.ENGINES
+FallbackWarning = paths.FallbackWarning
 Checkpoint = checkpoints.Checkpoint
-
-
-class FallbackWarning(UserWarning):
-    """``engine="auto"`` could not take the compiled loop for a small network's
-    configuration and runs the NumPy engine instead (``History.engine_reason`` says why)."""
-#: "auto" compiles a fit when batch rows × parameters is at most this (measured crossover).
-COMPILED_MAX_WORK = 2**19
-#: Whether "auto" takes the parallel path (ffnn._parallel) for larger fits when numba is there.
-PARALLEL_AUTO = False
 
 
 # -- callbacks --------------------------------------------------------------------------------
@@ -156,18 +146,18 @@ class Trainer:
         1 shows a tqdm progress bar over epochs (``tqdm.auto``: works in notebooks); 0 none.
     divergence_factor : float, default 1000
         The run stops when the loss is not finite or exceeds this times the first epoch's.
-    engine : {"auto", "numpy", "compiled", "parallel"}, default "auto"
-        ``"numpy"``: the NumPy engine (:mod:`ffnn.engine`), the reference. ``"compiled"``:
-        whole epochs in one numba call (:mod:`ffnn._compiled`), for small networks whose
-        NumPy calls cost more than their arithmetic; it trains the built-in activations,
-        losses and SGD/Momentum/Nesterov/Adam, without sample weights or validation, and
-        gives the NumPy engine's results to rounding. ``"parallel"``: the NumPy engine
-        with the work between the matrix products in multi-threaded numba kernels
-        (:mod:`ffnn._parallel`), for large networks; the built-in activations and losses
-        and SGD/Momentum/Nesterov/Adam, everything else as the NumPy engine. ``"auto"``:
-        compiled where it applies and the network is small (batch rows × parameters ≤
-        ``COMPILED_MAX_WORK``); above, parallel when ``PARALLEL_AUTO`` is set and it
-        applies; NumPy otherwise.
+    engine : {"auto", "numpy", "jax"}, default "auto"
+        ``"numpy"``: the NumPy engine (:mod:`ffnn.engine`), the reference. ``"jax"``: the
+        same formulas compiled whole by XLA (:mod:`ffnn.jax_engine`, the ``fast`` extra):
+        chunks of epochs in one call, for the built-in activations, losses, optimizers and
+        schedules, with sample weights and validation; results equal the NumPy engine's
+        to rounding. ``"auto"``: JAX when it is installed and runs the fit, else NumPy
+        (see :func:`ffnn.paths.choose`). ``"compiled"`` and ``"parallel"``, the retired
+        numba paths, read as ``"jax"``.
+    device : {"cpu", "gpu"}, jax.Device or None, default None
+        Where the JAX engine trains: JAX's first device of that kind (``"gpu"``: a CUDA
+        build of JAX, see the README), a device itself, or None for JAX's default device.
+        The NumPy engine runs on the CPU whatever it says.
 
     Attributes
     ----------
@@ -181,7 +171,7 @@ class Trainer:
                  penalize_biases: bool = False, batch_size: int | None = None,
                  shuffle: bool = True, metric="auto",
                  callbacks: Sequence[Callback] = (), seed=None, verbose: int = 1,
-                 divergence_factor: float = 1000.0, engine: str = "auto"):
+                 divergence_factor: float = 1000.0, engine: str = "auto", device=None):
         if not isinstance(network, Network):
             raise TypeError(f"network must be an ffnn.Network, got {type(network).__name__}")
         self.network = network
@@ -217,9 +207,8 @@ class Trainer:
             raise TypeError(f"verbose must be 0 (quiet) or 1 (a progress bar), got {verbose!r}")
         self.verbose = int(verbose)
         self.divergence_factor = check_divergence_factor(divergence_factor)
-        if engine not in ENGINES:
-            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-        self.engine = engine
+        self.engine = paths.check_engine(engine)
+        self.device = paths.check_device(device)
         self.opt_state = self.optimizer.init(network.params, network.weight_mask())
         self._first_loss: float | None = None
         self._first_pending = None  # a driver.PendingReference until it is computed
@@ -334,10 +323,8 @@ class Trainer:
         epochs = check_epochs(epochs)
         X, Y = self._check_data(X, targets)
         weights = self._check_weights(sample_weight, X.shape[0])
-        # Decided first: engine="compiled" refuses before anything has started or drawn.
-        compiled, reason = self._engine(X, Y, epochs, weights, validation_data is not None
-                                        or validation_fraction is not None)
-        parallel, reason = (False, reason) if compiled else self._parallel(X, reason)
+        # Decided first: engine="jax" refuses before anything has started or drawn.
+        chosen, reason = paths.choose(self, X)
         if validation_data is not None and validation_fraction is not None:
             raise ValueError("give validation_data or validation_fraction, not both")
         if validation_fraction is not None:
@@ -350,8 +337,7 @@ class Trainer:
             validation_data = self._check_data(*validation_data, "validation_data[0]",
                                                "validation_data[1]")
 
-        history = History.start(self.metric, engine="compiled" if compiled else
-                                "parallel" if parallel else "numpy", engine_reason=reason)
+        history = History.start(self.metric, engine=chosen, engine_reason=reason)
         self.__dict__.pop("_workspaces", None)  # batch sizes of earlier fits: let them go
         self.stop_training = False
         self.stop_reason: str | None = None
@@ -362,14 +348,10 @@ class Trainer:
         bar = self._progress(epochs)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-                if compiled:
-                    from ._compiled import CompiledPath
+                if chosen == "jax":
+                    from .jax_engine import JaxPath
 
-                    path = CompiledPath(self, X, Y)
-                elif parallel:
-                    from ._parallel import ParallelPath
-
-                    path = ParallelPath(self, X, Y, weights, validation_data)
+                    path = JaxPath(self, X, Y, weights, validation_data)
                 else:
                     path = engine.NumpyPath(self, X, Y, weights, validation_data)
                 run_epochs(self, path, epochs, history, bar)
@@ -396,75 +378,6 @@ class Trainer:
         if self.stop_message and self.verbose:
             print(self.stop_message)
         return history
-
-    def _engine(self, X, Y, epochs: int, weights, validation: bool) -> tuple[bool, str]:
-        """Whether this fit runs on the compiled loop (see ``engine``), and why not.
-
-        ``engine="compiled"`` refuses a fit it cannot run; ``"auto"`` warns
-        (:class:`FallbackWarning`) when a network small enough for the compiled loop has a
-        configuration that the loop cannot run, and takes NumPy when the loop is not compiled
-        yet and this run is too short to win the compile time back.
-        """
-        if self.engine in ("numpy", "parallel"):
-            return False, f"engine={self.engine!r} was asked for"
-        if is_sparse(X):
-            if self.engine == "compiled":
-                raise ValueError("engine='compiled' cannot run this fit: X is a sparse "
-                                 "matrix; use engine='numpy' or 'auto'")
-            return False, "X is sparse: the NumPy engine multiplies its stored values only"
-        batch = len(X) if self.batch_size is None else min(self.batch_size, len(X))
-        work = batch * self.network.n_params
-        if self.engine == "auto" and work > COMPILED_MAX_WORK:
-            return False, (f"batch rows x parameters = {work} > {COMPILED_MAX_WORK}: too large "
-                           "for the compiled loop")
-        from . import _compiled
-
-        reason = _compiled.unsupported(self, weights, validation)
-        if reason is None:
-            steps = epochs * -(-len(X) // batch)
-            if (self.engine == "auto" and steps * _compiled.SAVED_PER_STEP
-                    < _compiled.COMPILE_SECONDS and not _compiled.CompiledPath(self, X, Y).ready()):
-                return False, (f"the compiled loop is not compiled yet for {self.network.dtype}: "
-                               f"compiling it (~{_compiled.COMPILE_SECONDS:.0f} s, once) would "
-                               f"cost more than its {steps} steps save; engine='compiled' "
-                               "compiles it")
-            return True, ""
-        if self.engine == "compiled" and reason == _compiled.NO_NUMBA:
-            raise ImportError("engine='compiled' needs numba, which is not installed: "
-                              "pip install 'ffnn[fast]'")
-        if self.engine == "compiled":
-            raise ValueError(f"engine='compiled' cannot run this fit: {reason}; use "
-                             "engine='numpy' or 'auto'")
-        if reason == _compiled.NO_NUMBA:
-            return False, reason  # a light install: NumPy is the engine, nothing to say
-        warn_caller(f"engine='auto' runs the NumPy engine: {reason}", FallbackWarning)
-        return False, reason
-
-    def _parallel(self, X, reason: str) -> tuple[bool, str]:
-        """Whether a fit that the compiled loop does not take runs on the parallel path
-        (:mod:`ffnn._parallel`): ``engine="parallel"`` (refusing with the reason what it
-        cannot run), or ``"auto"`` for a network too large for the compiled loop; else the
-        NumPy engine, the reason extended when the parallel path refused."""
-        if self.engine not in ("auto", "parallel"):
-            return False, reason
-        batch = X.shape[0] if self.batch_size is None else min(self.batch_size, X.shape[0])
-        if self.engine == "auto" and (not PARALLEL_AUTO
-                                      or batch * self.network.n_params <= COMPILED_MAX_WORK):
-            return False, reason
-        from . import _compiled, _parallel
-
-        why = _parallel.unsupported(self, X)
-        if why is None:
-            return True, "" if self.engine == "parallel" else reason
-        if self.engine == "parallel" and why == _compiled.NO_NUMBA:
-            raise ImportError("engine='parallel' needs numba, which is not installed: "
-                              "pip install 'ffnn[fast]'")
-        if self.engine == "parallel":
-            raise ValueError(f"engine='parallel' cannot run this fit: {why}; use "
-                             "engine='numpy' or 'auto'")
-        if why == _compiled.NO_NUMBA or not isinstance(X, np.ndarray):
-            return False, reason  # a light install, or sparse data: said already
-        return False, f"{reason}; the parallel path cannot run it: {why}"
 
     def _workspace(self, n: int, gather: bool) -> engine.Workspace:
         """The buffers for batches of ``n`` rows, made on first use and then reused."""
@@ -509,7 +422,8 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
           callbacks: Sequence[Callback] = (), early_stopping: bool = False, patience: int = 10,
           min_delta: float = 0.0, restore_best: bool = True, seed=None, verbose: int = 1,
           divergence_factor: float = 1000.0, sample_weight=None, checkpoint_path=None,
-          checkpoint_every: int = 1, resume_from=None, engine: str = "auto") -> History:
+          checkpoint_every: int = 1, resume_from=None, engine: str = "auto",
+          device=None) -> History:
     """Train ``network`` in place and return its :class:`History`.
 
     The arguments are those of :class:`Trainer` and :meth:`Trainer.fit`, plus
@@ -534,7 +448,7 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
     trainer = Trainer(network, loss, optimizer, learning_rate=learning_rate, l1=l1, l2=l2,
                       penalize_biases=penalize_biases, batch_size=batch_size, shuffle=shuffle,
                       metric=metric, callbacks=callbacks, seed=seed, verbose=verbose,
-                      divergence_factor=divergence_factor, engine=engine)
+                      divergence_factor=divergence_factor, engine=engine, device=device)
     trainer._keep_reference = False  # the guard's reference only if an epoch needs it
     if resume_from is not None:
         trainer.load_checkpoint(resume_from)

@@ -85,6 +85,16 @@ RUNS = {
         None,
         None,
     ),
+    # Adamax (u ← max(β₂ u, |g| + ε))
+    "adamax": ("Adamax", {"lr": 0.1}, None, None, None),
+    "adamax_betas_eps": (
+        "Adamax", {"lr": 0.2, "betas": (0.7, 0.95), "eps": 0.05}, None, None, None
+    ),
+    # RAdam: momentum alone while ρₜ ≤ 5 (steps 1 to 5 here), rectified after
+    "radam": ("RAdam", {"lr": 0.1}, None, None, None),
+    "radam_betas_eps": ("RAdam", {"lr": 0.2, "betas": (0.7, 0.95), "eps": 0.01}, None, None, None),
+    # β₂ = 0.6: ρ∞ = 4, so ρₜ never exceeds 5 and no step is rectified
+    "radam_never_rectified": ("RAdam", {"lr": 0.05, "betas": (0.8, 0.6)}, None, None, None),
     # clip_grad_norm_ then Adam (max_norm small enough to clip the first steps at least)
     "clip_adam": ("Adam", {"lr": 0.1}, None, 1.5, None),
     # an ExponentialLR stepped after every optimizer step: lr · gamma^step

@@ -1,0 +1,662 @@
+"""The JAX engine: the built-ins' own formulas, traced by JAX and compiled whole by XLA.
+
+The backward pass is written by hand here, as in :meth:`ffnn.Network.backprop` (the
+notebook's loop from the last layer to the first); every formula inside it is the built-in's
+own text, called with ``xp=jax.numpy`` (:mod:`ffnn._xp`): an activation's ``forward`` and
+``backward``, a loss's per-sample costs and ``dC/dŷ`` (or the fused ``(p − y)/n``), the
+penalty's flat form, the optimizer's ``transform`` and the metric. ``jax.grad`` is never
+used: it appears in the tests only, as one more oracle.
+
+A call of the compiled program trains up to a chunk of epochs: a ``lax.while_loop`` over
+epochs (stopping at the first that fails the divergence guard), a ``lax.scan`` over each
+epoch's full mini-batches and one more step for a last, smaller one. The trainer's generator
+draws the epochs' permutations on the host, exactly as the NumPy engine draws them; the
+schedule gives each step's rate on the host too, so every schedule runs. The epoch's loss and
+metric are those of the NumPy engine (each batch's outputs before its update, the penalty at
+each batch's weights), validation is measured after each epoch, and the guard's decision and
+the weights it keeps are the NumPy engine's (:class:`ffnn.engine.NumpyPath`).
+
+Computation runs with 64-bit types enabled inside ffnn's calls only (``jax.enable_x64``), so
+float64 networks stay float64 and the user's own JAX settings are left alone. JAX is imported
+when a fit takes this path.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+import math
+import os
+import threading
+
+import numpy as np
+
+from . import penalties
+from ._signals import held_sigint
+from ._validation import installed
+from .activations import ACTIVATIONS
+from .driver import EpochsRun, batch_listeners, initial_loss, parameter_limit
+from .losses import LOSSES
+from .metrics import METRIC_FUNCTIONS
+from .network import weight_scale
+from .optimizers import OPTIMIZERS
+from .schedules import Constant
+
+__all__ = ["JaxPath", "unsupported", "NO_JAX", "available", "train_stack"]
+
+#: The reason when JAX is missing: ``engine="auto"`` then takes NumPy without a word.
+NO_JAX = "JAX is not installed (the 'fast' extra: pip install 'ffnn[fast]')"
+
+
+def available() -> bool:
+    """Whether JAX can be imported (without importing it)."""
+    return installed("jax")
+
+
+def _reason(obj, registry, what: str) -> str | None:
+    """Why the JAX engine cannot run the component ``obj``, or None."""
+    label = type(obj).__name__ if what == "optimizer" else repr(obj.name)
+    if hasattr(obj, "transforms"):  # a chain: say of what
+        label = f"chain({', '.join(type(t).__name__ for t in obj.transforms)})"
+    if not registry.is_builtin(obj):
+        return (f"{what} {label} is not a built-in (its formulas are not written for the "
+                "array namespace)")
+    declared = type(obj).unsupported.get("jax")
+    return None if declared is None else f"{what} {label} does not run on JAX ({declared})"
+
+
+def unsupported(trainer, X) -> str | None:
+    """Why the JAX engine cannot run this fit, or None when it can. Without JAX that is the
+    reason, whatever else the fit asks (a light install has nothing to warn about)."""
+    if not available():
+        return NO_JAX
+    if not isinstance(X, np.ndarray):
+        return "X is sparse: the NumPy engine multiplies its stored values only"
+    for f in trainer.network.activation_funcs:
+        reason = _reason(f, ACTIVATIONS, "activation")
+        if reason:
+            return reason
+    reason = (_reason(trainer.loss, LOSSES, "loss")
+              or _reason(trainer.optimizer, OPTIMIZERS, "optimizer"))
+    if reason:
+        return reason
+    if batch_listeners(trainer.callbacks):
+        return "a callback listens to batches (on_batch_end)"
+    return None
+
+
+def _rates(optimizer, step: int, count: int) -> np.ndarray:
+    """The learning rates of steps ``step … step + count - 1`` (float64, as Python's)."""
+    if type(optimizer.lr) is Constant:  # a subclass may compute its own rate
+        return np.full(count, optimizer.lr.lr)
+    return np.array([optimizer._rate(step + s) for s in range(count)], np.float64)
+
+
+def _padded(count: int) -> int:
+    """The chunk length a call is compiled for: the next power of two (a few programs per
+    fit at most, whatever the epoch counts)."""
+    return 1 << max(0, count - 1).bit_length()
+
+
+def _hyperparameters(obj, skip: tuple[str, ...] = ()) -> tuple:
+    """What of a built-in the compiled program depends on: its type and parameters (the
+    optimizer's rate excepted, which comes per step, and the ``skip``-ped ones, traced)."""
+    return (type(obj), tuple((p, repr(getattr(obj, p))) for p in type(obj).params()
+                             if p != "lr" and p not in skip))
+
+
+class JaxPath:
+    """The compiled program as a path of :func:`ffnn.driver.run_epochs`.
+
+    What a callback may change between epochs (``opt_state``, ``l1``/``l2``,
+    ``penalize_biases``, the batch size, ``shuffle``) is read again before every call.
+    """
+
+    name = "jax"
+
+    def __init__(self, trainer, X, Y, weights, validation_data):
+        # Ctrl-C is held over JAX's import and the transfers: raised inside one of JAX's
+        # garbage-collector callbacks it would be swallowed (Python ignores exceptions there)
+        with held_sigint():
+            self._start(trainer, X, Y, weights, validation_data)
+
+    def _start(self, trainer, X, Y, weights, validation_data):
+        import jax
+
+        _configure(jax)
+        self.jax = jax
+        self.trainer = trainer
+        self.n = X.shape[0]
+        self.device = resolve_device(jax, getattr(trainer, "device", None))
+        with jax.enable_x64(True):
+            put = functools.partial(jax.device_put, device=self.device)
+            self.X, self.Y = put(X), put(Y)
+            self.weights = None if weights is None else put(weights)
+            self.validation = (None if validation_data is None
+                               else tuple(put(a) for a in validation_data))
+        self.host = (X, Y, weights)
+        net = trainer.network
+        # The start of the last epoch that passed the guard: where a divergence goes back to.
+        self.good = (net.params.copy(), _state_to_jax(trainer.opt_state, jax))
+
+    def epochs_per_call(self, per_epoch: bool) -> int:
+        n, n_params = self.n, self.trainer.network.n_params
+        return 1 if per_epoch else max(1, min(2**22 // n, 10**9 // (n * n_params)))
+
+    def initial_loss(self) -> float:
+        t = self.trainer
+        X, Y, weights = self.host
+        return initial_loss(t.network, X, Y, t.loss, t.l1, t.l2, weights,
+                            penalize_biases=t.penalize_biases)
+
+    def defer_initial_loss(self) -> None:
+        """None: the program takes the reference as an argument."""
+        return None
+
+    def run(self, count: int) -> EpochsRun:
+        jax, trainer, net = self.jax, self.trainer, self.trainer.network
+        n, dtype = self.n, net.dtype
+        batch = n if trainer.batch_size is None else min(trainer.batch_size, n)
+        shuffle = batch < n and trainer.shuffle
+        steps = -(-n // batch)
+        length = _padded(count)
+        rng_state = trainer.rng.bit_generator.state if shuffle else None
+        orders = np.empty((length, n if batch < n else 0), np.int32)
+        for e in range(length if batch < n else 0):
+            orders[e] = trainer.rng.permutation(n) if shuffle and e < count else np.arange(n)
+        rates = np.zeros(length * steps)
+        rates[:count * steps] = _rates(trainer.optimizer, int(trainer.opt_state["step"]),
+                                       count * steps)
+        program = _program(net, trainer.loss, trainer.optimizer, trainer.metric, batch,
+                           self.weights is not None, self.validation is not None)
+        first = math.nan if trainer.first_loss is None else float(trainer.first_loss)
+        covered = np.array([True, trainer.penalize_biases])  # weights, biases
+        result = None
+        try:
+            with held_sigint(), jax.enable_x64(True):
+                arguments = (
+                    (net.params, _state_to_jax(trainer.opt_state, jax)), self.good,
+                    (self.X, self.Y, self.weights, self.validation),
+                    orders, rates.reshape(length, steps), np.int32(count),
+                    (dtype.type(trainer.l1), dtype.type(trainer.l2), covered),
+                    (np.float64(first), np.float64(trainer.divergence_factor),
+                     np.float64(parameter_limit(dtype))), {})
+                out = jax.device_get(_executable(program, arguments)(*arguments))
+                result = self._finish(out, rng_state, shuffle)
+                return result
+        except KeyboardInterrupt:  # held during the call: its epochs are recorded first
+            if result is None:
+                raise
+            result.interrupted = True
+            return result
+
+    def _finish(self, out, rng_state, shuffle: bool) -> EpochsRun:
+        """Write the call's weights and state back and say what it trained."""
+        trainer, net = self.trainer, self.trainer.network
+        (params, state), good, done, records, bad = out
+        done = int(done)
+        net.params[...] = params
+        trainer.opt_state = _state_from_jax(state)
+        self.good = good
+        names = ["loss"] + ([trainer.metric] if trainer.metric else [])
+        if self.validation is not None:
+            names += [f"val_{name}" for name in names]
+        sizes = {"accuracy": self.n,
+                 "val_accuracy": None if self.validation is None else self.validation[0].shape[0]}
+        logs = [{name: _value(records[name][e], sizes.get(name)) for name in names}
+                for e in range(done)]
+        if not bool(bad):
+            return EpochsRun(logs)
+        if shuffle:  # the NumPy engine would have drawn the orders up to this epoch
+            trainer.rng.bit_generator.state = rng_state
+            for _ in range(done + 1):
+                trainer.rng.permutation(self.n)
+        return EpochsRun(logs, float(records["loss"][done]), float(records["largest"][done]))
+
+
+def swept_hyperparameters(optimizers) -> tuple[str, ...]:
+    """The hyperparameters (besides the rate) in which a stack's optimizers differ: traced
+    in the stack's program (their states have one layout: ffnn.stacked refuses others)."""
+    first = optimizers[0]
+    return tuple(name for name in type(first).params() if name != "lr"
+                 and any(getattr(o, name) != getattr(first, name) for o in optimizers))
+
+
+def train_stack(networks, optimizers, l1s, l2s, penalize_biases: bool, X, Y, loss, epochs: int,
+                batch: int, rng, metric, divergence_factor: float, stop_event=None):
+    """K networks of one architecture on the same batches as one vmapped program: the
+    JAX form of :func:`ffnn.stacked.train_stack` (see there), each network's formulas,
+    guard and History as :class:`JaxPath` gives them alone. Returns the histories and the
+    trained parameters (the caller puts them in the networks); raises KeyboardInterrupt when
+    ``stop_event`` is set (checked between calls)."""
+    import jax
+
+    from .driver import History, divergence_message
+
+    swept = swept_hyperparameters(optimizers)
+    _configure(jax)
+    K, n, first_net = len(networks), X.shape[0], networks[0]
+    dtype = first_net.dtype
+    steps = -(-n // batch)
+    params = np.stack([net.params for net in networks])
+    states = [opt.init(net.params, net.weight_mask()) for net, opt in zip(networks, optimizers)]
+    state = {k: np.stack([np.asarray(s[k]) for s in states]) for k in states[0]}
+    firsts = np.array([initial_loss(net, X, Y, loss, a, b, penalize_biases=penalize_biases)
+                       for net, a, b in zip(networks, l1s, l2s)])
+    firsts[~np.isfinite(firsts)] = np.nan
+    histories = [History.start(metric, engine="jax") for _ in range(K)]
+    names = ["loss"] + ([metric] if metric else [])
+    program = _program(first_net, loss, optimizers[0], metric, batch, False, False, swept)
+    hyper = {name: _column([getattr(o, name) for o in optimizers]) for name in swept}
+    strengths = (np.array(l1s, dtype), np.array(l2s, dtype),
+                 np.array([True, penalize_biases]))  # the penalty covers weights, biases
+    guard = (firsts, np.float64(divergence_factor), np.float64(parameter_limit(dtype)))
+    with jax.enable_x64(True):
+        data = (jax.device_put(X), jax.device_put(Y), None, None)
+    good = (params.copy(), {k: v.copy() for k, v in state.items()})
+    active = np.ones(K, bool)
+    chunk = max(1, min(2**22 // n, 10**9 // (n * first_net.n_params * K)))
+    epoch = 0
+    while epoch < epochs and active.any():
+        if stop_event is not None and stop_event.is_set():
+            raise KeyboardInterrupt
+        count = min(chunk, epochs - epoch)
+        length = _padded(count)
+        orders = np.empty((length, n if batch < n else 0), np.int32)
+        for e in range(length if batch < n else 0):
+            orders[e] = rng.permutation(n) if e < count else np.arange(n)
+        rates = np.zeros((K, length * steps))
+        for k, opt in enumerate(optimizers):
+            rates[k, :count * steps] = _rates(opt, int(state["step"][k]), count * steps)
+        arguments = ((params, state), good, data, orders, rates.reshape(K, length, steps),
+                     np.where(active, count, 0).astype(np.int32), strengths, guard, hyper)
+        with held_sigint(), jax.enable_x64(True):
+            out = jax.device_get(_executable(program, arguments)(*arguments))
+        (params, state), good, done, records, bad = out
+        params, state = np.array(params), {k: np.array(v) for k, v in state.items()}
+        for k in np.flatnonzero(active):
+            history = histories[k]
+            for e in range(int(done[k])):
+                for name in names:
+                    history.history[name].append(_value(records[name][k, e],
+                                                        n if name == "accuracy" else None))
+                history.epochs += 1
+            if bad[k]:
+                largest = float(records["largest"][k, done[k]])
+                history.stop_reason = "diverged"
+                history.message = divergence_message(
+                    epoch + int(done[k]), float(records["loss"][k, done[k]]),
+                    None if np.isnan(firsts[k]) else float(firsts[k]),
+                    None if largest <= guard[2] else largest)
+                active[k] = False
+        epoch += count
+    return histories, list(params)
+
+
+def _value(value, count: int | None) -> float:
+    """A recorded value as a Python float; an accuracy (``count`` samples) made the exact
+    ratio NumPy computes: XLA's CPU division by a constant is not correctly rounded (50/150
+    comes out an ulp high), and a share of samples should not depend on the engine."""
+    if count is None:
+        return float(value)
+    return round(float(value) * count) / count
+
+
+def _column(values) -> object:
+    """One swept hyperparameter over the stack: an array of K values, or a tuple of such
+    arrays for a tuple-valued one (Adam's ``betas``)."""
+    if isinstance(values[0], tuple):
+        return tuple(np.array(v, np.float64) for v in zip(*values))
+    return np.array(values, np.float64)
+
+
+def resolve_device(jax, device):
+    """The JAX device that ``device`` (None, ``"cpu"``, ``"gpu"`` or a device) names; None
+    stays None (JAX's default). A kind with no device raises ValueError naming those there
+    are."""
+    if device is None or not isinstance(device, str):
+        return device
+    try:
+        return jax.devices(device)[0]
+    except RuntimeError:
+        there = ", ".join(sorted({d.platform for d in jax.devices()}))
+        raise ValueError(f"device={device!r}: JAX has no {device} device here (it has "
+                         f"{there}); for a GPU install JAX with CUDA (see the README)") from None
+
+
+def _state_to_jax(state: dict, jax) -> dict:
+    with jax.enable_x64(True):
+        return {k: jax.device_put(np.int64(v) if k == "step" else v) for k, v in state.items()}
+
+
+def _state_from_jax(state: dict) -> dict:
+    return {k: int(v) if k == "step" else np.array(v) for k, v in state.items()}
+
+
+class Spec:
+    """What the formulas of a network need: its activations, loss and layer sizes."""
+
+    def __init__(self, funcs, loss, n_in: int, sizes: tuple):
+        self.funcs, self.loss = tuple(funcs), loss
+        self.shapes = list(zip((n_in, *sizes[:-1]), sizes))
+        self.fused = loss.fuses_with(self.funcs[-1])
+
+    @classmethod
+    def of(cls, network, loss) -> Spec:
+        return cls(network.activation_funcs, loss, network.network_input_size,
+                   tuple(network.layer_output_sizes))
+
+
+def unflatten(spec: Spec, flat) -> list:
+    """The arrays ``[W₁, b₁, W₂, b₂, …]`` laid out in ``flat`` as in ``Network.params``.
+    Inside the program parameters, gradients and optimizer states are such lists: XLA then
+    updates each array in place, where slices of one flat vector and its concatenation
+    would copy it several times a step (L: ~10× slower)."""
+    leaves, start = [], 0
+    for fan_in, fan_out in spec.shapes:
+        leaves.append(flat[start:start + fan_in * fan_out].reshape(fan_in, fan_out))
+        start += fan_in * fan_out
+        leaves.append(flat[start:start + fan_out])
+        start += fan_out
+    return leaves
+
+
+def flatten(leaves):
+    """The flat vector of :func:`unflatten`'s arrays."""
+    import jax.numpy as jnp
+
+    return jnp.concatenate([leaf.ravel() for leaf in leaves])
+
+
+def _pairs(leaves) -> list:
+    return list(zip(leaves[::2], leaves[1::2]))
+
+
+def feed_forward(spec: Spec, layers, X) -> tuple[list, list]:
+    """Every layer's input (the output last) and every layer's logits ``z``."""
+    import jax.numpy as jnp
+
+    inputs, zs = [X], []
+    for (W, b), f in zip(layers, spec.funcs):
+        zs.append(inputs[-1] @ W + b)
+        inputs.append(f.forward(zs[-1], jnp))
+    return inputs, zs
+
+
+def backprop(spec: Spec, leaves, X, Y, w=None):
+    """The gradient of the batch's cost (penalties not included) as arrays like ``leaves``
+    (:func:`unflatten`), its logits and its outputs: the chain rule from the last layer to
+    the first, by hand, as :meth:`ffnn.Network.backprop` (``w``: sample weights, the cost
+    ``Σ wᵢ Cᵢ / Σ wᵢ``)."""
+    import jax.numpy as jnp
+
+    layers = _pairs(leaves)
+    inputs, zs = feed_forward(spec, layers, X)
+    last = len(layers) - 1
+    grads = [None] * len(layers)
+    for i in range(last, -1, -1):
+        f, z, a = spec.funcs[i], zs[i], inputs[i + 1]
+        if i == last:
+            if spec.fused:
+                dC_dz = spec.loss.logits_gradient(a, Y, jnp)
+            else:
+                dC_dz = f.backward(z, a, spec.loss.gradient(a, Y, jnp), jnp)
+            if w is not None:
+                dC_dz = dC_dz * weight_scale(w, jnp)[:, None].astype(dC_dz.dtype)
+        else:
+            dC_dz = f.backward(z, a, dC_dz @ layers[i + 1][0].T, jnp)
+        grads[i] = (inputs[i].T @ dC_dz, jnp.sum(dC_dz, axis=0))  # dC_dW, dC_db
+    return [g for pair in grads for g in pair], zs[-1], inputs[-1]
+
+
+#: After how many seconds of compiling a program the engine says so (once per program).
+ANNOUNCE_AFTER = 2.0
+logger = logging.getLogger("ffnn")
+#: Executables by program and argument types (shapes, dtypes, which arguments are None).
+_EXECUTABLES: dict[tuple, object] = {}
+
+
+def _executable(program, arguments):
+    """The compiled form of ``program`` for these arguments' types: compiled on first use
+    (loaded from JAX's persistent cache when an earlier process compiled it), saying so on
+    the ``ffnn`` logger when that takes over :data:`ANNOUNCE_AFTER` seconds."""
+    import jax
+
+    leaves, tree = jax.tree.flatten(arguments)
+    key = (id(program), tree, tuple((np.shape(x), getattr(x, "dtype", type(x))) for x in leaves))
+    if key not in _EXECUTABLES:
+        timer = threading.Timer(ANNOUNCE_AFTER, logger.warning, (
+            "ffnn: compiling the JAX engine's program for this network, once per "
+            "configuration (later runs load it from %s)", _cache_folder(jax) or "memory"),)
+        timer.daemon = True
+        timer.start()
+        try:
+            compiled = program.lower(*arguments).compile()
+        finally:
+            timer.cancel()
+        if len(_EXECUTABLES) >= 256:
+            _EXECUTABLES.pop(next(iter(_EXECUTABLES)))
+        _EXECUTABLES[key] = compiled
+    return _EXECUTABLES[key]
+
+
+_configured = False
+
+
+def _configure(jax) -> None:
+    """Once per process: JAX's persistent compilation cache in the user's cache folder
+    (``$XDG_CACHE_HOME/ffnn/jax``, else ``~/.cache/ffnn/jax``), so that a later process
+    loads a program instead of compiling it (~0.2 s instead of ~1 s on iris), unless the
+    user has a cache folder of their own or sets ``FFNN_JAX_CACHE=0``. JAX caches programs
+    that took at least 0.2 s to compile there (its default is 1 s)."""
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    if jax.config.jax_compilation_cache_dir or os.environ.get("FFNN_JAX_CACHE") == "0":
+        return
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    jax.config.update("jax_compilation_cache_dir", os.path.join(base, "ffnn", "jax"))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+
+
+def _cache_folder(jax) -> str | None:
+    return jax.config.jax_compilation_cache_dir
+
+
+#: Compiled programs by configuration (jax.jit keeps one executable per argument shapes).
+_PROGRAMS: dict[tuple, object] = {}
+
+
+def _program(network, loss, optimizer, metric, batch: int, weighted: bool, validated: bool,
+             swept: tuple[str, ...] | None = None):
+    """The compiled program for this configuration, built once per process. ``swept``: a
+    stack's program (vmapped over networks), whose optimizers differ in these
+    hyperparameters (traced, so one program serves every value)."""
+    funcs = tuple(network.activation_funcs)
+    fixed = _hyperparameters(optimizer, skip=swept or ())
+    key = (tuple(_hyperparameters(f) for f in funcs), _hyperparameters(loss), fixed,
+           network.network_input_size, tuple(network.layer_output_sizes), metric, batch,
+           weighted, validated, swept)
+    if key not in _PROGRAMS:
+        if len(_PROGRAMS) >= 64:
+            _PROGRAMS.pop(next(iter(_PROGRAMS)))
+        _PROGRAMS[key] = _build(funcs, loss, optimizer, network.network_input_size,
+                                tuple(network.layer_output_sizes), metric, batch, validated,
+                                swept is not None)
+    return _PROGRAMS[key]
+
+
+def _mean_cost(spec: Spec, z, output, Y, w):
+    """The weighted mean of the per-sample costs (``Network._loss_value``)."""
+    import jax.numpy as jnp
+
+    costs = (spec.loss.logits_per_sample(z, Y, jnp) if spec.fused
+             else spec.loss.per_sample(output, Y, jnp))
+    if w is None:
+        return jnp.mean(costs)
+    total = jnp.sum(w)
+    return jnp.where(total == 0, 0.0, jnp.dot(w, costs) / jnp.where(total == 0, 1, total))
+
+
+def _penalty(leaves, strengths):
+    """The penalty of the parameters ``leaves`` (float64); ``strengths`` = (l1, l2, one
+    flag per array: whether the penalty covers it)."""
+    import jax.numpy as jnp
+
+    l1, l2, covered = strengths
+    return sum(penalties.flat_value(leaf, covered[k], l1, l2, jnp).astype(jnp.float64)
+               for k, leaf in enumerate(leaves))
+
+
+def _transform(opt, grads, state, leaves, lr):
+    """The optimizer's ``transform`` array by array: ``state`` holds a list of arrays for
+    what is laid out like the parameters, one value for the rest (the step, NAdam's Πμ,
+    the same for every array)."""
+    import jax.numpy as jnp
+
+    new_leaves, new_state = [], {}
+    for k, (g, p) in enumerate(zip(grads, leaves)):
+        part = {key: value[k] if isinstance(value, list) else value
+                for key, value in state.items()}
+        updates, part = opt.transform(g, part, p, lr, jnp)
+        new_leaves.append(p + updates)
+        for key, value in part.items():
+            if isinstance(state[key], list):
+                new_state.setdefault(key, []).append(value)
+            else:
+                new_state[key] = value
+    return new_leaves, new_state
+
+
+def _arrays(spec: Spec, point):
+    """(flat parameters, flat state) → (their arrays, the state with lists of arrays for
+    what is laid out like the parameters)."""
+    flat, state = point
+    n_params = flat.shape[0]
+    return unflatten(spec, flat), {
+        key: unflatten(spec, value) if value.shape == (n_params,) else value
+        for key, value in state.items()}
+
+
+def _flat(point):
+    """What :func:`_arrays` took apart, flat again."""
+    leaves, state = point
+    return flatten(leaves), {key: flatten(value) if isinstance(value, list) else value
+                             for key, value in state.items()}
+
+
+def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
+           validated: bool, stacked: bool = False):
+    """The program: ``run`` below under ``jax.jit`` (and ``jax.vmap`` over the networks of a
+    stack: their parameters, states, rates, penalties, guard references and swept
+    hyperparameters; the data and the batches are shared)."""
+    import jax
+    import jax.numpy as jnp
+    from jax import lax
+
+    spec = Spec(funcs, loss, n_in, sizes)
+    metric_function = METRIC_FUNCTIONS.get(metric)
+
+    def step(carry, index, lr, data, strengths, opt):
+        """One mini-batch: forward, backward, penalties, the optimizer's transform."""
+        (leaves, state), outputs, logits, paid = carry
+        X, Y, w, _ = data
+        if index is None:
+            Xb, Yb, wb = X, Y, w
+        else:
+            Xb, Yb = X[index], Y[index]
+            wb = None if w is None else w[index]
+        grads, z, output = backprop(spec, leaves, Xb, Yb, wb)
+        share = Xb.shape[0] if wb is None else jnp.sum(wb)
+        paid = paid + _penalty(leaves, strengths) * share
+        l1, l2, covered = strengths
+        grads = [penalties.add_flat_gradient(g, p, covered[k], l1, l2, jnp)
+                 for k, (g, p) in enumerate(zip(grads, leaves))]
+        current = _transform(opt, grads, state, leaves, lr)
+        if index is None:
+            outputs, logits = output, z
+        else:
+            outputs, logits = outputs.at[index].set(output), logits.at[index].set(z)
+        return (current, outputs, logits, paid)
+
+    def epoch(current, order, rates, data, strengths, opt):
+        """One epoch from ``current`` (parameters, state); the new ones and its logs."""
+        X, Y, w, validation = data
+        n = X.shape[0]
+        blank = jnp.zeros((n, sizes[-1]), X.dtype)
+        carry = (current, blank, blank, jnp.float64(0))
+        if batch >= n:
+            carry = step(carry, None, rates[0], data, strengths, opt)
+        else:
+            full = n // batch
+
+            def body(carry, xs):
+                return step(carry, xs[0], xs[1], data, strengths, opt), None
+
+            carry, _ = lax.scan(body, carry, (order[:full * batch].reshape(full, batch),
+                                              rates[:full]))
+            if n % batch:
+                carry = step(carry, order[full * batch:], rates[full], data, strengths, opt)
+        new, outputs, logits, paid = carry
+        total = n if w is None else jnp.sum(w)
+        logs = {"loss": _mean_cost(spec, logits, outputs, Y, w).astype(jnp.float64)
+                + paid / total}
+        if metric_function is not None:
+            logs[metric] = metric_function(outputs, Y, loss, jnp).astype(jnp.float64)
+        if validation is not None:
+            X_val, Y_val = validation
+            inputs, zs = feed_forward(spec, _pairs(new[0]), X_val)
+            logs["val_loss"] = (_mean_cost(spec, zs[-1], inputs[-1], Y_val, None)
+                                .astype(jnp.float64) + _penalty(new[0], strengths))
+            if metric_function is not None:
+                logs[f"val_{metric}"] = metric_function(inputs[-1], Y_val, loss,
+                                                        jnp).astype(jnp.float64)
+        return new, logs
+
+    def run(current, good, data, orders, rates, count, strengths, guard, hyper):
+        """Up to ``count`` epochs; stops after the first that fails the guard, with the
+        weights and state of the start of the last epoch that passed. ``hyper``: the
+        optimizer's hyperparameters that a stack sweeps (traced), else empty."""
+        first, factor, limit = guard
+        opt = optimizer
+        if hyper:  # the same formulas with the swept values
+            opt = copy.copy(optimizer)
+            vars(opt).update(hyper)
+        l1, l2, mask = strengths
+        strengths = (l1, l2, [mask[0], mask[1]] * len(spec.shapes))  # weights, biases
+        length = rates.shape[0]
+        names = ["loss"] + ([metric] if metric_function else [])
+        if validated:
+            names += [f"val_{name}" for name in names]
+        records = {name: jnp.full(length, jnp.nan) for name in [*names, "largest"]}
+
+        def cond(loop):
+            e, bad = loop[0], loop[1]
+            return (e < count) & ~bad
+
+        def body(loop):
+            e, _, current, good, records = loop
+            order = orders[e] if orders.shape[1] else None
+            new, logs = epoch(current, order, rates[e], data, strengths, opt)
+            loss_value = logs["loss"]
+            largest = jnp.max(jnp.stack([jnp.max(jnp.abs(leaf)) for leaf in new[0]]))
+            largest = largest.astype(jnp.float64)
+            # driver.diverged, on traced scalars
+            bad = (~jnp.isfinite(loss_value) | ((first > 0) & (loss_value > factor * first))
+                   | ~(largest <= limit))
+            keep = functools.partial(jax.tree.map, lambda old, fresh: jnp.where(bad, old, fresh))
+            records = {name: records[name].at[e].set(
+                largest if name == "largest" else logs[name]) for name in records}
+            return (e + jnp.where(bad, 0, 1), bad, keep(good, new), keep(good, current),
+                    records)
+
+        e, bad, current, good, records = lax.while_loop(
+            cond, body, (jnp.int32(0), jnp.bool_(False), _arrays(spec, current),
+                         _arrays(spec, good), records))
+        return _flat(current), _flat(good), e, records, bad
+
+    if stacked:
+        run = jax.vmap(run, in_axes=(0, 0, None, None, 0, 0, (0, 0, None), (0, None, None), 0))
+    return jax.jit(run)
