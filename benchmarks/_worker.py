@@ -3,23 +3,28 @@
 Usage: python benchmarks/_worker.py SPEC.json OUT.json
 
 SPEC describes one run: the contender (ffnn, ffnn-est: ffnn's scikit-learn estimator, sklearn,
-torch, numpy, or matmul for the machine's matrix-product rate), the workload (layer sizes,
-activations, loss, optimizer, batch size, epochs), the dtype, the data files and the initial
-weights (an .npz written by run.py from ffnn's glorot initialiser, so every contender starts
-from the same weights).
+torch, jax-grad: the same network in plain JAX with jax.grad and optax, numpy, or matmul for
+the machine's matrix-product rate), the workload (layer sizes, activations, loss, optimizer,
+batch size, epochs), the dtype, the data files and the initial weights (an .npz written by
+run.py from ffnn's glorot initialiser, so every contender starts from the same weights).
 
-The worker loads the data, trains (the timed part), reads its own peak resident memory
-(``ru_maxrss``, nothing subtracted), and only then evaluates accuracies, so that prediction
-buffers do not count towards the peak. It imports only what its contender needs: the torch
-and numpy contenders never import ffnn or scikit-learn.
+The worker loads the data, makes the first call (unless the spec says ``warmup: false``: the
+same training call, untimed by the table but its wall time kept as ``first_call_seconds``,
+imports and JAX's compilation included), then the timed call, reads its own peak resident
+memory (``ru_maxrss``, nothing subtracted), and only then evaluates accuracies, so that
+prediction buffers do not count towards the peak. It imports only what its contender needs:
+the torch, jax-grad and numpy contenders never import ffnn or scikit-learn.
 
 The BLAS thread count comes from the environment that run.py sets (OMP_NUM_THREADS,
 OPENBLAS_NUM_THREADS, MKL_NUM_THREADS, read when the libraries load), and is applied again
-with threadpoolctl when it is importable, and with torch.set_num_threads for PyTorch.
+with threadpoolctl when it is importable, and with torch.set_num_threads for PyTorch. XLA's
+CPU thread pool (ffnn's JAX engine, jax-grad) reads none of these: when fewer threads than
+usable cores are asked for, the process is pinned to that many cores (sched_setaffinity).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -63,6 +68,19 @@ def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MB (Linux reports kB)."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 if sys.platform != "darwin" else peak / 2**20
+
+
+def pin_to_cores(threads: int) -> list[int] | None:
+    """Pin this process to its first ``threads`` usable cores when that is fewer than it may
+    use (XLA's thread pool follows the affinity, not the BLAS variables); the cores, or None
+    when nothing was changed."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    usable = sorted(os.sched_getaffinity(0))
+    if threads >= len(usable):
+        return None
+    os.sched_setaffinity(0, usable[:threads])
+    return usable[:threads]
 
 
 def limit_threads(threads: int):
@@ -131,6 +149,8 @@ def run_ffnn(spec, X, y, dtype):
     else:
         raise ValueError(opt)
     batch_size = spec["batch_size"]  # None: the full batch
+    # "auto": JAX when it is installed (the first call of a configuration compiles it),
+    # "numpy": the NumPy engine, "jax": the JAX engine or an error
     seconds, history, extra = timed(spec, lambda: ffnn.train(
         net, X, Y, spec["loss"], optimizer=optimizer, epochs=spec["epochs"],
         batch_size=batch_size, seed=0, verbose=0, engine=spec.get("engine", "auto")))
@@ -190,8 +210,11 @@ def run_ffnn_est(spec, X, y, dtype):
         def _seeds(self):  # the shuffling generator of ffnn.train(seed=0): the same batches
             return np.random.default_rng(1), np.random.default_rng(0)
 
-    if spec.get("engine") == "parallel":
-        ffnn.training.PARALLEL_AUTO = True  # the estimator's auto may take the parallel path
+        def _make_trainer(self, network, shuffle_rng):
+            super()._make_trainer(network, shuffle_rng)
+            if spec.get("engine", "auto") != "auto":  # the estimator has no engine parameter
+                self._trainer.engine = spec["engine"]
+
     est = SameShuffles(
         tuple(sizes[1:-1]), list(spec["activations"][:-1]), **solver,
         learning_rate_init=opt["lr"], alpha=0.0,
@@ -203,6 +226,8 @@ def run_ffnn_est(spec, X, y, dtype):
         seconds, _, extra = timed(spec, lambda: est.fit(X, y))
     if est.n_iter_ != spec["epochs"] or est.network_.dtype != dtype:
         raise RuntimeError(f"the estimator ran {est.n_iter_} epochs in {est.network_.dtype}")
+    if spec.get("engine", "auto") != "auto" and est.engine_ != spec["engine"]:
+        raise RuntimeError(f"the estimator ran on {est.engine_!r}, not {spec['engine']!r}")
     extra.update({"history_last_loss": est.loss_curve_[-1],
                   "history_last_accuracy": est.history_["accuracy"][-1],
                   "engine": est.engine_, "ffnn_file": ffnn.__file__})
@@ -341,6 +366,151 @@ def run_torch(spec, X, y, dtype):
         with torch.no_grad():
             z = model(torch.from_numpy(Xp))
             return (torch.sigmoid(z) if binary else torch.softmax(z, dim=1)).numpy()
+
+    return seconds, predict, extra
+
+
+# The jax-grad contender: what a JAX user writes instead of ffnn. The same network, initial
+# weights and batches as ffnn.train(seed=0); gradients by jax.grad of the cost; the optimizer
+# from optax with ffnn's (PyTorch's) formulas: optax.sgd (b ← μ b + g, θ ← θ - lr b, as
+# ffnn.Momentum and torch.optim.SGD without dampening) and optax.adam (bias-corrected m̂, v̂,
+# θ ← θ - lr m̂ / (√v̂ + ε), as ffnn.Adam and torch.optim.Adam). The whole run is one jitted
+# function: a lax.scan over the epochs and, inside each, a lax.scan over the full
+# mini-batches and one more step for a last, smaller one (ffnn's batches). float64 rows run
+# inside ``jax.enable_x64(True)``; float32 rows with JAX's defaults.
+
+_JAX_PROGRAMS: dict[str, object] = {}
+
+
+def jax_grad_program(spec, n: int):
+    """The jitted training run for this configuration, built once per process (a JAX user
+    defines it once, at module level): the first call compiles it, the timed call reuses it.
+    Returns ``(train, logits)``: ``train(layers, X, y, orders) -> (layers, history)``."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+    from jax import lax
+
+    key = json.dumps([spec[k] for k in ("sizes", "activations", "loss", "optimizer",
+                                        "batch_size", "epochs", "dtype")] + [n])
+    if key in _JAX_PROGRAMS:
+        return _JAX_PROGRAMS[key]
+    sizes, epochs = spec["sizes"], spec["epochs"]
+    hidden = [{"relu": jax.nn.relu, "sigmoid": jax.nn.sigmoid, "tanh": jnp.tanh}[a]
+              for a in spec["activations"][:-1]]
+    binary = sizes[-1] == 1
+    expected = "binary_cross_entropy" if binary else "cross_entropy"
+    if spec["loss"] != expected or spec["activations"][-1] != ("sigmoid" if binary
+                                                                else "softmax"):
+        raise ValueError(f"jax-grad knows sigmoid + binary cross-entropy and softmax + "
+                         f"cross-entropy, not {spec['activations'][-1]} + {spec['loss']}")
+    opt = spec["optimizer"]
+    if opt["name"] == "adam":
+        optimizer = optax.adam(opt["lr"], b1=0.9, b2=0.999, eps=1e-8)
+    elif opt["name"] == "sgd":
+        optimizer = optax.sgd(opt["lr"])
+    elif opt["name"] == "momentum":
+        optimizer = optax.sgd(opt["lr"], momentum=opt["momentum"], nesterov=False)
+    else:
+        raise ValueError(opt)
+    bs = n if spec["batch_size"] is None else min(spec["batch_size"], n)
+    full, rest = divmod(n, bs)
+
+    def logits(layers, x):
+        for (W, b), f in zip(layers[:-1], hidden):
+            x = f(x @ W + b)
+        W, b = layers[-1]
+        return x @ W + b
+
+    def cost(layers, x, y):
+        """The batch's mean cost (on the logits: softmax or sigmoid inside the loss), and
+        its correct predictions, for the history."""
+        z = logits(layers, x)
+        if binary:
+            z = z[:, 0]
+            losses = optax.sigmoid_binary_cross_entropy(z, y.astype(z.dtype))
+            correct = jnp.sum((z > 0) == (y == 1))
+        else:
+            losses = optax.softmax_cross_entropy_with_integer_labels(z, y)
+            correct = jnp.sum(jnp.argmax(z, axis=1) == y)
+        return jnp.mean(losses), correct.astype(jnp.int32)
+
+    loss_and_grad = jax.value_and_grad(cost, has_aux=True)
+
+    def step(carry, x, y):
+        layers, state, total, correct = carry
+        (loss, right), grads = loss_and_grad(layers, x, y)
+        updates, state = optimizer.update(grads, state, layers)
+        return (optax.apply_updates(layers, updates), state, total + loss * x.shape[0],
+                correct + right)
+
+    def epoch(carry, order, X, y):
+        """One epoch: ffnn's batches (the order's full batches, then the rest), and the
+        history as ffnn's: the mean cost and the accuracy of each batch before its update."""
+        layers, state = carry
+        c = (layers, state, jnp.zeros((), X.dtype), jnp.zeros((), jnp.int32))
+        if order is None:  # the full batch, unshuffled
+            c = step(c, X, y)
+        else:
+            def body(c, index):
+                return step(c, X[index], y[index]), None
+
+            c, _ = lax.scan(body, c, order[:full * bs].reshape(full, bs))
+            if rest:
+                index = order[full * bs:]
+                c = step(c, X[index], y[index])
+        layers, state, total, correct = c
+        return (layers, state), (total / n, correct)
+
+    @jax.jit
+    def train(layers, X, y, orders):
+        state = optimizer.init(layers)
+        if orders is None:
+            (layers, _), history = lax.scan(lambda c, _: epoch(c, None, X, y),
+                                            (layers, state), None, length=epochs)
+        else:
+            (layers, _), history = lax.scan(lambda c, order: epoch(c, order, X, y),
+                                            (layers, state), orders)
+        return layers, history
+
+    _JAX_PROGRAMS[key] = train, jax.jit(logits)
+    return _JAX_PROGRAMS[key]
+
+
+def run_jax_grad(spec, X, y, dtype):
+    import jax
+
+    n = len(X)
+    bs = n if spec["batch_size"] is None else min(spec["batch_size"], n)
+    binary = spec["sizes"][-1] == 1
+
+    def x64():
+        return jax.enable_x64(True) if dtype == np.float64 else contextlib.nullcontext()
+
+    layers = [tuple(pair) for pair in load_layers(spec, dtype)]
+    t0 = time.perf_counter()
+    with x64():
+        train, logits = jax_grad_program(spec, n)
+        # the permutations ffnn.train(seed=0) draws: one per epoch, for mini-batches only
+        rng = np.random.default_rng(0)
+        orders = (np.stack([rng.permutation(n) for _ in range(spec["epochs"])]).astype(np.int32)
+                  if bs < n else None)
+        trained, history = jax.device_get(train(layers, X, y.astype(np.int32), orders))
+    seconds = time.perf_counter() - t0
+    losses, corrects = history
+    if trained[0][0].dtype != dtype:
+        raise RuntimeError(f"jax-grad trained in {trained[0][0].dtype}, not {dtype}")
+    extra = {"history_last_loss": float(losses[-1]),
+             "history_last_accuracy": int(corrects[-1]) / n, "jax_version": jax.__version__,
+             "jax_device": str(jax.devices()[0])}
+
+    def predict(Xp):
+        with x64():
+            z = np.asarray(logits(trained, Xp), dtype=np.float64)
+        if binary:
+            return 1 / (1 + np.exp(-z))
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
 
     return seconds, predict, extra
 
@@ -497,13 +667,14 @@ def run_matmul(spec):
 
 
 CONTENDERS = {"ffnn": run_ffnn, "ffnn-est": run_ffnn_est, "sklearn": run_sklearn,
-              "torch": run_torch, "numpy": run_numpy}
+              "torch": run_torch, "jax-grad": run_jax_grad, "numpy": run_numpy}
 
 
 def main(spec_path: str, out_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text())
+    cores = pin_to_cores(spec["threads"])
     _limiter, info = limit_threads(spec["threads"])
-    result: dict = {"threadpool_info": info, "pid": os.getpid()}
+    result: dict = {"threadpool_info": info, "pid": os.getpid(), "pinned_to_cores": cores}
     if spec["contender"] == "matmul":
         result["matmul"] = run_matmul(spec)
     elif spec["contender"] == "prepare":
@@ -520,12 +691,16 @@ def main(spec_path: str, out_path: str) -> None:
         result["rss_before_mb"] = rss_now_mb()
         run = CONTENDERS[spec["contender"]]
         if spec.get("warmup", True):
-            # One untimed epoch on the first rows, for every contender alike: what a process
-            # pays once (lazy imports, ffnn's compiled kernels loaded from their cache,
-            # PyTorch's first-call set-up) is timed here, apart from the training call.
+            # The first call, for every contender alike: the same training call as the timed
+            # one (the same data, epochs and shapes, so that JAX compiles the very program the
+            # timed call runs). Its wall time is what a fresh process pays for its first fit:
+            # the contender's imports (ffnn, JAX, optax, PyTorch, scikit-learn), the model's
+            # set-up, JAX's compilation (or its load from ffnn's persistent cache, unless
+            # FFNN_JAX_CACHE=0) and the training itself. The timed call comes second.
             t0 = time.perf_counter()
-            run({**spec, "epochs": 1, "profile": False}, X[:256], y[:256], dtype)
-            result["warmup_seconds"] = time.perf_counter() - t0
+            first_train, _, _ = run({**spec, "profile": False}, X, y, dtype)
+            result["first_call_seconds"] = time.perf_counter() - t0
+            result["first_call_train_seconds"] = first_train  # the training call alone
         seconds, predict, extra = run(spec, X, y, dtype)
         # The peak is read before any evaluation allocates prediction buffers.
         result["peak_rss_mb"] = peak_rss_mb()

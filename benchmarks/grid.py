@@ -1,11 +1,18 @@
-"""The course's η × λ grid trained several ways, in one run: the public ``ffnn.sweep``,
-ffnn's ``train_stack`` (its default engine, and the NumPy stack), ffnn one network at a time,
-and scikit-learn's MLPClassifier looped over the grid.
+"""The course's η × λ grid trained several ways, in one run: the public ``ffnn.sweep`` (its
+default: the stacks as vmapped JAX programs when JAX is installed, and with NumPy stacks),
+ffnn's ``train_stack`` (``engine="auto"``: one vmapped JAX program when JAX is installed, and
+``engine="stacked"``: the NumPy stack), ffnn one network at a time (``ffnn.train``,
+``engine="auto"``), and scikit-learn's MLPClassifier looped over the grid.
 
     python benchmarks/grid.py              # the course grid, best of 3 (about a minute)
+    python benchmarks/grid.py --repeat 1   # the quickest: each row once
     python benchmarks/grid.py --memory     # also: a 20 × 20 grid of 784 → 100 → 10 networks
                                            # on 10 000 samples through ffnn.sweep, peak RSS
     python benchmarks/grid.py --float32    # also: the sweep and scikit-learn in float32
+
+The rows take turns, round by round; "time s" is the best round, "1st s" the first round,
+which for the JAX rows includes compiling their programs (or loading them from ffnn's
+persistent cache in ~/.cache/ffnn/jax; ``FFNN_JAX_CACHE=0`` in the environment: compiled).
 
 The grid: breast cancer (standardised, stratified 80/20 split), 30 → 50 sigmoid → 1 sigmoid,
 binary cross-entropy, plain SGD, batch 100, 100 epochs, η and λ each ``logspace(-5, 1, 7)``.
@@ -66,8 +73,9 @@ SWEEP_OPTIONS = {"hidden": [HIDDEN], "activation": ["sigmoid"], "loss": "binary_
 
 def run_sweep(X, T, X_test, T_test, dtype="float64", engine="auto"):
     """The public path: ``ffnn.sweep`` over the η × λ grid (the data whole: it splits).
-    ``engine="numpy"`` makes its stacks NumPy stacks, as every sweep's were before
-    ``train_stack(engine="auto")``."""
+    ``engine="auto"``: its stacks train as vmapped JAX programs when JAX is installed;
+    ``engine="numpy"`` makes them NumPy stacks, as every sweep's were before the JAX
+    engine."""
     d = ffnn.datasets.load_dataset("breast-cancer")
     labels = d.targets.argmax(axis=1)
     t0 = time.perf_counter()
@@ -88,6 +96,8 @@ def run_sweep_numpy_stacks(X, T, X_test, T_test):
 
 
 def run_stacked(X, T, X_test, T_test, engine="auto"):
+    """``train_stack`` over the 49 networks: ``engine="auto"`` one vmapped JAX program when
+    JAX is installed (else the NumPy stack), ``"stacked"`` the NumPy stack."""
     grid, nets = networks()
     t0 = time.perf_counter()
     histories = train_stack(nets, X, T, "binary_cross_entropy",
@@ -102,6 +112,8 @@ def run_numpy_stack(X, T, X_test, T_test):
 
 
 def run_one_by_one(X, T, X_test, T_test):
+    """``ffnn.train`` network by network (``engine="auto"``: JAX when it is installed; the
+    first network compiles the program, the others reuse it)."""
     grid, nets = networks()
     t0 = time.perf_counter()
     histories = [ffnn.train(net, X, T, "binary_cross_entropy", optimizer=ffnn.SGD(eta), l2=lam,
@@ -200,6 +212,8 @@ def main(argv=None) -> int:
             result = rest[0]
             rows[name] = {"seconds": min(times_), "all": times_,
                           "best_test_accuracy": result.best["mean"],
+                          # the option given (the sweep's records do not say the path)
+                          "engine": "engine=" + ("'numpy'" if "NumPy" in name else "'auto'"),
                           "diverged_runs": [bool(r["diverged"]) for r in result.records],
                           "stacked_runs": result.stacked}
         elif name.startswith("ffnn"):
@@ -215,23 +229,34 @@ def main(argv=None) -> int:
                           "best_test_accuracy": max(rest[0])}
     for name in rows:
         rows[name]["cpu_seconds"] = min(cpu[name])
+        rows[name]["first_seconds"] = times[name][0]  # the first round: JAX compiles here
     sk = rows["scikit-learn looped"]["seconds"]
     sk_cpu = rows["scikit-learn looped"]["cpu_seconds"]
     stacked, alone = rows["ffnn stacked"], rows["ffnn one by one"]
-    agree = max(
-        float(np.abs(a - b).max() / np.abs(b).max())
-        for a, b, d in zip(stacked["params"], alone["params"], alone["diverged_runs"])
-        if not d)
-    print(f"\n{'':22s} {'time s':>8s} {'/ sklearn':>10s} {'cpu s':>7s} {'/ sklearn':>10s} "
-          f"{'best test acc':>14s} {'diverged':>9s}")
+
+    def difference(row):
+        """The largest relative difference of ``row``'s weights from the one-by-one run's
+        (networks that did not diverge)."""
+        return max(float(np.abs(a - b).max() / np.abs(b).max())
+                   for a, b, d in zip(row["params"], alone["params"], alone["diverged_runs"])
+                   if not d)
+
+    agree = difference(stacked)
+    agree_numpy = difference(rows["ffnn stacked, NumPy"])
+    print(f"\n{'':23s} {'time s':>8s} {'1st s':>7s} {'/ sklearn':>10s} {'cpu s':>7s} "
+          f"{'/ sklearn':>10s} {'best test acc':>14s} {'diverged':>9s}")
     for name, row in rows.items():
-        print(f"{name:22s} {row['seconds']:8.3f} {row['seconds'] / sk:10.3f} "
+        print(f"{name:23s} {row['seconds']:8.3f} {row['first_seconds']:7.3f} "
+              f"{row['seconds'] / sk:10.3f} "
               f"{row['cpu_seconds']:7.2f} {row['cpu_seconds'] / sk_cpu:10.3f} "
               f"{row['best_test_accuracy']:14.4f} "
               f"{sum(row['diverged_runs']) if 'diverged_runs' in row else '–':>9}"
               f"{'  (' + row['engine'] + ')' if 'engine' in row else ''}")
     print(f"\nstacked / one by one: {stacked['seconds'] / alone['seconds']:.2f}; largest "
-          f"relative difference of the weights (networks that did not diverge): {agree:.1e}")
+          f"relative difference of the weights from one by one (networks that did not "
+          f"diverge): stacked {agree:.1e}, NumPy stack {agree_numpy:.1e}")
+    print("1st s: the first round (for the JAX rows: compiling, or loading from ffnn's "
+          "persistent cache, included); time s: the best round")
     print("cpu s: the process's CPU time over the row (all threads; the least of the "
           "repeats)")
     print("ffnn.sweep: best validation accuracy; all times best of "
@@ -244,7 +269,10 @@ def main(argv=None) -> int:
               "sweep_cpu_over_sklearn_cpu": rows["ffnn.sweep"]["cpu_seconds"] / sk_cpu,
               "stacked_over_sklearn": stacked["seconds"] / sk,
               "stacked_over_one_by_one": stacked["seconds"] / alone["seconds"],
-              "max_relative_weight_difference": agree, "cores": os.cpu_count(),
+              "max_relative_weight_difference": agree,
+              "max_relative_weight_difference_numpy_stack": agree_numpy,
+              "jax_cache": os.environ.get("FFNN_JAX_CACHE") != "0",
+              "cores": os.cpu_count(),
               "peak_mb_this_process": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
               / 1024}
     if args.memory:

@@ -1,13 +1,16 @@
-"""ffnn against scikit-learn's MLPClassifier, PyTorch (CPU) and a plain-NumPy loop.
+"""ffnn against scikit-learn's MLPClassifier, PyTorch (CPU), plain JAX and a plain-NumPy loop.
 
     python benchmarks/run.py [--quick] [--workloads L,S,M] [--dtypes float32,float64]
-                             [--json out.json] [--threads N] [--unset-openblas-env]
+                             [--engine auto|numpy|jax] [--json out.json] [--threads N]
+                             [--unset-openblas-env]
 
 Prints one table (and a short preamble: machine, threads, BLAS, matrix-product rates) and
 writes the same numbers as JSON. Every contender runs in a process of its own
 (benchmarks/_worker.py), one after the other, with the same BLAS thread count, the same
 data, the same initial weights (ffnn's glorot initialisation, copied into the others) and
-the same epochs. See benchmarks/README.md for what is measured and how.
+the same epochs; in each, a first call (imports and JAX's compilation included: the
+"1st call s" column) and then the timed one. See benchmarks/README.md for what is measured
+and how (FFNN_JAX_CACHE=0 in the environment: a cold first call, compiled, not loaded).
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ REPO = HERE.parent
 WORKER = HERE / "_worker.py"
 OPENBLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-CONTENDERS = ("ffnn", "ffnn-est", "sklearn", "torch", "numpy")  # ffnn-est: FFNNClassifier
+# ffnn-est: FFNNClassifier; jax-grad: the same network in plain JAX (jax.grad + optax)
+CONTENDERS = ("ffnn", "ffnn-est", "sklearn", "torch", "jax-grad", "numpy")
+ENGINES = ("auto", "numpy", "jax")  # ffnn's train(engine=)
 BUSY = 0.1  # cores kept busy by other processes during a row, above which it is flagged
 
 # The workloads of issue 5. n_train and epochs are for the full run; --quick shrinks them.
@@ -99,7 +104,11 @@ def machine_description(threads: int) -> dict:
         "numpy": version("numpy"),
         "scikit-learn": version("scikit-learn"),
         "torch": version("torch"),
+        "jax": version("jax"),
+        "jaxlib": version("jaxlib"),
+        "optax": version("optax"),
         "threadpoolctl": version("threadpoolctl"),
+        "ffnn_jax_cache": os.environ.get("FFNN_JAX_CACHE"),
         "threads": threads,
     }
 
@@ -243,7 +252,7 @@ def fmt(value, spec="", missing="–"):
 
 def render_table(rows) -> str:
     head = ["wl", "dtype", "contender", "epochs", "time s", "µs/step", "GFLOP/s", "%mm",
-            "ffnn/peer", "3ep s", "ffnn/peer 3ep", "est/train", "warm-up s", "peak MB",
+            "ffnn/peer", "3ep s", "ffnn/peer 3ep", "est/train", "1st call s", "peak MB",
             "peak MB 3ep", "data MB",
             "train acc", "test acc"]
     lines = []
@@ -252,15 +261,16 @@ def render_table(rows) -> str:
             lines.append([r["workload"], r["dtype"], r["contender"], str(r["epochs"]),
                           (r.get("skipped") or "error: " + r["error"])[:90]])
             continue
+        engine = f" ({r['engine']})" if r.get("engine") else ""  # ffnn's: jax or numpy
         lines.append([
-            r["workload"], r["dtype"], r["contender"], str(r["epochs"]),
+            r["workload"], r["dtype"], r["contender"] + engine, str(r["epochs"]),
             fmt(r["seconds"], ".3f") + ("*" if r.get("busy") else ""),
             fmt(r["us_per_step"], ".1f"), fmt(r["gflops"], ".1f"),
             fmt(r["share_of_matmul"] * 100 if r["share_of_matmul"] is not None else None, ".0f"),
             fmt(r.get("ffnn_over_peer"), ".2f"),
             fmt(r.get("memory_run", {}).get("seconds"), ".3f"),
             fmt(r.get("ffnn_over_peer_memory_run"), ".2f"), fmt(r.get("est_over_train"), ".2f"),
-            fmt(r.get("warmup_seconds"), ".2f"),
+            fmt(r.get("first_call_seconds"), ".2f"),
             fmt(r["peak_rss_mb"], ".0f"),
             fmt(r.get("peak_rss_mb_memory_run"), ".0f"), fmt(r["data_mb"], ".1f"),
             fmt(r.get("train_accuracy"), ".3f"), fmt(r.get("test_accuracy"), ".3f"),
@@ -307,12 +317,14 @@ def parse_args(argv=None):
                    help="time each row in this many processes and keep the best "
                         "(default 3; 1 with --quick)")
     p.add_argument("--no-warmup", action="store_true",
-                   help="time each contender's first training call in its process (by default "
-                        "an untimed 1-epoch call on 256 rows comes first, for every contender)")
+                   help="time each contender's first training call in its process, compilation "
+                        "included, and make no other (by default every contender first makes "
+                        "the same call once, whose wall time is the '1st call s' column)")
     p.add_argument("--timeout", type=float, default=900, help="seconds per contender process")
-    p.add_argument("--engine", default="auto", choices=("auto", "numpy", "compiled", "parallel"),
-                   help="ffnn's engine: train(engine=) for the ffnn rows; for ffnn-est (which "
-                        "has no engine parameter) 'parallel' lets auto take the parallel path")
+    p.add_argument("--engine", default="auto", choices=ENGINES,
+                   help="ffnn's engine: train(engine=) for the ffnn rows, and the estimator's "
+                        "trainer for ffnn-est (which has no engine parameter); 'auto' takes "
+                        "JAX when it is installed")
     args = p.parse_args(argv)
     args.workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
     args.dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
@@ -390,6 +402,7 @@ def main(argv=None) -> int:
         for key in OPENBLAS_ENV:
             env.pop(key, None)
     torch_ok = importlib.util.find_spec("torch") is not None
+    jax_missing = [m for m in ("jax", "optax") if importlib.util.find_spec(m) is None]
     meta = machine_description(args.threads)
     meta.update(date=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
                 quick=args.quick, repeat=args.repeat, load_average_at_start=load_average(),
@@ -415,9 +428,13 @@ def main(argv=None) -> int:
         print(f"ffnn benchmark · {meta['date']} · {meta['cpu']} ({meta['machine']}), "
               f"{meta['cores_usable']} usable cores, {meta['memory_gb']} GB · "
               f"Python {meta['python']}, NumPy {meta['numpy']}, scikit-learn "
-              f"{meta['scikit-learn']}, PyTorch {meta['torch'] or 'not installed'}")
+              f"{meta['scikit-learn']}, PyTorch {meta['torch'] or 'not installed'}, "
+              f"JAX {meta['jax'] or 'not installed'}, optax {meta['optax'] or 'not installed'}")
         print(f"ffnn: {meta['ffnn_src']}"
-              + (f" (commit {meta['ffnn_commit']})" if meta["ffnn_commit"] else ""))
+              + (f" (commit {meta['ffnn_commit']})" if meta["ffnn_commit"] else "")
+              + f"; engine={args.engine!r}; JAX's persistent cache for ffnn: "
+              + ("off (FFNN_JAX_CACHE=0: every first call compiles)"
+                 if meta["ffnn_jax_cache"] == "0" else "on (~/.cache/ffnn/jax)"))
         print(f"threads: {args.threads} for every contender ({', '.join(THREAD_ENV)}; "
               f"threadpoolctl {'on' if before['threadpool_info'] is not None else 'absent'}; "
               "torch.set_num_threads)")
@@ -434,6 +451,9 @@ def main(argv=None) -> int:
         meta["numpy_threadpool_info"] = before["threadpool_info"]
         if not torch_ok and "torch" in args.contenders:
             notes.append("PyTorch is not importable here: its rows are skipped")
+        if jax_missing and "jax-grad" in args.contenders:
+            notes.append(f"{' and '.join(jax_missing)} not importable here: the jax-grad rows "
+                         "are skipped (pip install 'ffnn[bench]')")
 
         rows = []
         for name in args.workloads:
@@ -451,6 +471,10 @@ def main(argv=None) -> int:
                     rows.append(row)
                     if contender == "torch" and not torch_ok:
                         row["skipped"] = "skipped: PyTorch not importable"
+                        continue
+                    if contender == "jax-grad" and jax_missing:
+                        row["skipped"] = (f"skipped: {' and '.join(jax_missing)} not importable "
+                                          "(pip install 'ffnn[bench]')")
                         continue
                     group.append(row)
                     specs[contender] = {
@@ -479,6 +503,10 @@ def main(argv=None) -> int:
                     best = min(runs, key=lambda r: r["seconds"])  # all of the best run
                     row.update(best)
                     row["seconds_all"] = [r["seconds"] for r in runs]
+                    firsts = [r["first_call_seconds"] for r in runs if "first_call_seconds" in r]
+                    if firsts:  # the best, as for the time; all of them in the JSON
+                        row["first_call_seconds"] = min(firsts)
+                        row["first_call_seconds_all"] = firsts
                     row["busy"] = best.get("other_load_cores", 0.0) > BUSY
                     flops = fps["total"] * n_train * w["epochs"]
                     row["gflop"] = flops / 1e9
@@ -519,6 +547,9 @@ def main(argv=None) -> int:
                                         for x in (ffnn_row, r))
                         if mine and theirs:  # more epochs: the fixed costs weigh less
                             r["ffnn_over_peer_memory_run"] = mine / theirs
+                        mine, theirs = (x.get("first_call_seconds") for x in (ffnn_row, r))
+                        if mine and theirs:
+                            r["ffnn_over_peer_first_call"] = mine / theirs
 
         after = measure_matmul(args, env, folder, "after")
         rates_after = {k: v["gflops_best"] for k, v in after["matmul"].items()}
@@ -548,11 +579,15 @@ def main(argv=None) -> int:
         print(table)
         print()
         print("time: the training call only (ffnn.train / FFNNClassifier.fit / "
-              "MLPClassifier.fit / the loop), each row in a process of its own"
+              "MLPClassifier.fit / the loop / the jitted run), each row in a process of its own"
               + (f", best of {args.repeat}" if args.repeat > 1 else "")
+              + ("; the first call in its process (imports, set-up and JAX's compilation "
+                 "included)" if args.no_warmup else
+                 "; the second call in its process; 1st call s: the first, the same call "
+                 "with the contender's imports, set-up and JAX's compilation (for ffnn loaded "
+                 "from its persistent cache unless FFNN_JAX_CACHE=0)")
               + "; ffnn/peer: ffnn's time over the peer's (< 1: ffnn is faster); est/train: "
-              "ffnn's estimator (ffnn-est) over ffnn.train on the same work; warm-up s: "
-              "the untimed first call (1 epoch, 256 rows) before it; %mm: GFLOP/s "
+              "ffnn's estimator (ffnn-est) over ffnn.train on the same work; %mm: GFLOP/s "
               "as a share of the 2048×2048 matmul rate of the same dtype; peak MB: ru_maxrss "
               "of the row's process, nothing subtracted (data MB: X_train alone)"
               + ("; 3ep s, peak MB 3ep: the same run for 3 epochs, in one process (once), "
@@ -590,7 +625,8 @@ def profile(args, files, env, folder) -> int:
     for name, dtype, contender in itertools.product(args.workloads, args.dtypes, contenders):
         w = workload_for(name, args.quick)
         spec = {"contender": contender, "workload": name, "dtype": dtype, "profile": True,
-                "threads": args.threads, "data": files[name][dtype],
+                "threads": args.threads, "data": files[name][dtype], "engine": args.engine,
+                "warmup": not args.no_warmup,
                 "ffnn_src": args.ffnn_src,
                 "init": files[name]["init"],
                 **{k: w[k] for k in ("sizes", "activations", "loss", "optimizer",
