@@ -36,7 +36,7 @@ from . import penalties
 from ._signals import held_sigint
 from ._validation import installed
 from .activations import ACTIVATIONS
-from .driver import EpochsRun, batch_listeners, initial_loss, parameter_limit
+from .driver import EpochsRun, PendingReference, batch_listeners, initial_loss, parameter_limit
 from .losses import LOSSES
 from .metrics import METRIC_FUNCTIONS
 from .network import weight_scale
@@ -150,9 +150,31 @@ class JaxPath:
         return initial_loss(t.network, X, Y, t.loss, t.l1, t.l2, weights,
                             penalize_biases=t.penalize_biases)
 
-    def defer_initial_loss(self) -> None:
-        """None: the program takes the reference as an argument."""
-        return None
+    def defer_initial_loss(self) -> PendingReference | None:
+        """The guard's reference to compute when an epoch needs it, as the NumPy engine
+        (:meth:`ffnn.engine.NumpyPath.defer_initial_loss`): bounded from below by the first
+        batch (its forward pass here, on the host), checked in the program, computed (with
+        NumPy) when an epoch's loss could pass ``factor ×`` it."""
+        t = self.trainer
+        if not type(t.loss).__dict__.get("nonnegative_costs", False):
+            return None
+        X, Y, weights = self.host
+        return PendingReference(t.network, X, Y, t.loss, t.l1, t.l2, weights,
+                                penalize_biases=t.penalize_biases)
+
+    def _bound(self, order, batch: int) -> float:
+        """The pending reference's lower bound (NaN when there is none): from the first
+        batch of this call's first epoch, at the weights it was taken at."""
+        pending = self.trainer._first_pending
+        if pending is None:
+            return math.nan
+        if pending.bound is None:
+            X, Y, weights = self.host
+            rows = slice(None) if order is None else order[:batch]
+            _, zs, output = self.trainer.network._feed_forward_saver(X[rows])
+            pending.note_first_batch(zs[-1], output, Y[rows],
+                                     None if weights is None else weights[rows])
+        return math.nan if pending.bound is None else pending.bound
 
     def run(self, count: int) -> EpochsRun:
         jax, trainer, net = self.jax, self.trainer, self.trainer.network
@@ -169,8 +191,12 @@ class JaxPath:
         rates[:count * steps] = _rates(trainer.optimizer, int(trainer.opt_state["step"]),
                                        count * steps)
         program = _program(net, trainer.loss, trainer.optimizer, trainer.metric, batch,
-                           self.weights is not None, self.validation is not None)
-        first = math.nan if trainer.first_loss is None else float(trainer.first_loss)
+                           self.weights is not None, self.validation is not None,
+                           penalized=(trainer.l1 > 0, trainer.l2 > 0))
+        pending = trainer._first_pending is not None
+        bound = self._bound(orders[0] if batch < n else None, batch)
+        first = (math.nan if pending or trainer.first_loss is None
+                 else float(trainer.first_loss))
         covered = np.array([True, trainer.penalize_biases])  # weights, biases
         result = None
         try:
@@ -181,7 +207,7 @@ class JaxPath:
                     orders, rates.reshape(length, steps), np.int32(count),
                     (dtype.type(trainer.l1), dtype.type(trainer.l2), covered),
                     (np.float64(first), np.float64(trainer.divergence_factor),
-                     np.float64(parameter_limit(dtype))), {})
+                     np.float64(parameter_limit(dtype)), np.float64(bound)), {})
                 out = jax.device_get(_executable(program, arguments)(*arguments))
                 result = self._finish(out, rng_state, shuffle)
                 return result
@@ -194,8 +220,8 @@ class JaxPath:
     def _finish(self, out, rng_state, shuffle: bool) -> EpochsRun:
         """Write the call's weights and state back and say what it trained."""
         trainer, net = self.trainer, self.trainer.network
-        (params, state), good, done, records, bad = out
-        done = int(done)
+        (params, state), good, done, records, status = out
+        done, status = int(done), int(status)
         net.params[...] = params
         trainer.opt_state = _state_from_jax(state)
         self.good = good
@@ -206,12 +232,15 @@ class JaxPath:
                  "val_accuracy": None if self.validation is None else self.validation[0].shape[0]}
         logs = [{name: _value(records[name][e], sizes.get(name)) for name in names}
                 for e in range(done)]
-        if not bool(bad):
+        if status == 0:
             return EpochsRun(logs)
-        if shuffle:  # the NumPy engine would have drawn the orders up to this epoch
+        if shuffle:  # the orders drawn up to this epoch (and its own, when it diverged)
             trainer.rng.bit_generator.state = rng_state
-            for _ in range(done + 1):
+            for _ in range(done + (status == 1)):
                 trainer.rng.permutation(self.n)
+        if status == 2:  # the reference is needed: computed now, and the epoch runs again
+            trainer.first_loss  # noqa: B018  (reading it computes it)
+            return EpochsRun(logs)
         return EpochsRun(logs, float(records["loss"][done]), float(records["largest"][done]))
 
 
@@ -247,11 +276,13 @@ def train_stack(networks, optimizers, l1s, l2s, penalize_biases: bool, X, Y, los
     firsts[~np.isfinite(firsts)] = np.nan
     histories = [History.start(metric, engine="jax") for _ in range(K)]
     names = ["loss"] + ([metric] if metric else [])
-    program = _program(first_net, loss, optimizers[0], metric, batch, False, False, swept)
+    program = _program(first_net, loss, optimizers[0], metric, batch, False, False, swept,
+                       penalized=(max(l1s) > 0, max(l2s) > 0))
     hyper = {name: _column([getattr(o, name) for o in optimizers]) for name in swept}
     strengths = (np.array(l1s, dtype), np.array(l2s, dtype),
                  np.array([True, penalize_biases]))  # the penalty covers weights, biases
-    guard = (firsts, np.float64(divergence_factor), np.float64(parameter_limit(dtype)))
+    guard = (firsts, np.float64(divergence_factor), np.float64(parameter_limit(dtype)),
+             np.full(K, np.nan))  # the references are computed up front: nothing pending
     with jax.enable_x64(True):
         data = (jax.device_put(X), jax.device_put(Y), None, None)
     good = (params.copy(), {k: v.copy() for k, v in state.items()})
@@ -273,7 +304,7 @@ def train_stack(networks, optimizers, l1s, l2s, penalize_biases: bool, X, Y, los
                      np.where(active, count, 0).astype(np.int32), strengths, guard, hyper)
         with held_sigint(), jax.enable_x64(True):
             out = jax.device_get(_executable(program, arguments)(*arguments))
-        (params, state), good, done, records, bad = out
+        (params, state), good, done, records, status = out
         params, state = np.array(params), {k: np.array(v) for k, v in state.items()}
         for k in np.flatnonzero(active):
             history = histories[k]
@@ -282,7 +313,7 @@ def train_stack(networks, optimizers, l1s, l2s, penalize_biases: bool, X, Y, los
                     history.history[name].append(_value(records[name][k, e],
                                                         n if name == "accuracy" else None))
                 history.epochs += 1
-            if bad[k]:
+            if status[k] == 1:
                 largest = float(records["largest"][k, done[k]])
                 history.stop_reason = "diverged"
                 history.message = divergence_message(
@@ -470,21 +501,23 @@ _PROGRAMS: dict[tuple, object] = {}
 
 
 def _program(network, loss, optimizer, metric, batch: int, weighted: bool, validated: bool,
-             swept: tuple[str, ...] | None = None):
+             swept: tuple[str, ...] | None = None, penalized: tuple[bool, bool] = (True, True)):
     """The compiled program for this configuration, built once per process. ``swept``: a
     stack's program (vmapped over networks), whose optimizers differ in these
-    hyperparameters (traced, so one program serves every value)."""
+    hyperparameters (traced, so one program serves every value). ``penalized``: whether
+    an L1 and an L2 penalty are there at all (a program without one computes nothing for
+    it: four passes over the parameters a step)."""
     funcs = tuple(network.activation_funcs)
     fixed = _hyperparameters(optimizer, skip=swept or ())
     key = (tuple(_hyperparameters(f) for f in funcs), _hyperparameters(loss), fixed,
            network.network_input_size, tuple(network.layer_output_sizes), metric, batch,
-           weighted, validated, swept)
+           weighted, validated, swept, penalized)
     if key not in _PROGRAMS:
         if len(_PROGRAMS) >= 64:
             _PROGRAMS.pop(next(iter(_PROGRAMS)))
         _PROGRAMS[key] = _build(funcs, loss, optimizer, network.network_input_size,
                                 tuple(network.layer_output_sizes), metric, batch, validated,
-                                swept is not None)
+                                swept is not None, penalized)
     return _PROGRAMS[key]
 
 
@@ -548,7 +581,7 @@ def _flat(point):
 
 
 def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
-           validated: bool, stacked: bool = False):
+           validated: bool, stacked: bool = False, penalized=(True, True)):
     """The program: ``run`` below under ``jax.jit`` (and ``jax.vmap`` over the networks of a
     stack: their parameters, states, rates, penalties, guard references and swept
     hyperparameters; the data and the batches are shared)."""
@@ -569,11 +602,12 @@ def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
             Xb, Yb = X[index], Y[index]
             wb = None if w is None else w[index]
         grads, z, output = backprop(spec, leaves, Xb, Yb, wb)
-        share = Xb.shape[0] if wb is None else jnp.sum(wb)
-        paid = paid + _penalty(leaves, strengths) * share
-        l1, l2, covered = strengths
-        grads = [penalties.add_flat_gradient(g, p, covered[k], l1, l2, jnp)
-                 for k, (g, p) in enumerate(zip(grads, leaves))]
+        if any(penalized):
+            share = Xb.shape[0] if wb is None else jnp.sum(wb)
+            paid = paid + _penalty(leaves, strengths) * share
+            l1, l2, covered = strengths
+            grads = [penalties.add_flat_gradient(g, p, covered[k], l1, l2, jnp)
+                     for k, (g, p) in enumerate(zip(grads, leaves))]
         current = _transform(opt, grads, state, leaves, lr)
         if index is None:
             outputs, logits = output, z
@@ -617,15 +651,22 @@ def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
 
     def run(current, good, data, orders, rates, count, strengths, guard, hyper):
         """Up to ``count`` epochs; stops after the first that fails the guard, with the
-        weights and state of the start of the last epoch that passed. ``hyper``: the
-        optimizer's hyperparameters that a stack sweeps (traced), else empty."""
-        first, factor, limit = guard
+        weights and state of the start of the last epoch that passed (status 1), or, while
+        the guard's reference is pending (``first`` NaN, ``bound`` its lower bound: see
+        :class:`ffnn.driver.PendingReference`), before an epoch whose loss could trip it,
+        with the weights and state of that epoch's start (status 2: the host computes the
+        reference and the epoch runs again). ``hyper``: the optimizer's hyperparameters that
+        a stack sweeps (traced), else empty."""
+        first, factor, limit, bound = guard
+        pending = jnp.isnan(first) & jnp.isfinite(bound)
         opt = optimizer
         if hyper:  # the same formulas with the swept values
             opt = copy.copy(optimizer)
             vars(opt).update(hyper)
         l1, l2, mask = strengths
-        strengths = (l1, l2, [mask[0], mask[1]] * len(spec.shapes))  # weights, biases
+        # a penalty that is not there is a Python 0: its terms fold away when compiled
+        strengths = (l1 if penalized[0] else 0.0, l2 if penalized[1] else 0.0,
+                     [mask[0], mask[1]] * len(spec.shapes))  # weights, biases
         length = rates.shape[0]
         names = ["loss"] + ([metric] if metric_function else [])
         if validated:
@@ -633,8 +674,8 @@ def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
         records = {name: jnp.full(length, jnp.nan) for name in [*names, "largest"]}
 
         def cond(loop):
-            e, bad = loop[0], loop[1]
-            return (e < count) & ~bad
+            e, status = loop[0], loop[1]
+            return (e < count) & (status == 0)
 
         def body(loop):
             e, _, current, good, records = loop
@@ -643,20 +684,26 @@ def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
             loss_value = logs["loss"]
             largest = jnp.max(jnp.stack([jnp.max(jnp.abs(leaf)) for leaf in new[0]]))
             largest = largest.astype(jnp.float64)
-            # driver.diverged, on traced scalars
-            bad = (~jnp.isfinite(loss_value) | ((first > 0) & (loss_value > factor * first))
-                   | ~(largest <= limit))
-            keep = functools.partial(jax.tree.map, lambda old, fresh: jnp.where(bad, old, fresh))
+            # driver.diverged, on traced scalars (and PendingReference.clears)
+            broken = ~jnp.isfinite(loss_value) | ~(largest <= limit)
+            bad = broken | ((first > 0) & (loss_value > factor * first))
+            undecided = (~broken & pending
+                         & (loss_value > factor * bound * (1 - PendingReference.MARGIN)))
+            status = jnp.where(bad, 1, jnp.where(undecided, 2, 0)).astype(jnp.int32)
             records = {name: records[name].at[e].set(
                 largest if name == "largest" else logs[name]) for name in records}
-            return (e + jnp.where(bad, 0, 1), bad, keep(good, new), keep(good, current),
-                    records)
+            ahead = jax.tree.map(lambda back, start, end: jnp.where(
+                bad, back, jnp.where(undecided, start, end)), good, current, new)
+            behind = jax.tree.map(lambda old, start: jnp.where(status == 0, start, old),
+                                  good, current)
+            return e + jnp.where(status == 0, 1, 0), status, ahead, behind, records
 
-        e, bad, current, good, records = lax.while_loop(
-            cond, body, (jnp.int32(0), jnp.bool_(False), _arrays(spec, current),
+        e, status, current, good, records = lax.while_loop(
+            cond, body, (jnp.int32(0), jnp.int32(0), _arrays(spec, current),
                          _arrays(spec, good), records))
-        return _flat(current), _flat(good), e, records, bad
+        return _flat(current), _flat(good), e, records, status
 
     if stacked:
-        run = jax.vmap(run, in_axes=(0, 0, None, None, 0, 0, (0, 0, None), (0, None, None), 0))
+        run = jax.vmap(run, in_axes=(0, 0, None, None, 0, 0, (0, 0, None), (0, None, None, 0),
+                                     0))
     return jax.jit(run)
