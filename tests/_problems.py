@@ -126,3 +126,17 @@ def random_problem(rng, n_inputs, sizes, activations, loss, n_samples, one_sampl
     if one_sample:
         X, targets = X[0], targets[0]
     return network, X, targets
+
+
+def count_jax_calls(monkeypatch) -> list:
+    """The epochs asked of each call of the JAX engine's compiled program, in order."""
+    from ffnn.jax_engine import JaxPath
+
+    calls, real = [], JaxPath.run
+
+    def counting(self, count):
+        calls.append(count)
+        return real(self, count)
+
+    monkeypatch.setattr(JaxPath, "run", counting)
+    return calls

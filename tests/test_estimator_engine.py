@@ -20,9 +20,9 @@ import scipy.sparse
 from sklearn.datasets import load_breast_cancer, load_iris
 
 import ffnn
+from _problems import count_jax_calls
 from ffnn.activations import Tanh
 from ffnn.estimators import FFNNClassifier, FFNNRegressor, _ScikitLearnRule
-from ffnn.jax_engine import JaxPath
 from ffnn.optimizers import SGD, Adagrad, Adam, Momentum
 
 pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
@@ -159,18 +159,6 @@ def test_early_stopping_takes_the_engine_of_train_with_validation():
 
 
 # -- the stopping rule on the JAX engine -------------------------------------------------------
-
-def count_jax_calls(monkeypatch) -> list:
-    """The epochs asked of each call of the JAX engine's compiled program, in order."""
-    calls, real = [], JaxPath.run
-
-    def counting(self, count):
-        calls.append(count)
-        return real(self, count)
-
-    monkeypatch.setattr(JaxPath, "run", counting)
-    return calls
-
 
 def test_the_stopping_rule_does_not_make_the_engine_call_once_an_epoch(monkeypatch):
     calls = count_jax_calls(monkeypatch)

@@ -20,6 +20,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+from _problems import count_jax_calls
 from ffnn import estimators
 from ffnn.estimators import FFNNClassifier, FFNNRegressor, _ScikitLearnRate, _ScikitLearnRule
 from ffnn.training import Trainer
@@ -52,20 +53,6 @@ def per_epoch(monkeypatch):
 def on_engine(monkeypatch, engine: str) -> None:
     """The estimators' trainers on ``engine`` (they choose as ``ffnn.train`` does)."""
     monkeypatch.setattr(estimators, "Trainer", functools.partial(Trainer, engine=engine))
-
-
-def count_jax_calls(monkeypatch) -> list:
-    """The epochs asked of each call of the JAX engine's compiled program, in order."""
-    from ffnn.jax_engine import JaxPath
-
-    calls, real = [], JaxPath.run
-
-    def counting(self, count):
-        calls.append(count)
-        return real(self, count)
-
-    monkeypatch.setattr(JaxPath, "run", counting)
-    return calls
 
 
 def needs_jax(engine: str) -> None:
