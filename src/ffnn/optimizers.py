@@ -360,6 +360,19 @@ def _moments(grads, state, beta_1, beta_2, xp=np):
     return m, v
 
 
+def _moments_into(grads, state, beta_1, beta_2, scratch) -> None:
+    """:func:`_moments` in place, into ``state["m"]`` and ``state["v"]`` (the same
+    operations in the same order as NumPy evaluates it; ``scratch`` is overwritten)."""
+    m, v = state["m"], state["v"]
+    m *= beta_1
+    np.multiply(1 - beta_1, grads, out=scratch)
+    m += scratch
+    v *= beta_2
+    np.multiply(1 - beta_2, grads, out=scratch)
+    scratch *= grads
+    v += scratch
+
+
 def _check_betas(betas) -> tuple[float, float]:
     if not (isinstance(betas, Sequence) and len(betas) == 2):
         raise TypeError(f"betas must be a pair (beta_1, beta_2), got {betas!r}")
@@ -412,14 +425,8 @@ class Adam(GradientTransformation):
         beta_1, beta_2 = self.betas
         step = state["step"]
         t = step + 1
+        _moments_into(grads, state, beta_1, beta_2, scratch)
         m, v = state["m"], state["v"]
-        m *= beta_1
-        np.multiply(1 - beta_1, grads, out=scratch)
-        m += scratch
-        v *= beta_2
-        np.multiply(1 - beta_2, grads, out=scratch)
-        scratch *= grads
-        v += scratch
         lr = self._rate(step)
         np.divide(m, 1 - beta_1**t, out=grads)  # m̂
         grads *= -lr
@@ -538,14 +545,8 @@ class NAdam(Adam):
         beta_1, beta_2 = self.betas
         t, correction_2, c_grad, c_m, mu_product = self._coefficients(
             state, self._rate(state["step"]), grads.dtype)
+        _moments_into(grads, state, beta_1, beta_2, scratch)
         m, v = state["m"], state["v"]
-        m *= beta_1
-        np.multiply(1 - beta_1, grads, out=scratch)
-        m += scratch
-        v *= beta_2
-        np.multiply(1 - beta_2, grads, out=scratch)
-        scratch *= grads
-        v += scratch
         np.divide(v, correction_2, out=scratch)
         np.sqrt(scratch, out=scratch)
         scratch += self.eps  # d
@@ -674,14 +675,8 @@ class RAdam(Adam):
         step = state["step"]
         t = step + 1
         rectified, coefficient = self._coefficients(t, self._rate(step), grads.dtype)
+        _moments_into(grads, state, beta_1, beta_2, scratch)
         m, v = state["m"], state["v"]
-        m *= beta_1
-        np.multiply(1 - beta_1, grads, out=scratch)
-        m += scratch
-        v *= beta_2
-        np.multiply(1 - beta_2, grads, out=scratch)
-        scratch *= grads
-        v += scratch
         np.sqrt(v, out=scratch)
         scratch += self.eps
         np.copyto(scratch, 1, where=np.logical_not(rectified))  # d
