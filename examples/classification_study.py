@@ -197,7 +197,7 @@ def models(data: Split, s: Settings, seed: int, use_torch: bool) -> dict[str, Ca
 
 def _warm_up(dataset: str, s: Settings, use_torch: bool) -> None:
     """One tiny fit of each model first, so no fit time includes compiling or loading
-    (numba's cached kernels, PyTorch's first call)."""
+    (JAX's compilation, PyTorch's first call)."""
     tiny = replace(s, epochs=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

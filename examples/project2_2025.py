@@ -378,7 +378,7 @@ def method_curves(data: RungeData, s: Settings,
         optimizer, batched = METHODS[name]
         runs = []
         for seed in s.seeds:
-            with warnings.catch_warnings():  # RMSprop has no compiled loop: NumPy runs it
+            with warnings.catch_warnings():  # a fallback, if any, is not the study's point
                 warnings.simplefilter("ignore", ffnn.FallbackWarning)
                 _, history = train_runge_network(data, s, seed, optimizer=optimizer, lr=lr,
                                                  full_batch=not batched)

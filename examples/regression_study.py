@@ -91,7 +91,7 @@ QUICK = replace(
 )
 
 #: Quick mode: one seed and 300 epochs. Measured: Franke R² 0.91 for the network (Ridge of
-#: degree 5: 0.93), Runge 0.93, RMSprop (NumPy engine; Adam and SGD run compiled) 0.72.
+#: degree 5: 0.93), Runge 0.93, RMSprop 0.72.
 QUICK_FLOORS = {"franke_network_r2": 0.85, "runge_network_r2": 0.85,
                 "franke_rmsprop_r2": 0.6}
 #: Full mode (5 seeds): the targets of the study.

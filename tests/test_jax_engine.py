@@ -275,3 +275,55 @@ def test_a_long_compile_says_so_once(monkeypatch, caplog):
         ffnn.train(net, X, Y, "cross_entropy", epochs=2, verbose=0, engine="jax")
     said = [r for r in caplog.records if "compiling the JAX engine's program" in r.message]
     assert len(said) == 1
+
+
+def test_a_changed_optimizer_object_does_not_change_the_cached_program():
+    """The program cache is keyed by hyperparameter values: it keeps copies, so a caller
+    who changes their optimizer afterwards changes no other run."""
+    X, Y = data("cross_entropy", n=30)
+    net = ffnn.Network(4, [5, 3], ["tanh", "softmax"], seed=0)
+    trainer = ffnn.Trainer(net, "cross_entropy", ffnn.Momentum(0.1, momentum=0.9),
+                           batch_size=7, seed=0, verbose=0, engine="jax")
+    trainer.fit(X, Y, 2)
+    trainer.optimizer.momentum = 0.0
+    trainer.fit(X[:29], Y[:29], 2)  # other shapes: the cached program compiles again
+    runs = both([5, 3], ["tanh", "softmax"], "cross_entropy", X=X[:29], Y=Y[:29],
+                optimizer=ffnn.Momentum(0.1, momentum=0.9), batch_size=7)
+    assert_equal_runs(runs)
+
+
+class _Hears(ffnn.Callback):
+    """Scales the weights at the start of the first epoch (after the reference was taken)
+    when ``scale`` is set, and records the epochs it hears begin."""
+
+    def __init__(self, scale=None):
+        self.scale, self.begun = scale, []
+
+    def on_epoch_begin(self, trainer, epoch):
+        self.begun.append(epoch)
+        if self.scale is not None and epoch == 0:
+            trainer.network.params *= self.scale
+
+
+@pytest.mark.parametrize("scale,factor,lr", [(3.0, 1.5, 0.05), (None, 1.5, 2.0)],
+                         ids=["no-bound", "reference-needed"])
+def test_the_pending_reference_decides_as_numpy_and_epochs_are_heard_once(scale, factor, lr):
+    """Weights moved before the first batch leave no bound (the reference is computed up
+    front); an epoch whose loss could pass the bound stops the program, and the epoch runs
+    again after the reference: callbacks hear each epoch begin once, as on NumPy."""
+    from ffnn.datasets import franke
+
+    X, y = franke(120, noise=0.05, seed=1)
+    results = []
+    for engine in ("numpy", "jax"):
+        net = ffnn.Network(2, [10, 1], ["tanh", "identity"], seed=0)
+        hears = _Hears(scale)
+        history = ffnn.train(net, X, y, "mse", learning_rate=lr, epochs=6, batch_size=10,
+                             seed=0, verbose=0, divergence_factor=factor, engine=engine,
+                             callbacks=[hears])
+        results.append((net.params.copy(), history, hears.begun))
+    (a, ha, begun_a), (b, hb, begun_b) = results
+    assert hb.engine == "jax" and (hb.stop_reason, hb.epochs) == (ha.stop_reason, ha.epochs)
+    assert ha.stop_reason == "diverged" and hb.message == ha.message
+    assert begun_b == begun_a
+    np.testing.assert_allclose(b, a, rtol=1e-12)

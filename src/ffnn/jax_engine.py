@@ -177,6 +177,18 @@ class JaxPath:
         return math.nan if pending.bound is None else pending.bound
 
     def run(self, count: int) -> EpochsRun:
+        logs: list[dict] = []
+        while True:
+            result, status = self._call(count - len(logs))
+            result.logs = logs = logs + result.logs
+            # status 2: the program stopped before an epoch that needed the guard's
+            # reference, now computed: the rest of the chunk runs (its hooks heard once)
+            if status != 2 or result.interrupted:
+                return result
+
+    def _call(self, count: int) -> tuple[EpochsRun, int]:
+        """One call of the program for up to ``count`` epochs: what it trained and its
+        status (0 ran them, 1 diverged, 2 stopped for the reference)."""
         jax, trainer, net = self.jax, self.trainer, self.trainer.network
         n, dtype = self.n, net.dtype
         batch = n if trainer.batch_size is None else min(trainer.batch_size, n)
@@ -193,12 +205,14 @@ class JaxPath:
         program = _program(net, trainer.loss, trainer.optimizer, trainer.metric, batch,
                            self.weights is not None, self.validation is not None,
                            penalized=(trainer.l1 > 0, trainer.l2 > 0))
-        pending = trainer._first_pending is not None
         bound = self._bound(orders[0] if batch < n else None, batch)
+        if trainer._first_pending is not None and math.isnan(bound):
+            trainer.first_loss  # noqa: B018  (no bound to test against: computed now)
+        pending = trainer._first_pending is not None
         first = (math.nan if pending or trainer.first_loss is None
                  else float(trainer.first_loss))
         covered = np.array([True, trainer.penalize_biases])  # weights, biases
-        result = None
+        result, status = None, 0
         try:
             with held_sigint(), jax.enable_x64(True):
                 arguments = (
@@ -208,17 +222,17 @@ class JaxPath:
                     (dtype.type(trainer.l1), dtype.type(trainer.l2), covered),
                     (np.float64(first), np.float64(trainer.divergence_factor),
                      np.float64(parameter_limit(dtype)), np.float64(bound)), {})
-                out = jax.device_get(_executable(program, arguments)(*arguments))
-                result = self._finish(out, rng_state, shuffle)
-                return result
+                out = jax.device_get(_executable(program, arguments, self.device)(*arguments))
+                result, status = self._finish(out, rng_state, shuffle)
+                return result, status
         except KeyboardInterrupt:  # held during the call: its epochs are recorded first
             if result is None:
                 raise
             result.interrupted = True
-            return result
+            return result, status
 
-    def _finish(self, out, rng_state, shuffle: bool) -> EpochsRun:
-        """Write the call's weights and state back and say what it trained."""
+    def _finish(self, out, rng_state, shuffle: bool) -> tuple[EpochsRun, int]:
+        """Write the call's weights and state back; what it trained and its status."""
         trainer, net = self.trainer, self.trainer.network
         (params, state), good, done, records, status = out
         done, status = int(done), int(status)
@@ -233,15 +247,16 @@ class JaxPath:
         logs = [{name: _value(records[name][e], sizes.get(name)) for name in names}
                 for e in range(done)]
         if status == 0:
-            return EpochsRun(logs)
+            return EpochsRun(logs), status
         if shuffle:  # the orders drawn up to this epoch (and its own, when it diverged)
             trainer.rng.bit_generator.state = rng_state
             for _ in range(done + (status == 1)):
                 trainer.rng.permutation(self.n)
         if status == 2:  # the reference is needed: computed now, and the epoch runs again
             trainer.first_loss  # noqa: B018  (reading it computes it)
-            return EpochsRun(logs)
-        return EpochsRun(logs, float(records["loss"][done]), float(records["largest"][done]))
+            return EpochsRun(logs), status
+        return (EpochsRun(logs, float(records["loss"][done]), float(records["largest"][done])),
+                status)
 
 
 def swept_hyperparameters(optimizers) -> tuple[str, ...]:
@@ -444,32 +459,37 @@ def backprop(spec: Spec, leaves, X, Y, w=None):
 #: After how many seconds of compiling a program the engine says so (once per program).
 ANNOUNCE_AFTER = 2.0
 logger = logging.getLogger("ffnn")
-#: Executables by program and argument types (shapes, dtypes, which arguments are None).
-_EXECUTABLES: dict[tuple, object] = {}
+class Program:
+    """A jitted program and its executables by argument types and device."""
+
+    def __init__(self, jitted):
+        self.jitted = jitted
+        self.executables: dict[tuple, object] = {}
 
 
-def _executable(program, arguments):
-    """The compiled form of ``program`` for these arguments' types: compiled on first use
-    (loaded from JAX's persistent cache when an earlier process compiled it), saying so on
-    the ``ffnn`` logger when that takes over :data:`ANNOUNCE_AFTER` seconds."""
+def _executable(program: Program, arguments, device=None):
+    """The compiled form of ``program`` for these arguments' types (shapes, dtypes, which
+    are None) on ``device``: compiled on first use (loaded from JAX's persistent cache when
+    an earlier process compiled it), saying so on the ``ffnn`` logger when that takes over
+    :data:`ANNOUNCE_AFTER` seconds."""
     import jax
 
     leaves, tree = jax.tree.flatten(arguments)
-    key = (id(program), tree, tuple((np.shape(x), getattr(x, "dtype", type(x))) for x in leaves))
-    if key not in _EXECUTABLES:
+    key = (str(device), tree,
+           tuple((np.shape(x), getattr(x, "dtype", type(x))) for x in leaves))
+    compiled = program.executables.get(key)
+    if compiled is None:
         timer = threading.Timer(ANNOUNCE_AFTER, logger.warning, (
             "ffnn: compiling the JAX engine's program for this network, once per "
             "configuration (later runs load it from %s)", _cache_folder(jax) or "memory"),)
         timer.daemon = True
         timer.start()
         try:
-            compiled = program.lower(*arguments).compile()
+            compiled = program.jitted.lower(*arguments).compile()
         finally:
             timer.cancel()
-        if len(_EXECUTABLES) >= 256:
-            _EXECUTABLES.pop(next(iter(_EXECUTABLES)))
-        _EXECUTABLES[key] = compiled
-    return _EXECUTABLES[key]
+        program.executables[key] = compiled
+    return compiled
 
 
 _configured = False
@@ -513,11 +533,13 @@ def _program(network, loss, optimizer, metric, batch: int, weighted: bool, valid
            network.network_input_size, tuple(network.layer_output_sizes), metric, batch,
            weighted, validated, swept, penalized)
     if key not in _PROGRAMS:
-        if len(_PROGRAMS) >= 64:
+        if len(_PROGRAMS) >= 64:  # its executables go with it
             _PROGRAMS.pop(next(iter(_PROGRAMS)))
-        _PROGRAMS[key] = _build(funcs, loss, optimizer, network.network_input_size,
-                                tuple(network.layer_output_sizes), metric, batch, validated,
-                                swept is not None, penalized)
+        # copies: the program depends on its key only, not on objects a caller may change
+        funcs, loss, optimizer = copy.deepcopy((funcs, loss, optimizer))
+        _PROGRAMS[key] = Program(_build(funcs, loss, optimizer, network.network_input_size,
+                                        tuple(network.layer_output_sizes), metric, batch,
+                                        validated, swept is not None, penalized))
     return _PROGRAMS[key]
 
 

@@ -326,14 +326,14 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
         which the threads share.
     stop_event : threading.Event, optional
         Set it (from another thread) to stop every block at its next batch (on the JAX
-        engine: before the next network); the call then raises KeyboardInterrupt and leaves
-        the networks as they were, as on Ctrl-C.
+        engine: before its next call, a chunk of epochs); the call then raises
+        KeyboardInterrupt and leaves the networks as they were, as on Ctrl-C.
     engine : {"stacked", "auto", "jax"}, default "stacked"
         ``"stacked"``: the K networks as one stack of batched NumPy products (this module).
-        ``"jax"``: each network on the JAX engine (:mod:`ffnn.jax_engine`; networks that
-        differ in learning rate, penalties and initial weights share one compiled
-        program); each ends bit for bit where ``ffnn.train(..., engine="jax")`` with the
-        same seeds ends it. Refused with the reason where JAX cannot run the networks.
+        ``"jax"``: the stack as one vmapped program on the JAX engine
+        (:func:`ffnn.jax_engine.train_stack`; the hyperparameters in which the networks
+        differ are traced); each ends where ``ffnn.train(..., engine="jax")`` with the same
+        seeds ends it, to rounding. Refused with the reason where JAX cannot run the networks.
         ``"auto"``: JAX where ``ffnn.train(engine="auto")`` would take it for one of these
         networks alone, stacked otherwise (sweeps ask for "auto").
 

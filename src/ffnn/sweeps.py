@@ -304,8 +304,8 @@ def _run_stacked(context: dict, jobs: list[dict], stop: threading.Event | None =
             penalize_biases=kwargs["penalize_biases"], seed=kwargs["seed"],
             n_threads=context.get("stack_threads", 1),
             block_size=len(built), stop_event=stop,
-            # each network on the JAX engine where a run alone takes it (the table is then
-            # --no-stack's bit for bit); NumPy runs stack as NumPy
+            # one vmapped JAX program where a run alone takes JAX (the table is then
+            # --no-stack's to rounding); NumPy runs stack as NumPy
             engine="stacked" if kwargs["engine"] == "numpy" else "auto")
         if any(h.stop_reason == "interrupted" for h in histories):  # as in _run_one
             raise KeyboardInterrupt
