@@ -695,8 +695,8 @@ def main(spec_path: str, out_path: str) -> None:
             # one (the same data, epochs and shapes, so that JAX compiles the very program the
             # timed call runs). Its wall time is what a fresh process pays for its first fit:
             # the contender's imports (ffnn, JAX, optax, PyTorch, scikit-learn), the model's
-            # set-up, JAX's compilation (or its load from ffnn's persistent cache, unless
-            # FFNN_JAX_CACHE=0) and the training itself. The timed call comes second.
+            # set-up, JAX's compilation (or its load from ffnn's persistent cache, with
+            # FFNN_JAX_CACHE=1) and the training itself. The timed call comes second.
             t0 = time.perf_counter()
             first_train, _, _ = run({**spec, "profile": False}, X, y, dtype)
             result["first_call_seconds"] = time.perf_counter() - t0

@@ -10,7 +10,7 @@ writes the same numbers as JSON. Every contender runs in a process of its own
 data, the same initial weights (ffnn's glorot initialisation, copied into the others) and
 the same epochs; in each, a first call (imports and JAX's compilation included: the
 "1st call s" column) and then the timed one. See benchmarks/README.md for what is measured
-and how (FFNN_JAX_CACHE=0 in the environment: a cold first call, compiled, not loaded).
+and how (FFNN_JAX_CACHE=1 in the environment: first calls loaded from ffnn's disk cache).
 """
 
 from __future__ import annotations
@@ -433,8 +433,9 @@ def main(argv=None) -> int:
         print(f"ffnn: {meta['ffnn_src']}"
               + (f" (commit {meta['ffnn_commit']})" if meta["ffnn_commit"] else "")
               + f"; engine={args.engine!r}; JAX's persistent cache for ffnn: "
-              + ("off (FFNN_JAX_CACHE=0: every first call compiles)"
-                 if meta["ffnn_jax_cache"] == "0" else "on (~/.cache/ffnn/jax)"))
+              + ("off (every first call compiles; FFNN_JAX_CACHE=1 turns it on)"
+                 if meta["ffnn_jax_cache"] in (None, "", "0") else
+                 f"on (FFNN_JAX_CACHE={meta['ffnn_jax_cache']})"))
         print(f"threads: {args.threads} for every contender ({', '.join(THREAD_ENV)}; "
               f"threadpoolctl {'on' if before['threadpool_info'] is not None else 'absent'}; "
               "torch.set_num_threads)")
@@ -585,7 +586,7 @@ def main(argv=None) -> int:
                  "included)" if args.no_warmup else
                  "; the second call in its process; 1st call s: the first, the same call "
                  "with the contender's imports, set-up and JAX's compilation (for ffnn loaded "
-                 "from its persistent cache unless FFNN_JAX_CACHE=0)")
+                 "from its persistent cache with FFNN_JAX_CACHE=1)")
               + "; ffnn/peer: ffnn's time over the peer's (< 1: ffnn is faster); est/train: "
               "ffnn's estimator (ffnn-est) over ffnn.train on the same work; %mm: GFLOP/s "
               "as a share of the 2048×2048 matmul rate of the same dtype; peak MB: ru_maxrss "

@@ -481,7 +481,7 @@ def _executable(program: Program, arguments, device=None):
     if compiled is None:
         timer = threading.Timer(ANNOUNCE_AFTER, logger.warning, (
             "ffnn: compiling the JAX engine's program for this network, once per "
-            "configuration (later runs load it from %s)", _cache_folder(jax) or "memory"),)
+            "configuration and process (on disk: %s)", _cache_folder(jax) or "FFNN_JAX_CACHE=1"),)
         timer.daemon = True
         timer.start()
         try:
@@ -496,19 +496,24 @@ _configured = False
 
 
 def _configure(jax) -> None:
-    """Once per process: JAX's persistent compilation cache in the user's cache folder
-    (``$XDG_CACHE_HOME/ffnn/jax``, else ``~/.cache/ffnn/jax``), so that a later process
-    loads a program instead of compiling it (~0.2 s instead of ~1 s on iris), unless the
-    user has a cache folder of their own or sets ``FFNN_JAX_CACHE=0``. JAX caches programs
-    that took at least 0.2 s to compile there (its default is 1 s)."""
+    """Once per process, when ``FFNN_JAX_CACHE`` asks for it (``1``: the user's cache folder,
+    ``$XDG_CACHE_HOME/ffnn/jax`` or ``~/.cache/ffnn/jax``; any other value but ``0``: that
+    folder): JAX's persistent compilation cache, with a 0.2 s threshold (JAX's default is
+    1 s), so that a later process loads a program instead of compiling it (iris: ~0.2 s
+    instead of ~1 s). Not by default: with JAX 0.10.2 a process reading an entry that
+    others were writing crashed (a segmentation fault in JAX's cache read, seen with two
+    test runs sharing the folder), which a sweep's workers would risk. A folder the user
+    set for JAX is left as it is."""
     global _configured
     if _configured:
         return
     _configured = True
-    if jax.config.jax_compilation_cache_dir or os.environ.get("FFNN_JAX_CACHE") == "0":
+    wish = os.environ.get("FFNN_JAX_CACHE", "0")
+    if wish in ("", "0") or jax.config.jax_compilation_cache_dir:
         return
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    jax.config.update("jax_compilation_cache_dir", os.path.join(base, "ffnn", "jax"))
+    folder = os.path.join(base, "ffnn", "jax") if wish == "1" else wish
+    jax.config.update("jax_compilation_cache_dir", folder)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
 
 
