@@ -611,7 +611,8 @@ def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
            validated: bool, stacked: bool = False, penalized=(True, True)):
     """The program: ``run`` below under ``jax.jit`` (and ``jax.vmap`` over the networks of a
     stack: their parameters, states, rates, penalties, guard references and swept
-    hyperparameters; the data and the batches are shared)."""
+    hyperparameters; the data and the batches are shared). Long because its three pieces
+    (a step, an epoch, the run) share the configuration through one closure."""
     import jax
     import jax.numpy as jnp
     from jax import lax
