@@ -149,7 +149,7 @@ def run_ffnn(spec, X, y, dtype):
     else:
         raise ValueError(opt)
     batch_size = spec["batch_size"]  # None: the full batch
-    # "auto": JAX when it is installed (the first call of a configuration compiles it),
+    # "auto": JAX when it is installed and the fit pays for compiling (ffnn.paths.choose),
     # "numpy": the NumPy engine, "jax": the JAX engine or an error
     seconds, history, extra = timed(spec, lambda: ffnn.train(
         net, X, Y, spec["loss"], optimizer=optimizer, epochs=spec["epochs"],

@@ -112,8 +112,8 @@ def run_numpy_stack(X, T, X_test, T_test):
 
 
 def run_one_by_one(X, T, X_test, T_test):
-    """``ffnn.train`` network by network (``engine="auto"``: JAX when it is installed; the
-    first network compiles the program, the others reuse it)."""
+    """``ffnn.train`` network by network (``engine="auto"``: JAX when it is installed and
+    the fit pays for compiling; the first network compiles the program, the others reuse it)."""
     grid, nets = networks()
     t0 = time.perf_counter()
     histories = [ffnn.train(net, X, T, "binary_cross_entropy", optimizer=ffnn.SGD(eta), l2=lam,

@@ -324,7 +324,7 @@ def parse_args(argv=None):
     p.add_argument("--engine", default="auto", choices=ENGINES,
                    help="ffnn's engine: train(engine=) for the ffnn rows, and the estimator's "
                         "trainer for ffnn-est (which has no engine parameter); 'auto' takes "
-                        "JAX when it is installed")
+                        "JAX when it is installed and the fit pays for compiling")
     args = p.parse_args(argv)
     args.workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
     args.dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]

@@ -13,6 +13,8 @@ bit of a tiny gradient into a visible step: there the weights agree to 1e-4 (sai
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -226,6 +228,44 @@ def test_auto_takes_jax_and_says_why_not_when_it_cannot():
     assert sparse.engine == "numpy" and "sparse" in sparse.engine_reason
 
 
+def test_auto_takes_jax_for_the_fits_that_pay_for_compiling(monkeypatch):
+    """The rule of ffnn.paths.AUTO_JAX_AFTER: by the fit's estimated time on NumPy alone
+    (epochs, batches, layers, parameters, a stack's networks), silently, whatever this
+    process compiled before."""
+    from ffnn import paths, stacked
+
+    monkeypatch.setattr(paths, "AUTO_JAX_AFTER", 1.5)
+    X, Y = data("cross_entropy")  # 60 samples
+    net = ffnn.Network(4, [5, 3], ["tanh", "softmax"], seed=0)
+    # 60 full-batch steps: 60 × (40 + 2 × 70) µs and next to nothing for the products
+    assert paths.numpy_seconds(net, 60, None, 60) == pytest.approx(60 * 180e-6, rel=0.01)
+    assert paths.numpy_seconds(net, 60, 16, 60) == pytest.approx(240 * 180e-6, rel=0.01)
+    wide = ffnn.Network(784, [256, 10], ["relu", "softmax"], seed=0)
+    assert paths.numpy_seconds(wide, 60_000, 128, 1) == pytest.approx(
+        469 * 180e-6 + 6 * 60_000 * wide.params.size / 4e10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a short fit on NumPy is a choice, not a fallback
+        short = ffnn.train(net.copy(), X, Y, "cross_entropy", epochs=60, verbose=0)
+    assert short.engine == "numpy"
+    assert short.engine_reason.startswith(
+        "a short fit: about 0.011 s on NumPy, under ffnn.paths.AUTO_JAX_AFTER = 1.5 s")
+    long = ffnn.train(net.copy(), X, Y, "cross_entropy", epochs=10_000, verbose=0)
+    assert long.engine == "jax" and long.engine_reason == ""
+    # the same short fit again, its program compiled now: still NumPy
+    again = ffnn.train(net.copy(), X, Y, "cross_entropy", epochs=60, engine="jax", verbose=0)
+    assert again.engine == "jax"
+    assert ffnn.train(net.copy(), X, Y, "cross_entropy", epochs=60, verbose=0).engine == \
+        "numpy"
+    # a stack weighs its networks' products: 16 at once (2.9 s) are not 1 (0.18 s)
+    X_wide = X[:, :1].repeat(784, 1).repeat(100, 0)
+    assert stacked._jax_engine("auto", wide, "cross_entropy", ffnn.SGD(0.1), X_wide, 6000, 1,
+                               16)
+    assert not stacked._jax_engine("auto", wide, "cross_entropy", ffnn.SGD(0.1), X_wide, 6000,
+                                   1, 1)
+    monkeypatch.setattr(paths, "AUTO_JAX_AFTER", 0.0)
+    assert ffnn.train(net.copy(), X, Y, "cross_entropy", epochs=1, verbose=0).engine == "jax"
+
+
 def test_engine_jax_refuses_what_it_cannot_run_and_the_retired_names_warn():
     X, Y = data("cross_entropy")
     net = ffnn.Network(4, [5, 3], ["tanh", "softmax"], seed=0)
@@ -260,6 +300,47 @@ def test_device_cpu_and_a_device_that_is_not_there():
                        device="gpu")
     with pytest.raises(ValueError, match=r"device must be 'cpu', 'gpu', a jax\.Device or None"):
         ffnn.Trainer(net, "cross_entropy", device="tpu0")
+
+
+@pytest.mark.auto_jax
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 3 iterations
+def test_device_in_the_estimators_stacks_sweeps_and_the_command_line(tmp_path, capsys):
+    """``device=`` reaches the JAX engine from every entry point and is checked there."""
+    from ffnn.cli import main
+
+    X, Y = data("cross_entropy")
+    y = Y.argmax(1)
+    cpu = jax.devices("cpu")[0]
+    fits = [ffnn.FFNNClassifier((5,), max_iter=3, random_state=0, device=device).fit(X, y)
+            for device in (None, "cpu", cpu)]
+    for est in fits:
+        assert est.engine_ == "jax"
+        np.testing.assert_array_equal(est.coefs_[0], fits[0].coefs_[0])
+    fits[2].save(tmp_path / "est.npz")  # a device object is kept as its kind
+    assert ffnn.FFNNClassifier.load(tmp_path / "est.npz").device == "cpu"
+    with pytest.raises(ValueError, match=r"device must be 'cpu', 'gpu', a jax\.Device or None, "
+                                         r"got 'tpu'"):
+        ffnn.FFNNClassifier((5,), max_iter=3, device="tpu").fit(X, y)
+    fits[1].set_params(device="tpu")
+    with pytest.raises(ValueError, match="device must be"):  # a warm start checks it too
+        fits[1].partial_fit(X, y)
+    if not any(d.platform == "gpu" for d in jax.devices()):
+        with pytest.raises(ValueError, match="device='gpu': JAX has no gpu device here"):
+            ffnn.FFNNClassifier((5,), max_iter=3, device="gpu").fit(X, y)
+
+    nets = [ffnn.Network(4, [5, 3], ["tanh", "softmax"], seed=s) for s in (0, 1)]
+    alone = [net.copy() for net in nets]
+    ffnn.stacked.train_stack(alone, X, Y, "cross_entropy", ffnn.SGD(0.1), epochs=2,
+                             engine="jax", seed=0)
+    ffnn.stacked.train_stack(nets, X, Y, "cross_entropy", ffnn.SGD(0.1), epochs=2,
+                             engine="jax", seed=0, device="cpu")
+    for net, other in zip(nets, alone):
+        np.testing.assert_array_equal(net.params, other.params)
+    with pytest.raises(ValueError, match="device must be"):
+        ffnn.stacked.train_stack(nets, X, Y, "cross_entropy", ffnn.SGD(0.1), device=0)
+
+    assert main(["train", "--quiet", "--epochs", "2", "--device", "cpu"]) == 0
+    assert "engine: jax\n" in capsys.readouterr().out
 
 
 def test_a_long_compile_says_so_once(monkeypatch, caplog):

@@ -64,7 +64,7 @@ def in_process():
     """The grid in this process, stacked. Module-scoped, so set up before the suite's patch
     that makes "auto" take NumPy (tests/conftest.py): the patch is made here too."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("ffnn.paths.AUTO_JAX", False)
+        patch.setattr("ffnn.paths.AUTO_JAX_AFTER", math.inf)
         return sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True, n_jobs=1)
 
 
@@ -92,12 +92,15 @@ def test_a_grid_has_every_run_in_order_and_the_best_configuration(in_process):
 
 
 @pytest.mark.parametrize("engine", ["numpy", pytest.param("auto", marks=pytest.mark.auto_jax)])
-def test_local_processes_and_a_dask_cluster_give_the_same_table(engine, tmp_path):
+def test_local_processes_and_a_dask_cluster_give_the_same_table(engine, tmp_path,
+                                                                monkeypatch):
     """One run per task (stack=False), and stacks: the same numbers wherever they ran. The
     engine is named, as every process must take the same one: on NumPy (stacks on the
-    stacked trainer), and under "auto" as users get it (with JAX installed, each run on the
-    JAX engine, and each network of a stack too, bit for bit as alone)."""
+    stacked trainer), and under "auto" with JAX taken for every fit, here by the mark and in
+    the workers by FFNN_AUTO_JAX_AFTER=0 (each run on the JAX engine, and each network of a
+    stack too, bit for bit as alone)."""
     options = {**OPTIONS, "engine": engine}
+    monkeypatch.setenv("FFNN_AUTO_JAX_AFTER", "0")
 
     def run(**where):
         return sweep("breast-cancer", grid=GRID, options=options, standardize=True, **where)
@@ -486,6 +489,11 @@ def test_options_newer_than_the_results_format_keep_the_sweep_id_at_their_defaul
     other = ffnn.sweep("iris", options={"epochs": 2, "penalize_biases": True}, **common)
     assert same.sweep_id == base != other.sweep_id
     assert "penalize_biases" not in json.dumps(same.spec["options"])
+    # device (issue 23): the same
+    same = ffnn.sweep("iris", options={"epochs": 2, "device": None}, **common)
+    other = ffnn.sweep("iris", options={"epochs": 2, "device": "cpu"}, **common)
+    assert same.sweep_id == base != other.sweep_id
+    assert other.records[0]["error"] is None
 
 
 def test_ranking_and_heatmap_leave_out_the_same_runs():

@@ -330,8 +330,11 @@ def _add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) ->
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--engine", choices=ENGINES, default="auto",
                      help="the NumPy engine, the JAX engine (the same formulas compiled by "
-                          "XLA; the 'fast' extra), or auto: JAX where it is installed and "
-                          "runs the training (default)")
+                          "XLA; the 'fast' extra), or auto: JAX where it is installed, "
+                          "runs the training and the training pays for compiling (default)")
+    run.add_argument("--device", choices=("cpu", "gpu"), default=None,
+                     help="where the JAX engine trains (default: JAX's default device; "
+                          "'gpu' needs JAX for CUDA, see the README)")
 
 
 def _int_list_or_none(text: str) -> list[int]:

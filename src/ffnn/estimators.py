@@ -59,6 +59,7 @@ from .optimizers import (
     copy_state,
     state_layout,
 )
+from .paths import check_device
 from .schedules import Schedule
 from .training import Callback, FallbackWarning, Trainer
 
@@ -109,6 +110,7 @@ class _BaseFFNN(BaseEstimator):
         n_iter_no_change=10,
         initializer="glorot",
         loss=None,
+        device=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -136,6 +138,7 @@ class _BaseFFNN(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.initializer = initializer
         self.loss = loss
+        self.device = device
 
     # -- parameters to library objects -------------------------------------------------------
 
@@ -278,7 +281,7 @@ class _BaseFFNN(BaseEstimator):
         self._trainer = Trainer(
             network, loss, self._optimizer(), l1=self.l1, l2=self.alpha,
             penalize_biases=self.penalize_biases, batch_size=None, metric=self._metric,
-            seed=shuffle_rng, verbose=0, divergence_factor=math.inf,
+            seed=shuffle_rng, verbose=0, divergence_factor=math.inf, device=self.device,
         )
         self.network_ = network
 
@@ -298,6 +301,7 @@ class _BaseFFNN(BaseEstimator):
         trainer.l1 = check_penalty(self.l1, "l1")
         trainer.l2 = check_penalty(self.alpha, "alpha")
         trainer.penalize_biases = check_flag(self.penalize_biases, "penalize_biases")
+        trainer.device = check_device(self.device)
         if incremental and repr(self._optimizer()) == repr(trainer.optimizer):
             return  # partial_fit goes on with the same optimizer (its schedule's state too)
         # A new fit (or new settings): a fresh optimizer object, so schedules start again,
@@ -835,6 +839,8 @@ def _param_to_json(name: str, value):
     if isinstance(value, (list, tuple)):
         items = [_param_to_json(name, v) for v in value]
         return {"tuple": items} if isinstance(value, tuple) else items
+    if name == "device" and hasattr(value, "platform"):  # a jax.Device: its kind
+        return str(value.platform)
     if isinstance(value, Activation):
         config = activation_to_config(value)
         if "custom" not in config:
@@ -1186,6 +1192,10 @@ _PARAMETERS_DOC = """    Parameters
     initializer : {"glorot", "he", "normal"} or callable, default "glorot"
     loss : str, Loss or None, default None
         None: from the targets (cross-entropies for classes, mse for regression).
+    device : {"cpu", "gpu"}, jax.Device or None, default None
+        Where a fit on the JAX engine trains (``ffnn.train``'s ``device``; the JAX engine
+        takes the fits that pay for compiling, see ``engine_``). A model file keeps the
+        device's kind (``"cpu"``, ``"gpu"``). Predictions run on NumPy.
 """
 # One Attributes section for both ({score}: the validation score of early stopping).
 _ATTRIBUTES_DOC = """    network_ : Network

@@ -268,18 +268,20 @@ def swept_hyperparameters(optimizers) -> tuple[str, ...]:
 
 
 def train_stack(networks, optimizers, l1s, l2s, penalize_biases: bool, X, Y, loss, epochs: int,
-                batch: int, rng, metric, divergence_factor: float, stop_event=None):
+                batch: int, rng, metric, divergence_factor: float, stop_event=None,
+                device=None):
     """K networks of one architecture on the same batches as one vmapped program: the
     JAX form of :func:`ffnn.stacked.train_stack` (see there), each network's formulas,
     guard and History as :class:`JaxPath` gives them alone. Returns the histories and the
     trained parameters (the caller puts them in the networks); raises KeyboardInterrupt when
-    ``stop_event`` is set (checked between calls)."""
+    ``stop_event`` is set (checked between calls). ``device``: as :class:`JaxPath`'s."""
     import jax
 
     from .driver import History, divergence_message
 
     swept = swept_hyperparameters(optimizers)
     _configure(jax)
+    device = resolve_device(jax, device)
     K, n, first_net = len(networks), X.shape[0], networks[0]
     dtype = first_net.dtype
     steps = -(-n // batch)
@@ -299,7 +301,7 @@ def train_stack(networks, optimizers, l1s, l2s, penalize_biases: bool, X, Y, los
     guard = (firsts, np.float64(divergence_factor), np.float64(parameter_limit(dtype)),
              np.full(K, np.nan))  # the references are computed up front: nothing pending
     with jax.enable_x64(True):
-        data = (jax.device_put(X), jax.device_put(Y), None, None)
+        data = (jax.device_put(X, device), jax.device_put(Y, device), None, None)
     good = (params.copy(), {k: v.copy() for k, v in state.items()})
     active = np.ones(K, bool)
     chunk = max(1, min(2**22 // n, 10**9 // (n * first_net.n_params * K)))
@@ -318,7 +320,7 @@ def train_stack(networks, optimizers, l1s, l2s, penalize_biases: bool, X, Y, los
         arguments = ((params, state), good, data, orders, rates.reshape(K, length, steps),
                      np.where(active, count, 0).astype(np.int32), strengths, guard, hyper)
         with held_sigint(), jax.enable_x64(True):
-            out = jax.device_get(_executable(program, arguments)(*arguments))
+            out = jax.device_get(_executable(program, arguments, device)(*arguments))
         (params, state), good, done, records, status = out
         params, state = np.array(params), {k: np.array(v) for k, v in state.items()}
         for k in np.flatnonzero(active):

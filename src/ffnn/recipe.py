@@ -47,7 +47,7 @@ TRAIN_OPTIONS: dict[str, object] = {
     # training
     "epochs": 5000, "batch_size": None, "l1": 0.0, "l2": 0.0, "penalize_biases": False,
     "early_stopping": False, "patience": 10, "min_delta": 0.0, "seed": 0, "init_seed": None,
-    "shuffle_seed": None, "engine": "auto",
+    "shuffle_seed": None, "engine": "auto", "device": None,
 }
 
 
@@ -215,7 +215,7 @@ def build(options: Mapping, n_features: int, n_outputs: int, classification: boo
                         penalize_biases=bool(o["penalize_biases"]),
                         early_stopping=o["early_stopping"], patience=o["patience"],
                         min_delta=o["min_delta"], seed=shuffle_seed, engine=o["engine"],
-                        metric="accuracy" if classification else "r2")
+                        device=o["device"], metric="accuracy" if classification else "r2")
     return Recipe(network, loss, opt, train_kwargs)
 
 

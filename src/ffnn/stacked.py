@@ -44,7 +44,7 @@ from .losses import MSE, Loss, LossLike, get_loss
 from .metrics import METRIC_FUNCTIONS, resolve_metric
 from .network import Network
 from .optimizers import OPTIMIZERS, Adagrad, GradientTransformation, get_optimizer
-from .paths import check_engine
+from .paths import check_device, check_engine
 from .schedules import Constant, Schedule
 
 __all__ = ["train_stack", "stack_unsupported", "stackable_optimizers", "ENGINES"]
@@ -297,7 +297,7 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
                 penalize_biases: bool = False, seed=None, metric="auto",
                 divergence_factor: float = 1000.0, n_threads: int | None = None,
                 block_size: int = 32, stop_event: threading.Event | None = None,
-                engine: str = "stacked") -> list[History]:
+                engine: str = "stacked", device=None) -> list[History]:
     """Train ``networks`` (one architecture) together on the same batches; in place.
 
     Parameters
@@ -335,7 +335,10 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
         differ are traced); each ends where ``ffnn.train(..., engine="jax")`` with the same
         seeds ends it, to rounding. Refused with the reason where JAX cannot run the networks.
         ``"auto"``: JAX where ``ffnn.train(engine="auto")`` would take it for one of these
-        networks alone, stacked otherwise (sweeps ask for "auto").
+        networks alone with the work of the whole stack
+        (:func:`ffnn.paths.worth_compiling`), stacked otherwise (sweeps ask for "auto").
+    device : {"cpu", "gpu"}, jax.Device or None, default None
+        Where the JAX engine trains the stack (as ``ffnn.train``'s ``device``).
 
     Returns
     -------
@@ -346,6 +349,7 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     if not networks or not all(isinstance(net, Network) for net in networks):
         raise TypeError("networks must be a non-empty sequence of ffnn.Network")
     engine = check_engine(engine, ENGINES)
+    device = check_device(device)
     K = len(networks)
     loss = get_loss(loss)
     if isinstance(optimizers, (str, GradientTransformation)):
@@ -374,12 +378,13 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     n = X.shape[0]
     batch = n if batch_size is None else min(batch_size, n)
     threads = n_threads or usable_cores()
-    if engine != "stacked" and _jax_engine(engine, networks[0], loss, optimizers[0], X):
+    if engine != "stacked" and _jax_engine(engine, networks[0], loss, optimizers[0], X, batch,
+                                            epochs, K):
         from . import jax_engine
 
         histories, params = jax_engine.train_stack(
             networks, optimizers, l1s, l2s, penalize_biases, X, Y, loss, epochs, batch,
-            copy.deepcopy(rng), metric, divergence_factor, stop_event)
+            copy.deepcopy(rng), metric, divergence_factor, stop_event, device)
         for net, p in zip(networks, params):  # all or nothing: after the last call
             net.params[...] = p
         return histories
@@ -439,9 +444,11 @@ def _run_all(run, items: list, threads: int, failed: threading.Event) -> None:
         raise  # all or nothing: the callers keep the networks' weights
 
 
-def _jax_engine(engine: str, network, loss, optimizer, X) -> bool:
-    """Whether the stack trains as one vmapped program on the JAX engine (``engine`` "jax",
-    or "auto" by :func:`ffnn.paths.choose`'s rule for one of its networks alone)."""
+def _jax_engine(engine: str, network, loss, optimizer, X, batch: int, epochs: int,
+                runs: int) -> bool:
+    """Whether the stack of ``runs`` networks trains as one vmapped program on the JAX engine
+    (``engine`` "jax", or "auto" by :func:`ffnn.paths.choose`'s rule for one of its networks
+    alone, with the work of the whole stack)."""
     from . import paths
     from .jax_engine import NO_JAX
     from .training import Trainer
@@ -455,7 +462,8 @@ def _jax_engine(engine: str, network, loss, optimizer, X) -> bool:
             raise ValueError(f"engine='jax' cannot train these networks: {reason}; use "
                              "engine='stacked' or 'auto'")
         return True
-    return reason is None and paths.AUTO_JAX
+    return reason is None and paths.worth_compiling(network, X.shape[0], batch, epochs,
+                                                    runs) is None
 
 
 def usable_cores() -> int:

@@ -303,10 +303,10 @@ def _run_stacked(context: dict, jobs: list[dict], stop: threading.Event | None =
             l2=[b.train_kwargs["l2"] for b in built],
             penalize_biases=kwargs["penalize_biases"], seed=kwargs["seed"],
             n_threads=context.get("stack_threads", 1),
-            block_size=len(built), stop_event=stop,
-            # one vmapped JAX program where a run alone takes JAX (the table is then
+            block_size=len(built), stop_event=stop, device=kwargs["device"],
+            # one vmapped JAX program where JAX pays for the stack (the table is then
             # --no-stack's to rounding); NumPy runs stack as NumPy
-            engine="stacked" if kwargs["engine"] == "numpy" else "auto")
+            engine={"numpy": "stacked", "jax": "jax"}.get(kwargs["engine"], "auto"))
         if any(h.stop_reason == "interrupted" for h in histories):  # as in _run_one
             raise KeyboardInterrupt
         records = [_measure(_record_head(context, job), context, b, parts, history)
@@ -603,7 +603,7 @@ class _ResultsFile:
 
 
 #: Options newer than the results-file format, with the default that changes nothing.
-_LATER_DEFAULTS = {"penalize_biases": False}
+_LATER_DEFAULTS = {"penalize_biases": False, "device": None}
 _UNSET = object()
 
 

@@ -151,9 +151,10 @@ class Trainer:
         same formulas compiled whole by XLA (:mod:`ffnn.jax_engine`, the ``fast`` extra):
         chunks of epochs in one call, for the built-in activations, losses, optimizers and
         schedules, with sample weights and validation; results equal the NumPy engine's
-        to rounding. ``"auto"``: JAX when it is installed and runs the fit, else NumPy
-        (see :func:`ffnn.paths.choose`). ``"compiled"`` and ``"parallel"``, the retired
-        numba paths, read as ``"jax"``.
+        to rounding. ``"auto"``: JAX when it is installed, runs the fit and the fit is
+        long enough to pay for compiling its program (over ``ffnn.paths.AUTO_JAX_AFTER``
+        = 1.5 s estimated on NumPy), else NumPy (see :func:`ffnn.paths.choose`).
+        ``"compiled"`` and ``"parallel"``, the retired numba paths, read as ``"jax"``.
     device : {"cpu", "gpu"}, jax.Device or None, default None
         Where the JAX engine trains: JAX's first device of that kind (``"gpu"``: a CUDA
         build of JAX, see the README), a device itself, or None for JAX's default device.
@@ -324,7 +325,7 @@ class Trainer:
         X, Y = self._check_data(X, targets)
         weights = self._check_weights(sample_weight, X.shape[0])
         # Decided first: engine="jax" refuses before anything has started or drawn.
-        chosen, reason = paths.choose(self, X)
+        chosen, reason = paths.choose(self, X, epochs)
         if validation_data is not None and validation_fraction is not None:
             raise ValueError("give validation_data or validation_fraction, not both")
         if validation_fraction is not None:
