@@ -9,7 +9,8 @@ used: it appears in the tests only, as one more oracle.
 
 A call of the compiled program trains up to a chunk of epochs: a ``lax.while_loop`` over
 epochs (stopping at the first that fails the divergence guard), a ``lax.scan`` over each
-epoch's full mini-batches and one more step for a last, smaller one. The trainer's generator
+epoch's mini-batches (a last, smaller one padded with rows that count for nothing, so that one
+compiled step serves every batch). The trainer's generator
 draws the epochs' permutations on the host, exactly as the NumPy engine draws them; the
 schedule gives each step's rate on the host too, so every schedule runs. The epoch's loss and
 metric are those of the NumPy engine (each batch's outputs before its update, the penalty at
@@ -432,11 +433,12 @@ def feed_forward(spec: Spec, layers, X) -> tuple[list, list]:
     return inputs, zs
 
 
-def backprop(spec: Spec, leaves, X, Y, w=None):
+def backprop(spec: Spec, leaves, X, Y, w=None, scale=None):
     """The gradient of the batch's cost (penalties not included) as arrays like ``leaves``
     (:func:`unflatten`), its logits and its outputs: the chain rule from the last layer to
     the first, by hand, as :meth:`ffnn.Network.backprop` (``w``: sample weights, the cost
-    ``Σ wᵢ Cᵢ / Σ wᵢ``)."""
+    ``Σ wᵢ Cᵢ / Σ wᵢ``; ``scale``: a factor per row of ``dC/dz`` at the output, a padded
+    batch's: 0 on padding, ``batch / rows`` on the rest)."""
     import jax.numpy as jnp
 
     layers = _pairs(leaves)
@@ -452,6 +454,8 @@ def backprop(spec: Spec, leaves, X, Y, w=None):
                 dC_dz = f.backward(z, a, spec.loss.gradient(a, Y, jnp), jnp)
             if w is not None:
                 dC_dz = dC_dz * weight_scale(w, jnp)[:, None].astype(dC_dz.dtype)
+            if scale is not None:
+                dC_dz = dC_dz * scale[:, None]
         else:
             dC_dz = f.backward(z, a, dC_dz @ layers[i + 1][0].T, jnp)
         grads[i] = (inputs[i].T @ dC_dz, jnp.sum(dC_dz, axis=0))  # dC_dW, dC_db
@@ -622,18 +626,31 @@ def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
     spec = Spec(funcs, loss, n_in, sizes)
     metric_function = METRIC_FUNCTIONS.get(metric)
 
-    def step(carry, index, lr, data, strengths, opt):
-        """One mini-batch: forward, backward, penalties, the optimizer's transform."""
+    def step(carry, index, lr, data, strengths, opt, padded=False):
+        """One mini-batch: forward, backward, penalties, the optimizer's transform.
+        ``padded``: the epoch's last batch is short, and every batch comes as ``batch``
+        indices, the short one padded with ``n`` (rows that count for nothing), so that one
+        compiled step serves them all; on full batches its factors are exactly 1."""
         (leaves, state), outputs, logits, paid = carry
         X, Y, w, _ = data
+        scale = share = None
         if index is None:
             Xb, Yb, wb = X, Y, w
         else:
-            Xb, Yb = X[index], Y[index]
-            wb = None if w is None else w[index]
-        grads, z, output = backprop(spec, leaves, Xb, Yb, wb)
+            Xb, Yb = X.at[index].get(mode="clip"), Y.at[index].get(mode="clip")
+            wb = None if w is None else w.at[index].get(mode="clip")
+            if padded:
+                real = index < X.shape[0]
+                if wb is None:
+                    rows = jnp.sum(real)
+                    scale = jnp.where(real, batch / rows, 0).astype(X.dtype)
+                    share = rows
+                else:
+                    wb = jnp.where(real, wb, 0)
+        grads, z, output = backprop(spec, leaves, Xb, Yb, wb, scale)
         if any(penalized):
-            share = Xb.shape[0] if wb is None else jnp.sum(wb)
+            if share is None:
+                share = Xb.shape[0] if wb is None else jnp.sum(wb)
             paid = paid + _penalty(leaves, strengths) * share
             l1, l2, covered = strengths
             grads = [penalties.add_flat_gradient(g, p, covered[k], l1, l2, jnp)
@@ -642,7 +659,8 @@ def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
         if index is None:
             outputs, logits = output, z
         else:
-            outputs, logits = outputs.at[index].set(output), logits.at[index].set(z)
+            outputs = outputs.at[index].set(output, mode="drop")
+            logits = logits.at[index].set(z, mode="drop")
         return (current, outputs, logits, paid)
 
     def epoch(current, order, rates, data, strengths, opt):
@@ -654,15 +672,14 @@ def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
         if batch >= n:
             carry = step(carry, None, rates[0], data, strengths, opt)
         else:
-            full = n // batch
+            steps, padded = -(-n // batch), n % batch != 0
 
             def body(carry, xs):
-                return step(carry, xs[0], xs[1], data, strengths, opt), None
+                return step(carry, xs[0], xs[1], data, strengths, opt, padded), None
 
-            carry, _ = lax.scan(body, carry, (order[:full * batch].reshape(full, batch),
-                                              rates[:full]))
-            if n % batch:
-                carry = step(carry, order[full * batch:], rates[full], data, strengths, opt)
+            if padded:
+                order = jnp.concatenate([order, jnp.full(steps * batch - n, n, order.dtype)])
+            carry, _ = lax.scan(body, carry, (order.reshape(steps, batch), rates[:steps]))
         new, outputs, logits, paid = carry
         total = n if w is None else jnp.sum(w)
         logs = {"loss": _mean_cost(spec, logits, outputs, Y, w).astype(jnp.float64)
