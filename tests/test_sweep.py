@@ -513,3 +513,25 @@ def test_ranking_and_heatmap_leave_out_the_same_runs():
     assert result.best["params"]["lr"] == 0.1
     xs, _, matrix = result.heatmap_data("lr", "l2")
     assert dict(zip(xs, matrix[0])) == {0.1: 0.7, 1.0: 0.6}
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux's")
+def test_a_sweeps_own_workers_take_one_core_each(monkeypatch):
+    """The LocalCluster a sweep starts tells its workers the cores (FFNN_SWEEP_CORES); each
+    takes the one of its number, once, before its first run (XLA then starts one thread of
+    products, not one per core); elsewhere nothing is touched."""
+    from ffnn import sweeps
+
+    distributed = pytest.importorskip("distributed")
+    taken = []
+    monkeypatch.setattr(os, "sched_setaffinity", lambda pid, cores: taken.append(cores))
+    monkeypatch.setattr(distributed, "get_worker", lambda: type("W", (), {"name": 3})())
+    monkeypatch.setenv(sweeps.PIN_CORES, "0,1")
+    sweeps._pin_worker()
+    sweeps._pin_worker()  # once: the variable is gone
+    assert taken == [{1}] and sweeps.PIN_CORES not in os.environ
+    sweeps._pin_worker()  # not a sweep's worker: nothing
+    monkeypatch.setenv(sweeps.PIN_CORES, "0,1")
+    monkeypatch.setattr(distributed, "get_worker", lambda: type("W", (), {"name": "x"})())
+    sweeps._pin_worker()  # a worker with a name of its own: left as it is
+    assert taken == [{1}]

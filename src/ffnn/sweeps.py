@@ -262,11 +262,36 @@ def _run_one(context: dict, job: dict, stop: threading.Event | None = None) -> d
     return _plain(record)
 
 
+#: Set by :func:`_on_dask` in the workers of the LocalCluster a sweep starts: the cores
+#: they share, one each (:func:`_pin_worker`).
+PIN_CORES = "FFNN_SWEEP_CORES"
+
+
+def _pin_worker() -> None:
+    """In a worker of a sweep's own LocalCluster, keep this process on one core (the worker's
+    number among :data:`PIN_CORES`'), once, before its first run starts JAX: XLA sizes its
+    thread pool by the cores a process may use, so n workers on n cores would otherwise run
+    n × n threads of products (NumPy's BLAS is held to one thread by threadpoolctl). The
+    bits of a JAX fit do not depend on it beyond rounding (tests/test_jax_engine.py)."""
+    cores = os.environ.pop(PIN_CORES, "")
+    if not cores or not hasattr(os, "sched_setaffinity"):
+        return
+    try:
+        from distributed import get_worker
+
+        number = int(get_worker().name)
+        choice = [int(c) for c in cores.split(",")]
+        os.sched_setaffinity(0, {choice[number % len(choice)]})
+    except (ImportError, ValueError, TypeError, OSError):
+        pass  # not such a worker, or a core we may not take: leave the process as it is
+
+
 def _run_chunk(context: dict, jobs: list[dict], stop: threading.Event | None = None
                ) -> list[dict]:
     """The records of a chunk: trained as one stack when it holds more than one run (and
     one by one if the stack cannot train them), else alone. Setting ``stop`` ends it at the
     next batch (a stack) or epoch (a run alone) with KeyboardInterrupt or _Cancelled."""
+    _pin_worker()
     if len(jobs) > 1:
         try:
             return _run_stacked(context, jobs, stop)
@@ -894,8 +919,9 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
     scoring : {"accuracy", "r2", "mse", "loss"}, optional
         Ranks configurations by ``val_<scoring>`` (default accuracy or r2).
     n_jobs : int, optional
-        Local worker processes (a Dask ``LocalCluster``, the ``dask`` extra); default all
-        cores, or this process when Dask is not installed; 1 runs in this process.
+        Local worker processes (a Dask ``LocalCluster``, the ``dask`` extra), each kept on
+        one core (one BLAS thread, one XLA thread); default all cores, or this process when
+        Dask is not installed; 1 runs in this process.
     scheduler : str or distributed.Client, optional
         A Dask scheduler address (``tcp://host:8786``) or a client: run there.
     timeout : float, default 10
@@ -1125,9 +1151,13 @@ def _on_dask(context, jobs, n_jobs, scheduler, timeout, stack, started):
         if scheduler is None:
             workers = (os.cpu_count() or 1) if n_jobs in (None, -1) else int(n_jobs)
             with _sigint_ignored():  # Ctrl-C is this process's to handle, not the workers'
+                # one core each, when there are enough (see _pin_worker)
+                cores = (sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                         else [])
+                pin = {PIN_CORES: ",".join(map(str, cores))} if workers <= len(cores) else {}
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                        processes=True, dashboard_address=":0",
-                                       silence_logs=logging.CRITICAL)
+                                       silence_logs=logging.CRITICAL, env=pin)
                 client = own_client = Client(cluster)
         elif isinstance(scheduler, str):
             client = own_client = _connect(Client, scheduler, timeout)
