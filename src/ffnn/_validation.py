@@ -268,9 +268,15 @@ def require(module: str, what: str):
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        package = module.split(".")[0]
-        raise ImportError(f"{what} needs {package}, which is not installed: pip install "
-                          f"'ffnn[{EXTRAS[package]}]'") from exc
+        raise missing(module.split(".")[0], what) from exc
+
+
+def missing(package: str, what: str, name: str | None = None) -> ImportError:
+    """The one-line ImportError for an optional ``package`` that is not installed: ``what``
+    needs it (``name``: how to call it, the package's own name by default) and the ``pip
+    install`` that brings it."""
+    return ImportError(f"{what} needs {name or package}, which is not installed: pip install "
+                       f"'ffnn[{EXTRAS[package]}]'")
 
 
 def installed(package: str) -> bool:

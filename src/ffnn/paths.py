@@ -14,7 +14,7 @@ import math
 import os
 import warnings
 
-from ._validation import is_sparse, warn_caller
+from ._validation import is_sparse, missing, warn_caller
 
 __all__ = ["ENGINES", "AUTO_JAX_AFTER", "FallbackWarning", "check_engine", "check_device",
            "choose", "jax_reason", "numpy_seconds", "worth_compiling"]
@@ -136,8 +136,7 @@ def choose(trainer, X, epochs: int = 1) -> tuple[str, str]:
 
     if trainer.engine == "jax":
         if reason == NO_JAX:
-            raise ImportError("engine='jax' needs JAX, which is not installed: pip install "
-                              "'ffnn[fast]'")
+            raise missing("jax", "engine='jax'", "JAX")
         raise ValueError(f"engine='jax' cannot run this fit: {reason}; use engine='numpy' "
                          "or 'auto'")
     if reason != NO_JAX and not is_sparse(X):

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import schedules
-from ._validation import is_integer, is_real
+from ._validation import is_integer, is_real, missing
 from .activations import get_activation
 from .losses import BinaryCrossEntropy, Loss, Poisson, get_loss
 from .network import Network
@@ -246,8 +246,7 @@ def check_fit(built: Recipe, X, targets, data: str, *, validation: bool = False)
                       verbose=0, engine=engine)
     reason = jax_reason(trainer, X)
     if reason == NO_JAX:
-        raise ImportError("--engine jax needs JAX, which is not installed: pip install "
-                          "'ffnn[fast]'")
+        raise missing("jax", "--engine jax", "JAX")
     if reason is not None:
         raise ValueError(f"--engine {engine} cannot run this training: {reason}; use "
                          "--engine numpy or --engine auto")

@@ -36,6 +36,7 @@ from ._validation import (
     check_seed,
     is_real,
     is_sparse,
+    missing,
 )
 from .activations import ACTIVATIONS, Identity, Softmax
 from .driver import History, divergence_message, initial_loss, parameter_limit
@@ -456,8 +457,7 @@ def _jax_engine(engine: str, network, loss, optimizer, X, batch: int, epochs: in
     reason = paths.jax_reason(Trainer(network, loss, optimizer, verbose=0), X)
     if engine == "jax":
         if reason == NO_JAX:
-            raise ImportError("engine='jax' needs JAX, which is not installed: "
-                              "pip install 'ffnn[fast]'")
+            raise missing("jax", "engine='jax'", "JAX")
         if reason is not None:
             raise ValueError(f"engine='jax' cannot train these networks: {reason}; use "
                              "engine='stacked' or 'auto'")
