@@ -100,6 +100,17 @@ def _padded(count: int) -> int:
     return 1 << max(0, count - 1).bit_length()
 
 
+def _orders(rng, n: int, batch: int, count: int, length: int, shuffle: bool = True
+            ) -> np.ndarray:
+    """The sample orders of a call's ``length`` epochs, shape (length, n): ``count``
+    permutations drawn from ``rng`` as the NumPy engine draws them (without ``shuffle``, and
+    for the epochs past ``count``, the identity); no columns for full batches."""
+    orders = np.empty((length, n if batch < n else 0), np.int32)
+    for e in range(length if batch < n else 0):
+        orders[e] = rng.permutation(n) if shuffle and e < count else np.arange(n)
+    return orders
+
+
 def _hyperparameters(obj, skip: tuple[str, ...] = ()) -> tuple:
     """What of a built-in the compiled program depends on: its type and parameters (the
     optimizer's rate excepted, which comes per step, and the ``skip``-ped ones, traced)."""
@@ -197,9 +208,7 @@ class JaxPath:
         steps = -(-n // batch)
         length = _padded(count)
         rng_state = trainer.rng.bit_generator.state if shuffle else None
-        orders = np.empty((length, n if batch < n else 0), np.int32)
-        for e in range(length if batch < n else 0):
-            orders[e] = trainer.rng.permutation(n) if shuffle and e < count else np.arange(n)
+        orders = _orders(trainer.rng, n, batch, count, length, shuffle)
         rates = np.zeros(length * steps)
         rates[:count * steps] = _rates(trainer.optimizer, int(trainer.opt_state["step"]),
                                        count * steps)
@@ -312,9 +321,7 @@ def train_stack(networks, optimizers, l1s, l2s, penalize_biases: bool, X, Y, los
             raise KeyboardInterrupt
         count = min(chunk, epochs - epoch)
         length = _padded(count)
-        orders = np.empty((length, n if batch < n else 0), np.int32)
-        for e in range(length if batch < n else 0):
-            orders[e] = rng.permutation(n) if e < count else np.arange(n)
+        orders = _orders(rng, n, batch, count, length)
         rates = np.zeros((K, length * steps))
         for k, opt in enumerate(optimizers):
             rates[k, :count * steps] = _rates(opt, int(state["step"][k]), count * steps)
