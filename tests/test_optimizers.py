@@ -647,3 +647,24 @@ def test_float32_follows_the_float64_trajectory():
         apply_updates(theta64, u64)
         apply_updates(theta32, u32)
     np.testing.assert_allclose(theta32, theta64, rtol=1e-4, atol=1e-5)
+
+
+def test_with_values_gives_a_copy_with_one_value_per_network():
+    """The stacks' way to give hyperparameters (no patching): a copy, the values as given
+    (columns over K networks, a rate function of the step), the original untouched; the
+    step of the copy is each network's own step, row by row."""
+    from ffnn.optimizers import Adam
+
+    rng = np.random.default_rng(0)
+    params, grads = rng.standard_normal((3, 5)), rng.standard_normal((3, 5))
+    alone = [Adam(lr, betas=(b1, 0.999)) for lr, b1 in ((0.1, 0.9), (0.01, 0.8), (0.2, 0.5))]
+    first = alone[0]
+    stacked = first.with_values(lr=lambda step: np.array([[0.1], [0.01], [0.2]]),
+                                betas=(np.array([[0.9], [0.8], [0.5]]), 0.999))
+    assert first.betas == (0.9, 0.999) and first.lr(0) == 0.1  # unchanged
+    updates, _ = stacked.update(grads, first.init(params), params)
+    for k, opt in enumerate(alone):
+        expected, _ = opt.update(grads[k], opt.init(params[k]), params[k])
+        np.testing.assert_allclose(updates[k], expected, rtol=1e-15)
+    with pytest.raises(ValueError, match="Adam has no hyperparameter 'momentum'"):
+        first.with_values(momentum=0.5)

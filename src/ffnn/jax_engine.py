@@ -713,10 +713,7 @@ def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
         a stack sweeps (traced), else empty."""
         first, factor, limit, bound = guard
         pending = jnp.isnan(first) & jnp.isfinite(bound)
-        opt = optimizer
-        if hyper:  # the same formulas with the swept values
-            opt = copy.copy(optimizer)
-            vars(opt).update(hyper)
+        opt = optimizer.with_values(**hyper)  # the same formulas with the swept values
         l1, l2, mask = strengths
         # a penalty that is not there is a Python 0: its terms fold away when compiled
         strengths = (l1 if penalized[0] else 0.0, l2 if penalized[1] else 0.0,

@@ -43,6 +43,7 @@ hyperparameters (``sklearn_params``) and the ``torch.optim`` class it reproduces
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -147,8 +148,24 @@ class GradientTransformation(Component):
         return state
 
     def _rate(self, step: int) -> float:
-        """The learning rate at ``step`` as a Python float (so float32 stays float32)."""
-        return float(self.lr(step))
+        """The learning rate at ``step`` as a Python float (so float32 stays float32); an
+        array where the rate is one per network of a stack (:meth:`with_values`)."""
+        rate = self.lr(step)
+        return rate if isinstance(rate, np.ndarray) else float(rate)
+
+    def with_values(self, **values) -> GradientTransformation:
+        """A copy of this optimizer with the hyperparameters ``values`` as given, unchecked:
+        one value per network of a stack (a (K, 1) column for the NumPy stack, a traced
+        value in the JAX engine's vmapped program), which the formulas broadcast; ``lr`` may
+        be any function of the step (giving such a column). This optimizer is unchanged.
+        Names that are not its hyperparameters raise ValueError."""
+        unknown = sorted(set(values) - set(type(self).params()))
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no hyperparameter {unknown[0]!r} "
+                             f"(it has {', '.join(type(self).params())})")
+        new = copy.copy(self)
+        vars(new).update(values)
+        return new
 
     @property
     def schedules(self) -> list[Schedule]:

@@ -8,8 +8,9 @@ a leading axis of length K and each layer of all K becomes one batched matrix pr
     dC_dW_l = a_{l-1}ᵀ @ dC_dz_l        (K, n_in, n_out)
     dC_da_{l-1} = dC_dz_l @ W_lᵀ
 
-The optimizer is the networks' own class with its hyperparameters turned into (K, 1) columns
-(a hyperparameter that all K share stays a number), so its in-place ``step`` updates the
+The optimizer is the networks' own class given its hyperparameters as (K, 1) columns
+(:meth:`~ffnn.optimizers.GradientTransformation.with_values`; a hyperparameter that all K
+share stays a number), so its in-place ``step`` updates the
 stacked (K, n_params) parameters with the same formulas. Each network ends where training it
 alone with :func:`ffnn.train` and the same seeds ends, to rounding (the products sum in
 another order); the tests compare both. A network whose loss stops being finite or exceeds
@@ -95,32 +96,46 @@ def stack_unsupported(networks: Sequence[Network], loss: Loss,
 
 def _column(values: list, dtype):
     """One number when all K agree (the same arithmetic as alone), else a (K, 1) column."""
-    if all(v == values[0] for v in values):
+    if values and all(v == values[0] for v in values):
         return values[0]
     return np.array(values, dtype)[:, None]
+
+
+class _Rates:
+    """The K optimizers' learning rates at a step: one number when they agree, else a
+    (K, 1) column: the ``lr`` of a stack's optimizer
+    (:meth:`~ffnn.optimizers.GradientTransformation.with_values`)."""
+
+    def __init__(self, optimizers: Sequence[GradientTransformation], dtype):
+        self.optimizers, self.dtype = list(optimizers), dtype
+        constant = all(type(o.lr) is Constant for o in self.optimizers)
+        self.fixed = _column([o.lr.lr for o in self.optimizers], dtype) if constant else None
+
+    def __call__(self, step: int):
+        if self.fixed is not None:
+            return self.fixed
+        return _column([o._rate(step) for o in self.optimizers], self.dtype)
+
+    def take(self, rows) -> _Rates:
+        """The rates of the stack rows ``rows`` only."""
+        return _Rates([self.optimizers[r] for r in rows], self.dtype)
 
 
 def _stack_optimizer(optimizers: Sequence[GradientTransformation], dtype):
     """The first optimizer's class with every hyperparameter a column over the K."""
     first = optimizers[0]
-    stacked = copy.copy(first)
+    values: dict = {"lr": _Rates(optimizers, dtype)}
     for name, value in vars(first).items():
         if name == "lr":
             continue
-        values = [getattr(o, name) for o in optimizers]
+        each = [getattr(o, name) for o in optimizers]
         if name == "betas":
-            stacked.betas = tuple(_column([v[i] for v in values], dtype) for i in range(2))
+            values["betas"] = tuple(_column([v[i] for v in each], dtype) for i in range(2))
         elif is_real(value):
-            setattr(stacked, name, _column([float(v) for v in values], dtype))
-        elif any(v != value for v in values):
+            values[name] = _column([float(v) for v in each], dtype)
+        elif any(v != value for v in each):
             raise ValueError(f"the optimizers differ in {name}, which cannot be stacked")
-    constant = all(type(o.lr) is Constant for o in optimizers)
-    if constant:
-        rates = _column([o.lr.lr for o in optimizers], dtype)
-        stacked._rate = lambda step: rates
-    else:
-        stacked._rate = lambda step: _column([o._rate(step) for o in optimizers], dtype)
-    return stacked
+    return first.with_values(**values)
 
 
 class _Stack:
@@ -165,20 +180,15 @@ class _Stack:
         self.state = {k: v[rows] if isinstance(v, np.ndarray) and v.ndim == 2 else v
                       for k, v in self.state.items()}
         opt = self.optimizer
-        for name, value in list(vars(opt).items()):
-            if isinstance(value, np.ndarray):
-                setattr(opt, name, value[rows])
-            elif name == "betas":
-                opt.betas = tuple(b[rows] if isinstance(b, np.ndarray) else b for b in value)
-        rate = opt._rate
-        opt._rate = lambda step: _take(rate(step), rows)
+        values = {name: value[rows] for name, value in vars(opt).items()
+                  if isinstance(value, np.ndarray)}
+        if "betas" in vars(opt):
+            values["betas"] = tuple(b[rows] if isinstance(b, np.ndarray) else b
+                                    for b in opt.betas)
+        self.optimizer = opt.with_values(lr=opt.lr.take(rows), **values)
         self.l1, self.l2 = self.l1[rows], self.l2[rows]
         self.penalized = bool(self.l1.any() or self.l2.any())
         self._views()
-
-
-def _take(rate, rows):
-    return rate[rows] if isinstance(rate, np.ndarray) else rate
 
 
 class _Workspace:
