@@ -268,11 +268,12 @@ PIN_CORES = "FFNN_SWEEP_CORES"
 
 
 def _pin_worker() -> None:
-    """In a worker of a sweep's own LocalCluster, keep this process on one core (the worker's
-    number among :data:`PIN_CORES`'), once, before its first run starts JAX: XLA sizes its
-    thread pool by the cores a process may use, so n workers on n cores would otherwise run
-    n × n threads of products (NumPy's BLAS is held to one thread by threadpoolctl). The
-    bits of a JAX fit do not depend on it beyond rounding (tests/test_jax_engine.py)."""
+    """In a worker of a sweep's own LocalCluster, keep this process on one core (the one its
+    worker number picks from :data:`PIN_CORES`), once, before its first run starts JAX: XLA
+    sizes its thread pool by the cores a process may use, so n workers on n cores would
+    otherwise run n × n threads of products (NumPy's BLAS is held to one thread by
+    threadpoolctl). The bits of a JAX fit do not depend on it beyond rounding
+    (tests/test_jax_engine.py)."""
     cores = os.environ.pop(PIN_CORES, "")
     if not cores or not hasattr(os, "sched_setaffinity"):
         return
