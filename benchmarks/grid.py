@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
 import ffnn  # noqa: E402
-from ffnn.stacked import train_stack  # noqa: E402
+from ffnn.backends.stacked import train_stack  # noqa: E402
 
 ETAS = LAMBDAS = np.logspace(-5, 1, 7)
 EPOCHS, BATCH, HIDDEN = 100, 100, 50

@@ -75,8 +75,8 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from threadpoolctl import threadpool_limits
 
 import ffnn
-from ffnn.baselines import lasso_alpha, linear_baselines, mlp_alpha, ridge_alpha
 from ffnn.plotting import confusion_matrix, plot_heatmap
+from ffnn.sklearn.baselines import lasso_alpha, linear_baselines, mlp_alpha, ridge_alpha
 
 
 @dataclass(frozen=True)

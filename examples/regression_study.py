@@ -35,8 +35,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 import ffnn
-from ffnn.baselines import lasso_alpha, linear_baselines, ridge_alpha
 from ffnn.plotting import plot_heatmap
+from ffnn.sklearn.baselines import lasso_alpha, linear_baselines, ridge_alpha
 
 #: Ridge's λ is chosen among these by (efficient leave-one-out) cross-validation on the
 #: training part.

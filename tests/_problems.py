@@ -130,7 +130,7 @@ def random_problem(rng, n_inputs, sizes, activations, loss, n_samples, one_sampl
 
 def count_jax_calls(monkeypatch) -> list:
     """The epochs asked of each call of the JAX engine's compiled program, in order."""
-    from ffnn.jax_engine import JaxPath
+    from ffnn.backends.jax_engine import JaxPath
 
     calls, real = [], JaxPath.run
 

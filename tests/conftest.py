@@ -40,6 +40,6 @@ def _auto_takes_numpy(request, monkeypatch):
     the JAX engine is checked against it in tests/test_jax_engine.py (and "auto" taking it,
     under the mark)."""
     if request.node.get_closest_marker("auto_jax") is None:
-        monkeypatch.setattr("ffnn.paths.AUTO_JAX_AFTER", math.inf)
+        monkeypatch.setattr("ffnn.training.paths.AUTO_JAX_AFTER", math.inf)
     else:  # the mark: "auto" takes JAX whatever the size of the fit
-        monkeypatch.setattr("ffnn.paths.AUTO_JAX_AFTER", 0.0)
+        monkeypatch.setattr("ffnn.training.paths.AUTO_JAX_AFTER", 0.0)

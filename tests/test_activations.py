@@ -10,7 +10,7 @@ from scipy.special import erf, expit
 from scipy.special import softmax as scipy_softmax
 
 import ffnn
-from ffnn.activations import ACTIVATION_NAMES, FunctionActivation, get_activation
+from ffnn.core.activations import ACTIVATION_NAMES, FunctionActivation, get_activation
 
 RNG = np.random.default_rng(42)
 Z = RNG.normal(0, 2, (6, 5))

@@ -18,10 +18,11 @@ from sklearn.exceptions import NotFittedError
 
 import ffnn
 from ffnn import FFNNClassifier, FFNNRegressor, datasets
-from ffnn.activations import ELU, FunctionActivation, LeakyReLU, ReLU, Tanh, get_activation
-from ffnn.io import ModelFileError
-from ffnn.losses import get_loss
-from ffnn.optimizers import (
+from ffnn.backends.stacked import train_stack
+from ffnn.core.activations import ELU, FunctionActivation, LeakyReLU, ReLU, Tanh, get_activation
+from ffnn.core.losses import get_loss
+from ffnn.io.container import ModelFileError
+from ffnn.optim.optimizers import (
     SGD,
     Adagrad,
     Adam,
@@ -33,8 +34,14 @@ from ffnn.optimizers import (
     chain,
     get_optimizer,
 )
-from ffnn.schedules import Cosine, Exponential, InverseTime, ReduceOnPlateau, StepDecay, Warmup
-from ffnn.stacked import train_stack
+from ffnn.optim.schedules import (
+    Cosine,
+    Exponential,
+    InverseTime,
+    ReduceOnPlateau,
+    StepDecay,
+    Warmup,
+)
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((30, 4))

@@ -20,7 +20,7 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 import ffnn
 from ffnn import baselines
-from ffnn.baselines import (
+from ffnn.sklearn.baselines import (
     elastic_net_params,
     l1_from_lasso_alpha,
     l2_from_mlp_alpha,

@@ -7,7 +7,7 @@ from importlib.util import find_spec
 import pytest
 
 import ffnn
-from ffnn.cli import main
+from ffnn.cli.main import main
 
 
 def test_iris_prints_shapes_cost_and_a_passing_gradient_check(capsys):
@@ -290,7 +290,7 @@ def test_version_and_bare_ffnn_help(capsys):
 
 
 def test_a_list_valued_grid_option_with_commas_says_it_is_one_value(capsys):
-    from ffnn.cli import _parse_grid
+    from ffnn.cli.sweep import _parse_grid
 
     assert _parse_grid(["hidden=4,8"], False) == {"hidden": [[4, 8]]}
     err = capsys.readouterr().err

@@ -13,7 +13,7 @@ from importlib.util import find_spec
 import pytest
 
 import ffnn
-from ffnn.cli import main
+from ffnn.cli.main import main
 
 #: The cases that --engine jax refuses for what it cannot run (without JAX it refuses for that).
 NEEDS_JAX = pytest.mark.skipif(find_spec("jax") is None,
@@ -285,7 +285,7 @@ def test_mse_on_a_classification_sweep_ranks_by_accuracy(capsys):
 
 def test_a_heatmap_that_fails_late_keeps_the_results_and_says_so(folder, capsys,
                                                                  monkeypatch):
-    from ffnn.sweeps import SweepResult
+    from ffnn.sweeps.analysis import SweepResult
 
     def broken(self, *args, **kwargs):
         raise RuntimeError("no space left")

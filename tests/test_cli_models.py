@@ -20,8 +20,8 @@ from sklearn import metrics
 from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 
-from ffnn.cli import main
-from ffnn.model import load_model
+from ffnn.cli.main import main
+from ffnn.io.model import load_model
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 

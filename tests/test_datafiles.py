@@ -12,8 +12,8 @@ import os
 import numpy as np
 import pytest
 
-from ffnn.datafiles import DataFile, read_data
-from ffnn.datasets import Dataset
+from ffnn.data.datasets import Dataset
+from ffnn.io.tables import DataFile, read_data
 
 
 def write_csv(path, header, rows, **open_options) -> str:

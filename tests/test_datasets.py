@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn.datasets import (
+from ffnn.data.datasets import (
     DATASET_NAMES,
     Dataset,
     encode_labels,

@@ -22,9 +22,9 @@ def test_the_docs_build_without_warnings(tmp_path):
     def page(name):
         return (out / name).read_text(encoding="utf-8")
 
-    assert 'id="ffnn.estimators.FFNNClassifier"' in page("api/estimators.html")
-    assert 'id="ffnn.training.train"' in page("api/training.html")
-    assert 'id="ffnn.network.Network"' in page("api/network.html")
+    assert 'id="ffnn.sklearn.estimators.FFNNClassifier"' in page("api/estimators.html")
+    assert 'id="ffnn.training.trainer.train"' in page("api/training.html")
+    assert 'id="ffnn.core.network.Network"' in page("api/network.html")
     index = page("index.html")  # the README, its figures and its links to the studies
     assert "A tour" in index and 'src="_images/sweep-heatmap.png"' in index
     assert (out / "_images" / "sweep-heatmap.png").is_file()

@@ -6,7 +6,7 @@ import pytest
 import ffnn
 from _problems import ALL_ACTIVATIONS, VALID_PAIRS, make_problem
 from ffnn import engine
-from ffnn.optimizers import (
+from ffnn.optim.optimizers import (
     SGD,
     Adagrad,
     Adam,
@@ -17,7 +17,7 @@ from ffnn.optimizers import (
     RMSprop,
     chain,
 )
-from ffnn.schedules import Cosine, InverseTime
+from ffnn.optim.schedules import Cosine, InverseTime
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -30,7 +30,7 @@ def test_engine_backprop_equals_the_reference_bit_for_bit(hidden, output, loss, 
     workspace = engine.Workspace(net, 9)
     for l1, l2, weights in [(0.0, 0.0, None), (0.1, 0.2, np.arange(1.0, 10.0))]:
         reference, fast = np.empty_like(net.params), np.full_like(net.params, np.nan)
-        z_ref, a_ref = net._backprop_into(
+        z_ref, a_ref = net.backprop_into(
             X, targets, loss, l1, l2, reference, sample_weight=weights
         )
         z_fast, a_fast = engine.backprop(net, workspace, X, targets, loss, l1, l2, fast, weights)
@@ -63,7 +63,7 @@ def test_a_custom_activation_without_in_place_forms_still_works():
     net = ffnn.Network(3, [4, 2], [pair, "identity"], seed=0)
     X, y = np.ones((5, 3)), np.zeros((5, 2))
     reference, fast = np.empty_like(net.params), np.empty_like(net.params)
-    net._backprop_into(X, y, ffnn.mse, 0.0, 0.0, reference)
+    net.backprop_into(X, y, ffnn.mse, 0.0, 0.0, reference)
     engine.backprop(net, engine.Workspace(net, 5), X, y, ffnn.mse, 0.0, 0.0, fast)
     np.testing.assert_array_equal(fast, reference)
 
@@ -165,7 +165,7 @@ def test_subclasses_overriding_the_readable_forms_are_not_shortcut():
     net = ffnn.Network(3, [4, 2], [ShiftedSigmoid(), "softmax"], seed=0)
     for loss in (ffnn.cross_entropy, HalfCrossEntropy()):
         reference, fast = np.empty_like(net.params), np.empty_like(net.params)
-        net._backprop_into(X, y, loss, 0.0, 0.0, reference)
+        net.backprop_into(X, y, loss, 0.0, 0.0, reference)
         engine.backprop(net, engine.Workspace(net, 6), X, y, loss, 0.0, 0.0, fast)
         np.testing.assert_array_equal(fast, reference)
 
@@ -223,7 +223,7 @@ def test_a_batch_of_weightless_samples_moves_nothing():
     )
     assert not history.diverged and np.isfinite(net.params).all()
     reference = np.empty_like(net.params)
-    net._backprop_into(
+    net.backprop_into(
         X[:1], targets[:1], ffnn.cross_entropy, 0.0, 0.0, reference, sample_weight=np.zeros(1)
     )
     np.testing.assert_array_equal(reference, 0.0)

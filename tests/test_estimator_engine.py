@@ -3,7 +3,7 @@
 For the same network, data and options an estimator chooses the engine ``train()`` chooses
 (JAX where it is JAX, NumPy where it is NumPy, with the same reason) and ends with the same
 weights, bit for bit (the same engine, the same arithmetic). scikit-learn's stopping rule
-(``_ScikitLearnRule``) hears of the JAX engine's epochs after a call that trained several,
+(``ScikitLearnRule``) hears of the JAX engine's epochs after a call that trained several,
 which changes nothing: the same epochs, counters, curves and weights as hearing each epoch.
 Every test here lets ``engine="auto"`` (the estimators' only choice) take JAX (the
 ``auto_jax`` mark, tests/conftest.py). No timings here: those are in ``benchmarks/``.
@@ -21,9 +21,10 @@ from sklearn.datasets import load_breast_cancer, load_iris
 
 import ffnn
 from _problems import count_jax_calls
-from ffnn.activations import Tanh
-from ffnn.estimators import FFNNClassifier, FFNNRegressor, _ScikitLearnRule
-from ffnn.optimizers import SGD, Adagrad, Adam, Momentum
+from ffnn.core.activations import Tanh
+from ffnn.optim.optimizers import SGD, Adagrad, Adam, Momentum
+from ffnn.sklearn.estimators import FFNNClassifier, FFNNRegressor
+from ffnn.sklearn.stopping import ScikitLearnRule
 
 pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
 pytestmark = [pytest.mark.auto_jax, pytest.mark.filterwarnings(
@@ -197,7 +198,7 @@ def test_hearing_the_epochs_late_changes_nothing(monkeypatch, options):
     runs, chunks = [], []
     for late in (True, False):
         if not late:
-            monkeypatch.setattr(_ScikitLearnRule, "epochs_heard_late", lambda self, t: 1)
+            monkeypatch.setattr(ScikitLearnRule, "epochs_heard_late", lambda self, t: 1)
         calls.clear()
         estimator = FFNNClassifier((6,), "tanh", max_iter=300, random_state=0,
                                    **{"batch_size": 50, **options})

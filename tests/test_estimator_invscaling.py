@@ -22,8 +22,9 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from _problems import count_jax_calls
 from ffnn import estimators
-from ffnn.estimators import FFNNClassifier, FFNNRegressor, _ScikitLearnRate, _ScikitLearnRule
-from ffnn.training import Trainer
+from ffnn.sklearn.estimators import FFNNClassifier, FFNNRegressor
+from ffnn.sklearn.stopping import ScikitLearnRate, ScikitLearnRule
+from ffnn.training.trainer import Trainer
 from test_sklearn_parity import X_DIA, X_IRIS, Y_DIA, Y_IRIS, _from_the_same_start
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -45,8 +46,8 @@ def per_epoch(monkeypatch):
     """The rate as it was before it became a function of the step: constant within an
     epoch, set by the rule's ``iteration_ends``, the rule hearing every epoch."""
     with monkeypatch.context() as patch:
-        patch.setattr(_ScikitLearnRule, "epochs_heard_late", lambda self, trainer: 1)
-        patch.setattr(_ScikitLearnRate, "__call__", lambda self, step: self._current)
+        patch.setattr(ScikitLearnRule, "epochs_heard_late", lambda self, trainer: 1)
+        patch.setattr(ScikitLearnRate, "__call__", lambda self, step: self._current)
         yield
 
 
@@ -231,17 +232,17 @@ def test_invscaling_runs_many_epochs_a_jax_call(monkeypatch):
 def test_the_anchor_is_not_state():
     """``state_dict`` holds the current rate only, as files written before hold it; each
     call anchors again, and unanchored the rate is the current one."""
-    rate = _ScikitLearnRate(0.1, "invscaling", 0.5)
+    rate = ScikitLearnRate(0.1, "invscaling", 0.5)
     assert rate.state_dict() == {"current": 0.1} and rate(10**6) == 0.1
     rate.anchor(step=8, samples=300, n_train=100, batch_size=30)  # 4 steps an epoch
     assert [rate(s) for s in (0, 8, 11)] == [0.1, 0.1, 0.1]
     assert rate(12) == rate(15) == 0.1 / 401 ** 0.5 and rate(16) == 0.1 / 501 ** 0.5
     rate.iteration_ends(400, 12)
     assert rate(12) == rate(15) == 0.1 / 401 ** 0.5 and rate(16) == 0.1 / 501 ** 0.5
-    loaded = _ScikitLearnRate(0.1, "invscaling", 0.5)
+    loaded = ScikitLearnRate(0.1, "invscaling", 0.5)
     loaded.load_state_dict(rate.state_dict())
     assert loaded(10**6) == 0.1 / 401 ** 0.5
-    adaptive = _ScikitLearnRate(0.1, "adaptive")
+    adaptive = ScikitLearnRate(0.1, "adaptive")
     adaptive.anchor(step=0, samples=0, n_train=100, batch_size=30)
     assert adaptive(10**6) == 0.1
 

@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import ffnn
-from ffnn.estimators import FFNNClassifier, FFNNRegressor
+from ffnn.sklearn.estimators import FFNNClassifier, FFNNRegressor
 
 # Most fits here are short on purpose (QUIET: 30 epochs), where stopping at max_iter with a
 # ConvergenceWarning is expected; tests about that warning catch it with pytest.warns.
@@ -478,7 +478,7 @@ def _set(path: str, value):
     (_set("surprise", 1), "unexpected entries ['surprise']"),
 ])
 def test_a_crafted_estimator_file_is_refused_naming_the_field(tmp_path, edit, fragment):
-    from ffnn.io import ModelFileError
+    from ffnn.io.container import ModelFileError
     from test_io import edit_metadata
 
     X, y = load_iris(return_X_y=True)

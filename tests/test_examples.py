@@ -147,7 +147,7 @@ class NoTorch(importlib.abc.MetaPathFinder):
 
 sys.meta_path.insert(0, NoTorch())
 sys.path.insert(0, sys.argv[1])
-import ffnn._idx
+import ffnn.io.idx
 import project2_2025 as study
 
 assert not study.torch_available()
@@ -160,7 +160,7 @@ assert set(comparison.accuracy) == {study.NETWORK, study.MLP, study.LOGISTIC,
                                     study.SKLEARN_LOGISTIC}
 print("ran without torch")
 
-ffnn._idx.openml_reachable = lambda timeout=3.0: False
+ffnn.io.idx.openml_reachable = lambda timeout=3.0: False
 started = time.perf_counter()
 try:
     study.main(["--data-home", sys.argv[2], "--out", sys.argv[2]])

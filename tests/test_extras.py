@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn.cli import main
+from ffnn.cli.main import main
 
 
 class _Blocker:
@@ -69,7 +69,7 @@ def test_a_sweep_without_dask_runs_here_and_to_pandas_names_its_extra(without):
 
 
 def test_require_names_what_needs_the_package():
-    from ffnn._validation import require
+    from ffnn.core.validation import require
 
     assert require("numpy", "anything") is np
     with pytest.raises(ImportError, match=r"^the thing needs pandas.*'ffnn\[pandas\]'"):
@@ -82,7 +82,7 @@ def test_without_jax_auto_trains_on_numpy_quietly_and_jax_names_the_fast_extra(
     without("jax", "jaxlib")
     # JAX is found with importlib.util.find_spec, which a meta-path blocker cannot answer
     # "not installed" to (it raises): the probe says it as an uninstalled JAX would.
-    monkeypatch.setattr("ffnn.jax_engine.available", lambda: False)
+    monkeypatch.setattr("ffnn.backends.jax_engine.available", lambda: False)
     X, T = ffnn.datasets.load_iris()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # not even a FallbackWarning: nothing to say

@@ -10,9 +10,9 @@ import pytest
 
 import ffnn
 from ffnn import driver, engine
-from ffnn.datasets import franke
-from ffnn.driver import Callback, initial_loss
-from ffnn.losses import MSE
+from ffnn.core.losses import MSE
+from ffnn.data.datasets import franke
+from ffnn.training.loop import Callback, initial_loss
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_a_trainer_that_trains_on_keeps_the_exact_reference_not_the_data():
     trainer = ffnn.Trainer(net, "mse", "sgd", learning_rate=0.05, batch_size=10, l2=0.01,
                            seed=0, verbose=0, engine="numpy")
     trainer.fit(X, y, 3)
-    assert trainer._first_pending is None and trainer.first_loss == before
+    assert trainer.first_pending is None and trainer.first_loss == before
     trainer.fit(X, y, 2)  # the reference stays that of the first fit
     assert trainer.first_loss == before
 
@@ -113,8 +113,8 @@ def test_train_leaves_it_pending_and_reading_it_gives_the_exact_value():
 
     ffnn.train(net, X, y, "mse", learning_rate=0.05, epochs=3, batch_size=10, verbose=0,
                callbacks=[Keep()], engine="numpy")
-    assert kept[0]._first_pending is not None
-    assert kept[0].first_loss == before and kept[0]._first_pending is None
+    assert kept[0].first_pending is not None
+    assert kept[0].first_loss == before and kept[0].first_pending is None
 
 
 def test_weights_moved_before_the_first_batch_give_no_bound(resolves, monkeypatch):
@@ -189,9 +189,9 @@ def test_a_pickled_trainer_carries_the_value_not_the_data():
     ffnn.train(net, X, y, "mse", learning_rate=0.05, epochs=2, verbose=0,
                callbacks=[KeepTrainer()], engine="numpy")
     trainer = KeepTrainer.trainers.pop()
-    assert trainer._first_pending is not None
+    assert trainer.first_pending is not None
     copy = pickle.loads(pickle.dumps(trainer))
-    assert copy._first_pending is None and copy.first_loss == before
+    assert copy.first_pending is None and copy.first_loss == before
 
 
 @pytest.mark.parametrize("stop", [KeyboardInterrupt, ValueError])
@@ -214,5 +214,5 @@ def test_a_run_ended_by_ctrl_c_or_an_error_keeps_it_pending_and_exact(stop):
             trainer.fit(X, y, 5)
     else:
         assert trainer.fit(X, y, 5).stop_reason == "interrupted"
-    assert trainer._first_pending is not None
+    assert trainer.first_pending is not None
     assert trainer.first_loss == before

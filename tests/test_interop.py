@@ -22,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 import ffnn
-from ffnn.interop import from_sklearn, from_torch, to_sklearn, to_torch, to_torch_state_dict
+from ffnn.sklearn.interop import from_sklearn, from_torch, to_sklearn, to_torch, to_torch_state_dict
 
 TOL = dict(rtol=0, atol=1e-12)
 RNG = np.random.default_rng(7)

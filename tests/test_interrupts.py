@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ffnn.cli import main
+from ffnn.cli.main import main
 from test_sweep import dask_cluster
 
 # The engines are named: "auto" takes NumPy in this process (tests/conftest.py) but JAX in

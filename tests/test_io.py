@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn import io as fio
-from ffnn.activations import (
+import ffnn.io as fio
+from ffnn.core.activations import (
     ELU,
     Activation,
     FunctionActivation,
@@ -30,8 +30,9 @@ from ffnn.activations import (
     Softmax,
     Tanh,
 )
-from ffnn.io import ModelFileError
-from ffnn.optimizers import Adam, AdamW, ClipGradNorm, Momentum, chain
+from ffnn.io import container
+from ffnn.io.container import ModelFileError
+from ffnn.optim.optimizers import Adam, AdamW, ClipGradNorm, Momentum, chain
 
 RNG = np.random.default_rng(7)
 X = RNG.standard_normal((9, 3))
@@ -79,7 +80,7 @@ def edit_metadata(path: Path, edit, *, rehash=False) -> None:
     edit(metadata)
     if rehash:
         body = {k: v for k, v in metadata.items() if k != "metadata_sha256"}
-        metadata["metadata_sha256"] = fio._metadata_digest(body)
+        metadata["metadata_sha256"] = container._metadata_digest(body)
     rewrite(path, replace={fio.METADATA_KEY: npy_bytes(np.array(json.dumps(metadata)))})
 
 
@@ -312,7 +313,8 @@ KILLED_WRITER = """
 import sys, time
 import numpy as np
 import ffnn
-from ffnn import io as fio
+import ffnn.io as fio
+from ffnn.io import container
 
 write_array = np.lib.format.write_array
 

@@ -23,11 +23,12 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn import io as fio
-from ffnn.activations import LeakyReLU
-from ffnn.io import ModelFileError
-from ffnn.optimizers import SGD, Adam, ClipGradNorm, Momentum, chain
-from ffnn.schedules import ReduceOnPlateau
+import ffnn.io as fio
+from ffnn.core.activations import LeakyReLU
+from ffnn.io import container
+from ffnn.io.container import ModelFileError
+from ffnn.optim.optimizers import SGD, Adam, ClipGradNorm, Momentum, chain
+from ffnn.optim.schedules import ReduceOnPlateau
 from test_io import edit_metadata, npy_bytes, others, rewrite
 
 RNG = np.random.default_rng(11)
@@ -61,7 +62,7 @@ def with_arrays(path: Path, change) -> None:
     checksums for whatever the arrays now are."""
     arrays, metadata = read_raw(path)
     change(arrays)
-    for key in (*fio._INTEGRITY_KEYS, "format", "format_version", "library_version"):
+    for key in (*container._INTEGRITY_KEYS, "format", "format_version", "library_version"):
         metadata.pop(key, None)
     fio.write_model_file(path, arrays, metadata)
 

@@ -24,8 +24,8 @@ import pytest
 
 import ffnn
 from _problems import make_targets
-from ffnn.activations import ACTIVATIONS
-from ffnn.optimizers import OPTIMIZERS
+from ffnn.core.activations import ACTIVATIONS
+from ffnn.optim.optimizers import OPTIMIZERS
 
 jax = pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
 
@@ -310,7 +310,7 @@ def test_device_cpu_and_a_device_that_is_not_there():
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 3 iterations
 def test_device_in_the_estimators_stacks_sweeps_and_the_command_line(tmp_path, capsys):
     """``device=`` reaches the JAX engine from every entry point and is checked there."""
-    from ffnn.cli import main
+    from ffnn.cli.main import main
 
     X, Y = data("cross_entropy")
     y = Y.argmax(1)
@@ -436,7 +436,7 @@ def test_the_pending_reference_decides_as_numpy_and_epochs_are_heard_once(scale,
     """Weights moved before the first batch leave no bound (the reference is computed up
     front); an epoch whose loss could pass the bound stops the program, and the epoch runs
     again after the reference: callbacks hear each epoch begin once, as on NumPy."""
-    from ffnn.datasets import franke
+    from ffnn.data.datasets import franke
 
     X, y = franke(120, noise=0.05, seed=1)
     results = []

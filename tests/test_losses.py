@@ -8,7 +8,7 @@ from scipy.special import expit, softmax
 from sklearn.metrics import log_loss, mean_squared_error
 
 import ffnn
-from ffnn.losses import LOSS_NAMES, FunctionLoss, clip_epsilon, get_loss
+from ffnn.core.losses import LOSS_NAMES, FunctionLoss, clip_epsilon, get_loss
 
 RNG = np.random.default_rng(7)
 N, K = 9, 4

@@ -13,9 +13,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from ffnn import _idx
-from ffnn.cli import main
-from ffnn.datasets import (
+from ffnn.cli.main import main
+from ffnn.data.datasets import (
     DATASET_NAMES,
     has_standard_test,
     is_generated,
@@ -23,6 +22,7 @@ from ffnn.datasets import (
     runge2d,
     runge2d_function,
 )
+from ffnn.io import idx as _idx
 
 FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
          "t10k-labels-idx1-ubyte")
@@ -368,7 +368,7 @@ def test_ffnn_sweep_on_mnist_tests_on_the_standard_test_part(tmp_path, offline, 
 
 
 def test_sweep_ids_do_not_depend_on_where_the_files_are(tmp_path, offline):
-    from ffnn.sweeps import sweep
+    from ffnn.sweeps.search import sweep
 
     for folder in ("a", "b"):
         write_set(tmp_path / folder / "mnist", make_parts(60, 10))

@@ -17,9 +17,9 @@ from sklearn.preprocessing import StandardScaler
 
 import ffnn
 from ffnn import Network
-from ffnn.estimators import FFNNClassifier, FFNNRegressor
-from ffnn.io import ModelFileError, read_model_file, write_model_file
-from ffnn.model import Model, load_model
+from ffnn.io.container import ModelFileError, read_model_file, write_model_file
+from ffnn.io.model import Model, load_model
+from ffnn.sklearn.estimators import FFNNClassifier, FFNNRegressor
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ffnn.optimizers import (
+from ffnn.optim.optimizers import (
     GD,
     OPTIMIZER_NAMES,
     SGD,
@@ -38,7 +38,7 @@ from ffnn.optimizers import (
     state_from_arrays,
     state_to_arrays,
 )
-from ffnn.schedules import Cosine, Exponential, ReduceOnPlateau, Schedule, StepDecay
+from ffnn.optim.schedules import Cosine, Exponential, ReduceOnPlateau, Schedule, StepDecay
 
 REFERENCE = json.loads(
     (Path(__file__).parent / "reference" / "torch_trajectories.json").read_text(encoding="utf-8")
@@ -653,7 +653,7 @@ def test_with_values_gives_a_copy_with_one_value_per_network():
     """The stacks' way to give hyperparameters (no patching): a copy, the values as given
     (columns over K networks, a rate function of the step), the original untouched; the
     step of the copy is each network's own step, row by row."""
-    from ffnn.optimizers import Adam
+    from ffnn.optim.optimizers import Adam
 
     rng = np.random.default_rng(0)
     params, grads = rng.standard_normal((3, 5)), rng.standard_normal((3, 5))

@@ -17,9 +17,9 @@ import pytest
 
 import ffnn
 from ffnn import engine
-from ffnn.estimators import FFNNClassifier, FFNNRegressor
-from ffnn.optimizers import SGD, Adam, Momentum
-from ffnn.stacked import train_stack
+from ffnn.backends.stacked import train_stack
+from ffnn.optim.optimizers import SGD, Adam, Momentum
+from ffnn.sklearn.estimators import FFNNClassifier, FFNNRegressor
 
 L1, L2 = 0.02, 0.3
 PROBLEMS = [("tanh", "softmax", "cross_entropy"), ("sigmoid", "identity", "mse"),
@@ -57,7 +57,7 @@ def autograd_gradient(net: ffnn.Network, X, Y, loss, l1, l2, penalize_biases):
 
     def cost(theta):
         a, penalty = X, 0.0
-        for (n_in, n_out), (w, b), f in zip(net._shapes, net._slices, net.activation_funcs):
+        for (n_in, n_out), (w, b), f in zip(net.shapes, net.slices, net.activation_funcs):
             W = anp.reshape(theta[w], (n_in, n_out))
             a = f.reference(anp.dot(a, W) + theta[b])
             penalty = penalty + l1 * anp.sum(anp.abs(W)) + 0.5 * l2 * anp.sum(W ** 2)
@@ -160,7 +160,7 @@ def test_gradcheck_compares_with_autograd_penalizing_the_biases_too(l1, l2, pena
     assert result.passed and result.counted == ("autograd", "finite_differences")
     assert max(result.errors["autograd"]) <= 1e-9
     # gradcheck's own autograd reference follows the flag (not merely the hand gradient):
-    from ffnn.gradcheck import _autograd_gradient
+    from ffnn.core.gradcheck import _autograd_gradient
 
     ours = _autograd_gradient(net, X, Y, ffnn.get_loss("cross_entropy"), l1, l2,
                               penalize_biases)
@@ -237,7 +237,7 @@ def test_engine_backprop_equals_the_reference_bit_for_bit(hidden, output, loss, 
     for weights in (None, np.arange(1.0, 10.0)):
         for flag in (False, True):
             reference, fast = np.empty_like(net.params), np.full_like(net.params, np.nan)
-            net._backprop_into(X, Y, loss, L1, L2, reference, sample_weight=weights,
+            net.backprop_into(X, Y, loss, L1, L2, reference, sample_weight=weights,
                                penalize_biases=flag)
             engine.backprop(net, workspace, X, Y, loss, L1, L2, fast, weights, flag)
             np.testing.assert_array_equal(fast, reference)
@@ -455,7 +455,7 @@ def test_a_crafted_estimator_file_with_another_flag_is_refused(tmp_path):
 # -- the command line and sweeps --------------------------------------------------------------
 
 def test_ffnn_train_penalize_biases_trains_that_cost(tmp_path, capsys):
-    from ffnn.cli import main
+    from ffnn.cli.main import main
 
     assert "--penalize-biases" in _help(["train", "--help"], capsys)
     assert "--penalize-biases" in _help(["sweep", "--help"], capsys)
@@ -478,7 +478,7 @@ def test_ffnn_train_penalize_biases_trains_that_cost(tmp_path, capsys):
 
 
 def test_ffnn_gradcheck_penalize_biases(capsys):
-    from ffnn.cli import main
+    from ffnn.cli.main import main
 
     argv = ["gradcheck", "--hidden", "4", "--activation", "tanh", "--l1", "0.01", "--l2",
             "0.1", "--initializer", "normal", "--penalize-biases"]
@@ -488,7 +488,7 @@ def test_ffnn_gradcheck_penalize_biases(capsys):
 
 
 def _help(argv, capsys) -> str:
-    from ffnn.cli import main
+    from ffnn.cli.main import main
 
     with pytest.raises(SystemExit):
         main(argv)
@@ -505,7 +505,7 @@ def test_the_recipe_takes_the_flag_and_refuses_a_non_boolean():
 
 def test_a_sweep_over_the_flag_stacks_each_value_apart(monkeypatch):
     from ffnn import stacked
-    from ffnn.sweeps import sweep
+    from ffnn.sweeps.search import sweep
 
     calls = []
     real = stacked.train_stack
@@ -535,7 +535,7 @@ def test_a_sweep_over_the_flag_stacks_each_value_apart(monkeypatch):
 
 
 def test_ffnn_sweep_grid_over_penalize_biases(tmp_path, capsys):
-    from ffnn.cli import main
+    from ffnn.cli.main import main
 
     out = tmp_path / "runs.jsonl"
     argv = ["sweep", "--grid", "penalize_biases=true,false", "--grid", "lr=0.05,0.2",
@@ -551,7 +551,7 @@ def test_ffnn_sweep_grid_over_penalize_biases(tmp_path, capsys):
 
 
 def test_the_sweep_groups_never_mix_the_flag():
-    from ffnn.sweeps import _stack_groups
+    from ffnn.sweeps.runner import _stack_groups
 
     context = {"options": ffnn.recipe.check_options({})}  # all that grouping reads
     jobs = [{"params": {"penalize_biases": flag, "lr": lr}, "seed": 0, "fold": 0}

@@ -12,7 +12,7 @@ from sklearn import metrics
 
 matplotlib.use("Agg")
 
-from ffnn.cli import main
+from ffnn.cli.main import main
 from ffnn.plotting import confusion_matrix
 
 PNG = b"\x89PNG\r\n\x1a\n"

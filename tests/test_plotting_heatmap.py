@@ -494,8 +494,8 @@ def test_a_saved_figure_is_written(figures, tmp_path):
 
 
 def test_ffnn_sweep_plots_nodes_by_layers(tmp_path, capsys, monkeypatch):
-    from ffnn.cli import main
-    from ffnn.sweeps import SweepResult
+    from ffnn.cli.main import main
+    from ffnn.sweeps.analysis import SweepResult
 
     drawn = []
     original = SweepResult.plot_heatmap

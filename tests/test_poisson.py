@@ -21,7 +21,7 @@ from sklearn.neural_network._base import LOSS_FUNCTIONS
 
 import ffnn
 from _problems import make_problem
-from ffnn.interop import from_sklearn, to_sklearn, to_torch_state_dict
+from ffnn.sklearn.interop import from_sklearn, to_sklearn, to_torch_state_dict
 
 RNG = np.random.default_rng(16)
 
@@ -257,7 +257,7 @@ def test_the_regressor_with_poisson_saves_loads_and_trains_on_jax(tmp_path):
 
 
 def test_ffnn_train_picks_the_exp_output_for_poisson():
-    from ffnn.recipe import build
+    from ffnn.sweeps.recipe import build
 
     recipe = build({"loss": "poisson", "hidden": [4], "epochs": 1}, 3, 1, False, 50)
     assert recipe.network.activation_funcs[-1].name == "exp"
@@ -295,7 +295,7 @@ def test_exp_cannot_be_a_hidden_layer_for_scikit_learn_nor_go_to_pytorch(tmp_pat
 
 
 def test_ffnn_gradcheck_takes_poisson_with_its_exp_output(capsys):
-    from ffnn.cli import main
+    from ffnn.cli.main import main
 
     assert main(["gradcheck", "--loss", "poisson", "--hidden", "5", "--activation",
                  "tanh"]) == 0

@@ -16,16 +16,16 @@ import numpy as np
 import pytest
 
 import ffnn
-import ffnn.interop
-import ffnn.recipe
+import ffnn.io as fio
+import ffnn.sklearn.interop
+import ffnn.sweeps.recipe
 from _problems import make_targets
-from ffnn import io as fio
-from ffnn.activations import ACTIVATIONS, Activation
-from ffnn.losses import LOSSES
-from ffnn.optimizers import OPTIMIZERS
-from ffnn.registry import PATHS
-from ffnn.schedules import SCHEDULES
-from ffnn.stacked import train_stack
+from ffnn.backends.stacked import train_stack
+from ffnn.core.activations import ACTIVATIONS, Activation
+from ffnn.core.losses import LOSSES
+from ffnn.core.registry import PATHS
+from ffnn.optim.optimizers import OPTIMIZERS
+from ffnn.optim.schedules import SCHEDULES
 
 TRAJECTORIES = json.loads(
     (Path(__file__).parent / "reference" / "torch_trajectories.json").read_text("utf-8")
@@ -232,8 +232,8 @@ def test_every_optimizer_with_a_pytorch_peer_has_a_recorded_trajectory(cls):
 
 
 def test_every_optimizer_name_reaches_the_cli_sweeps_and_estimators():
-    from ffnn.estimators import SOLVERS
-    from ffnn.recipe import build
+    from ffnn.sklearn.estimators import SOLVERS
+    from ffnn.sweeps.recipe import build
 
     X, Y = _data("cross_entropy", n=30)
     for cls in OPTIMIZERS:

@@ -10,8 +10,15 @@ import math
 import numpy as np
 import pytest
 
-from ffnn.optimizers import SGD, Adam, Momentum, apply_updates, state_from_arrays, state_to_arrays
-from ffnn.schedules import (
+from ffnn.optim.optimizers import (
+    SGD,
+    Adam,
+    Momentum,
+    apply_updates,
+    state_from_arrays,
+    state_to_arrays,
+)
+from ffnn.optim.schedules import (
     Constant,
     Cosine,
     Exponential,

@@ -19,8 +19,8 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
 import ffnn
-from ffnn.activations import Tanh
-from ffnn.estimators import FFNNClassifier, FFNNRegressor, update_no_improvement_count
+from ffnn.core.activations import Tanh
+from ffnn.sklearn.estimators import FFNNClassifier, FFNNRegressor, update_no_improvement_count
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 X_IRIS = StandardScaler().fit_transform(X_IRIS)

@@ -14,8 +14,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 import ffnn
-from ffnn.estimators import FFNNClassifier, FFNNRegressor
-from ffnn.stacked import train_stack
+from ffnn.backends.stacked import train_stack
+from ffnn.sklearn.estimators import FFNNClassifier, FFNNRegressor
 
 FORMATS = ["csr_matrix", "csc_matrix", "csr_array", "coo_array"]
 

@@ -7,7 +7,8 @@ import pytest
 
 import ffnn
 from _problems import make_targets
-from ffnn.optimizers import (
+from ffnn.backends.stacked import stackable_optimizers, train_stack
+from ffnn.optim.optimizers import (
     SGD,
     Adagrad,
     Adam,
@@ -19,8 +20,7 @@ from ffnn.optimizers import (
     RMSprop,
     chain,
 )
-from ffnn.schedules import InverseTime, ReduceOnPlateau
-from ffnn.stacked import stackable_optimizers, train_stack
+from ffnn.optim.schedules import InverseTime, ReduceOnPlateau
 
 RTOL = 1e-10  # the bound after a full training; here a few epochs
 
@@ -186,8 +186,8 @@ def test_a_network_without_penalty_takes_no_nan_from_its_neighbours_penalty():
 
 
 def test_warmup_stacks_and_plateau_inside_warmup_does_not():
-    from ffnn.schedules import Warmup
-    from ffnn.stacked import stack_unsupported
+    from ffnn.backends.stacked import stack_unsupported
+    from ffnn.optim.schedules import Warmup
 
     nets = [ffnn.Network(4, [5, 3], ["relu", "softmax"], seed=0)] * 2
     loss = ffnn.losses.get_loss("cross_entropy")

@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn.cli import main
-from ffnn.sweeps import expand_grid, parse_values, sweep
+from ffnn.cli.main import main
+from ffnn.sweeps.grid import expand_grid, parse_values
+from ffnn.sweeps.search import sweep
 
 GRID = {"lr": [1e-3, 1e-2, 1e-1], "l2": [0.0, 1e-3, 1e-2]}
 OPTIONS = {"hidden": [10], "epochs": 20, "batch_size": 32}
@@ -64,7 +65,7 @@ def in_process():
     """The grid in this process, stacked. Module-scoped, so set up before the suite's patch
     that makes "auto" take NumPy (tests/conftest.py): the patch is made here too."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("ffnn.paths.AUTO_JAX_AFTER", math.inf)
+        patch.setattr("ffnn.training.paths.AUTO_JAX_AFTER", math.inf)
         return sweep("breast-cancer", grid=GRID, options=OPTIONS, standardize=True, n_jobs=1)
 
 
@@ -298,8 +299,8 @@ def test_resume_refuses_the_file_of_another_sweep_and_keeps_it(tmp_path):
 
 
 def test_ffnn_train_and_the_recipe_share_their_defaults():
-    from ffnn.cli import _option_actions
-    from ffnn.recipe import TRAIN_OPTIONS
+    from ffnn.cli.sweep import _option_actions
+    from ffnn.sweeps.recipe import TRAIN_OPTIONS
 
     actions = _option_actions()
     assert set(actions) == set(TRAIN_OPTIONS)
@@ -520,7 +521,7 @@ def test_a_sweeps_own_workers_take_one_core_each(monkeypatch):
     """The LocalCluster a sweep starts tells its workers the cores (FFNN_SWEEP_CORES); each
     takes the one of its number, once, before its first run (XLA then starts one thread of
     products, not one per core); elsewhere nothing is touched."""
-    from ffnn import sweeps
+    from ffnn.sweeps import runner as sweeps
 
     distributed = pytest.importorskip("distributed")
     taken = []

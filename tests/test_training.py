@@ -5,10 +5,10 @@ import pytest
 from sklearn.metrics import accuracy_score, r2_score
 
 import ffnn
-from ffnn.datasets import franke, load_dataset, split, standardize
-from ffnn.optimizers import SGD, Adam, AdamW, Momentum
-from ffnn.schedules import ReduceOnPlateau
-from ffnn.training import Callback, EarlyStopping, Trainer, accuracy, r2, train
+from ffnn.data.datasets import franke, load_dataset, split, standardize
+from ffnn.optim.optimizers import SGD, Adam, AdamW, Momentum
+from ffnn.optim.schedules import ReduceOnPlateau
+from ffnn.training.trainer import Callback, EarlyStopping, Trainer, accuracy, r2, train
 
 IRIS_X, IRIS_T = ffnn.datasets.load_iris()
 
@@ -510,7 +510,7 @@ def test_bad_sample_weights_are_refused(weights, pattern):
 
 
 def test_resuming_from_a_checkpoint_is_bit_identical(tmp_path):
-    from ffnn.schedules import Cosine
+    from ffnn.optim.schedules import Cosine
 
     def run(**kwargs):
         net = iris_net(seed=3)
@@ -632,7 +632,7 @@ def test_absurd_weights_are_divergence_even_when_the_loss_looks_fine(engine):
 
 
 def test_the_guard_rule():
-    from ffnn.driver import diverged, parameter_limit
+    from ffnn.training.loop import diverged, parameter_limit
 
     limit = parameter_limit(np.float64)
     assert limit == pytest.approx(1.34e154, rel=1e-2)
@@ -650,7 +650,7 @@ def test_stacks_catch_a_first_epoch_blow_up_too():
     X, T = ffnn.datasets.load_iris()
     nets = [ffnn.Network(4, [8, 3], ["sigmoid", "softmax"], seed=s) for s in (0, 1)]
     start = nets[0].params.copy()
-    from ffnn.stacked import train_stack
+    from ffnn.backends.stacked import train_stack
 
     histories = train_stack(nets, X, T, "cross_entropy",
                             [ffnn.SGD(1e300), ffnn.SGD(0.1)], batch_size=1, epochs=3,

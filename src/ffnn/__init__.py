@@ -8,8 +8,11 @@
 True
 """
 
-from . import activations, datasets, io, losses, optimizers, schedules
-from .activations import (
+from . import io
+from ._aliases import OLD_PATHS as _OLD_PATHS
+from ._aliases import install as _install_aliases
+from .core import activations, losses
+from .core.activations import (
     ELU,
     GELU,
     SELU,
@@ -38,9 +41,8 @@ from .activations import (
     softplus,
     tanh,
 )
-from .gradcheck import CheckGradientResult, GradcheckResult, check_gradient, gradcheck
-from .io import load, save
-from .losses import (
+from .core.gradcheck import CheckGradientResult, GradcheckResult, check_gradient, gradcheck
+from .core.losses import (
     MSE,
     BinaryCrossEntropy,
     CrossEntropy,
@@ -53,9 +55,12 @@ from .losses import (
     mse,
     poisson,
 )
-from .model import Model, load_model
-from .network import BackpropTrace, LayerTrace, Network
-from .optimizers import (
+from .core.network import BackpropTrace, LayerTrace, Network
+from .data import datasets
+from .io.model import Model, load_model
+from .io.networks import load, save
+from .optim import optimizers, schedules
+from .optim.optimizers import (
     GD,
     SGD,
     Adagrad,
@@ -70,7 +75,7 @@ from .optimizers import (
     RMSprop,
     chain,
 )
-from .training import Callback, EarlyStopping, FallbackWarning, History, Trainer, train
+from .training.trainer import Callback, EarlyStopping, FallbackWarning, History, Trainer, train
 
 __version__ = "0.2.0"  # the one place; pyproject.toml reads it
 
@@ -159,12 +164,15 @@ __all__ = [
     "SweepResult",
 ]
 
-# The scikit-learn estimators and the interop helpers import scikit-learn (~1 s), sweeps
-# Dask when they run: on demand (baselines too, which imports scikit-learn's linear models
-# when it fits them).
-_LAZY = {"FFNNClassifier": "estimators", "FFNNRegressor": "estimators",
-         "estimators": None, "interop": None, "sweep": "sweeps", "SweepResult": "sweeps",
-         "sweeps": None, "baselines": None}
+_install_aliases()
+
+# The scikit-learn estimators and the interop helpers import scikit-learn, sweeps Dask when
+# they run: on demand, so that ``import ffnn`` stays light (baselines too, which imports
+# scikit-learn's linear models when it fits them). Old module names (``ffnn.network``) are
+# attributes on first use too.
+_LAZY = {"FFNNClassifier": "sklearn.estimators", "FFNNRegressor": "sklearn.estimators",
+         "sweep": "sweeps.search", "SweepResult": "sweeps.analysis", "sweeps": None,
+         **dict.fromkeys(_OLD_PATHS)}
 
 
 def __getattr__(name):

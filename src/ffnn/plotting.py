@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from ._validation import check_output_path, require
+from .core.validation import check_output_path, require
 
 __all__ = ["plot_history", "heatmap_data", "plot_heatmap", "confusion_matrix",
            "figure_formats", "check_figure_path"]
@@ -95,18 +95,18 @@ _DERIVED = ("layers", "nodes")
 _OK, _DIVERGED, _FAILED, _MISSING = range(4)
 
 
-def _hashable(value):
+def hashable(value):
     """A parameter value as something hashable: lists and arrays become tuples."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
-        return tuple(_hashable(v) for v in value.tolist())
+        return tuple(hashable(v) for v in value.tolist())
     if isinstance(value, (list, tuple)):
-        return tuple(_hashable(v) for v in value)
+        return tuple(hashable(v) for v in value)
     if isinstance(value, (set, frozenset)):
-        return tuple(sorted((_hashable(v) for v in value), key=repr))
+        return tuple(sorted((hashable(v) for v in value), key=repr))
     if isinstance(value, dict):
-        return tuple(sorted(((k, _hashable(v)) for k, v in value.items()), key=repr))
+        return tuple(sorted(((k, hashable(v)) for k, v in value.items()), key=repr))
     return value
 
 
@@ -177,7 +177,7 @@ def _derived(hidden, name: str):
     """``layers`` (how many) or ``nodes`` (the width of every layer; 0 without one; the
     tuple of widths when they differ) from a list of hidden-layer sizes; None when
     ``hidden`` is not such a list."""
-    hidden = _hashable(hidden)
+    hidden = hashable(hidden)
     if _is_number(hidden):
         hidden = (hidden,)
     if not isinstance(hidden, tuple) or not all(_is_number(v) for v in hidden):
@@ -193,7 +193,7 @@ def _axis_value(params: dict, name: str):
     """The value of parameter ``name`` (hashable), or derived from ``hidden`` for
     ``layers`` and ``nodes``; None when the run has neither."""
     if name in params:
-        return None if _is_missing(params[name]) else _hashable(params[name])
+        return None if _is_missing(params[name]) else hashable(params[name])
     if name in _DERIVED and not _is_missing(params.get("hidden")):
         return _derived(params["hidden"], name)
     return None
@@ -563,7 +563,7 @@ def confusion_matrix(
         fig = ax.figure
     high = 1.0 if normalize else max(int(matrix.max()), 1)
     image = ax.imshow(matrix, cmap=cmap, vmin=0, vmax=high, interpolation="nearest")
-    names = [_tick_label(_hashable(label)) for label in labels]
+    names = [_tick_label(hashable(label)) for label in labels]
     ax.set_xticks(range(n), names, rotation=45 if max(map(len, names)) > 4 else 0,
                   ha="right" if max(map(len, names)) > 4 else "center")
     ax.set_yticks(range(n), names)

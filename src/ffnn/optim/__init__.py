@@ -1,0 +1,2 @@
+"""Gradient methods over explicit state (init/update, chained transforms) and learning-rate
+schedules."""

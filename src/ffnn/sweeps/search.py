@@ -1,0 +1,452 @@
+"""Sweeps: a grid or a random search over training options, run in-process, on local
+processes or on a Dask cluster, with every finished run written to disk at once.
+
+>>> result = ffnn.sweep("breast-cancer", grid={"lr": [1e-3, 1e-2, 1e-1],
+...                                          "l2": [0, 1e-3, 1e-2]},
+...                     options={"hidden": [50], "epochs": 60, "batch_size": 32},
+...                     standardize=True, n_jobs=1)
+>>> result.best["params"]
+>>> result.plot_heatmap("lr", "l2", "val_accuracy")
+
+A *run* is one training: one point of the grid (``params``, by the names of ``ffnn train``'s
+options, see :data:`ffnn.sweeps.recipe.TRAIN_OPTIONS`), one ``seed`` (initial weights and shuffles)
+and one ``fold``. Each run trains on its training part and reports train, validation and
+test metrics. Runs are independent, use one BLAS thread each (threadpoolctl), and give the
+same numbers wherever they run.
+
+Durability: only the client writes the results file (JSON lines: a header naming the sweep,
+then one line per finished run, flushed and fsynced as it arrives), and only one sweep at a
+time: it holds an exclusive lock on the file (``fcntl.flock``) from start to end, so a second
+sweep on the same file is refused at once. A file that is not a results file is never
+overwritten. ``resume=True`` reads it back, skips the runs already there (by sweep id,
+parameters, seed and fold), tolerates a half-written last line, refuses a file of another
+sweep with the reason, and ends with the same table as an uninterrupted sweep. On Dask, a run
+whose worker dies is run again elsewhere (the scheduler's own retry); the client still writes
+it once.
+
+Ctrl-C (KeyboardInterrupt) stops a sweep wherever it runs: the runs being trained are
+dropped, never recorded as finished (``train()`` itself would keep an interrupted run's
+weights and return), every finished run stays in the file, and :class:`SweepInterrupted`
+says how many; ``resume=True`` then runs the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.validation import installed, is_sparse, require
+from ..data.datasets import (
+    class_labels,
+    encode_labels,
+    is_generated,
+    load_dataset,
+    split,
+)
+from ..training.signals import held_sigint
+from . import recipe
+from .analysis import SweepResult
+from .cluster import on_dask
+from .grid import canonical, digest, draw, expand_grid, plain
+from .results import FORMAT, LATER_DEFAULTS, UNSET, ResultsFile
+from .runner import chunks, in_process
+
+__all__ = ["sweep", "SweepInterrupted"]
+
+
+# -- the grid -----------------------------------------------------------------------------------
+
+
+# -- identities ---------------------------------------------------------------------------------
+
+
+# -- one run ------------------------------------------------------------------------------------
+
+
+# -- the results file ---------------------------------------------------------------------------
+
+
+# -- the result ---------------------------------------------------------------------------------
+
+
+# -- the sweep ----------------------------------------------------------------------------------
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a sweep. ``finished`` of ``total`` runs are done (those of this call
+    and any resumed ones); with a results file (``path``) they are all in it and
+    ``resume=True`` runs only the rest. A run that was training is not recorded."""
+
+    def __init__(self, finished: int, total: int, path: str | None):
+        self.finished, self.total, self.path = finished, total, path
+        kept = (f"; they are in {path}: resume=True (ffnn sweep --resume) runs the rest"
+                if path else "; nothing is kept without out= (--out)")
+        super().__init__(f"sweep interrupted: {finished} of {total} runs finished{kept}")
+
+
+def _check_where(n_jobs, scheduler, timeout) -> None:
+    """``n_jobs`` and ``timeout``, checked before any work."""
+    valid_jobs = n_jobs is None or (isinstance(n_jobs, numbers.Integral)
+                                    and not isinstance(n_jobs, bool) and n_jobs >= -1
+                                    and n_jobs != 0)
+    if scheduler is None and not valid_jobs:
+        raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or \
+            not timeout > 0 or not math.isfinite(timeout):
+        raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+
+
+def _load(data, task: str | None, dataset_options: Mapping | None, random_state: int = 0):
+    """(X, targets, classification, description of the data for the sweep id, the data
+    set's standard test part (X_test, targets_test) or None)."""
+    if isinstance(data, str):
+        dataset_options = dict(dataset_options or {})
+        if is_generated(data):
+            dataset_options.setdefault("seed", random_state)  # the same draw every time
+        loaded = load_dataset(data, **dataset_options)
+        test = None if loaded.X_test is None else (loaded.X_test, loaded.targets_test)
+        return loaded.X, loaded.targets, loaded.task == "classification", {
+            "dataset": loaded.name,  # where MNIST's files are (data_home) is not what they are
+            **{k: v for k, v in dataset_options.items() if k != "data_home"}}, test
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise TypeError("data must be a data set name or a pair (X, y), got "
+                        f"{type(data).__name__}")
+    if is_sparse(data[0]):
+        raise TypeError("data: sweep needs a dense X, got a SciPy sparse matrix; pass "
+                        "X.toarray() (ffnn.train and the estimators take sparse X)")
+    X, y = np.asarray(data[0], dtype=np.float64), np.asarray(data[1])
+    if X.ndim != 2:
+        raise ValueError(f"data: X must be 2-D (n_samples, n_features), got shape {X.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"data: X has {len(X)} samples but y has {len(y)}")
+    if task is None:
+        task = "classification" if (y.ndim == 1 and (y.dtype.kind in "biuOUS")) \
+            else "regression"
+    if task == "classification":
+        targets = encode_labels(y)[0] if y.ndim == 1 else y.astype(np.float64)
+    elif task == "regression":
+        targets = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(np.float64)
+    else:
+        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
+    digest = hashlib.sha256(np.ascontiguousarray(X).tobytes()
+                            + np.ascontiguousarray(targets).tobytes()).hexdigest()[:16]
+    return X, targets, task == "classification", {"arrays": digest, "shape": list(X.shape)}, \
+        None
+
+
+class _Progress:
+    """What a sweep says as it goes: its header once the runs can start (after connecting to
+    a cluster), then a bar of runs done, failures and the best score so far."""
+
+    def __init__(self, total: int, metric: str, higher_is_better: bool, header: str | None,
+                 bar: bool):
+        self.total, self.metric, self.header, self.want_bar = total, metric, header, bar
+        self.sign = 1.0 if higher_is_better else -1.0  # mse and loss: lower is better
+        self.failed, self.best, self.bar = 0, -math.inf, None
+
+    def start(self) -> None:
+        if self.header:
+            print(self.header, flush=True)
+        if self.want_bar and self.total:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=self.total, desc="sweep", unit="run", leave=False)
+
+    def update(self, record: dict) -> None:
+        self.failed += bool(record["error"])
+        score = record.get(self.metric)
+        if score is not None and math.isfinite(score):
+            self.best = max(self.best, self.sign * score)
+        if self.bar is not None:
+            self.bar.update(1)
+            shown = "-" if math.isinf(self.best) else f"{self.sign * self.best:.4g}"
+            self.bar.set_postfix({"failed": self.failed, f"best {self.metric}": shown},
+                                 refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _describe_points(grid, distributions, n_iter, points, seeds, folds) -> str:
+    """The swept values, as a sweep runs them: ``lr: 0.001, 0.01 × l2: 0, 0.1 = 4 points``."""
+    runs = f" × {len(seeds)} seed(s)" + (f" × {folds} folds" if folds else "")
+    if grid:
+        axes = " × ".join(f"{name}: {', '.join(map(str, values))}"
+                          for name, values in grid.items())
+        return f"grid {axes} = {len(points)} points{runs}"
+    shown = ", ".join(f"{name} ~ {spec}" for name, spec in distributions.items())
+    return f"random search: {n_iter} points of {shown}{runs}"
+
+
+def _validation_parts(X, T, classification: bool, folds, validation_fraction: float,
+                      random_state: int):
+    """``(fold_splits, None)`` for k folds (stratified for classification), else
+    ``(None, (train_index, val_index))`` for one holdout of ``validation_fraction``."""
+    if folds is not None:
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        if isinstance(folds, bool) or not isinstance(folds, numbers.Integral) or folds < 2:
+            raise ValueError(f"folds must be an integer >= 2, got {folds!r}")
+        splitter = (StratifiedKFold if classification else KFold)(
+            int(folds), shuffle=True, random_state=random_state)
+        return list(splitter.split(X, class_labels(T) if classification else None)), None
+    if not 0 < validation_fraction < 1:
+        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction!r}")
+    index = np.arange(len(X))[:, None]
+    train_index, val_index, _, _ = split(index, T, validation_fraction,
+                                         stratify=classification, seed=random_state)
+    return None, (train_index[:, 0], val_index[:, 0])
+
+
+def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
+          distributions: Mapping | None = None, n_iter: int | None = None,
+          options: Mapping | None = None, seeds: Sequence[int] = (0,),
+          folds: int | None = None, validation_fraction: float = 0.2,
+          test_fraction: float = 0.0, standardize: bool = False, scoring: str | None = None,
+          task: str | None = None, dataset_options: Mapping | None = None,
+          n_jobs: int | None = None, scheduler=None, timeout: float = 10.0, out=None,
+          resume: bool = False, random_state: int = 0, stack: bool = True,
+          verbose: int = 0) -> SweepResult:
+    """Train every configuration of a grid (or ``n_iter`` random ones) and measure each.
+
+    Parameters
+    ----------
+    data : str or (X, y)
+        A data set name (``ffnn.datasets.DATASET_NAMES``) or arrays: ``X`` of shape
+        (n_samples, n_features) and ``y`` labels (classification) or values (regression).
+    grid : mapping name -> list of values
+        Training options to sweep, by the names of ``ffnn train``'s options
+        (:data:`ffnn.sweeps.recipe.TRAIN_OPTIONS`: ``lr``, ``l2``, ``hidden``, ``activation``,
+        ``optimizer``, ``momentum``, ``batch_size``, ``epochs``, ``seed``, ...).
+    distributions, n_iter : random search instead of a grid: ``n_iter`` points, each option
+        drawn from a list, ``("loguniform", low, high)``, ``("uniform", low, high)`` or a
+        scipy.stats distribution (with ``random_state``).
+    options : mapping
+        Options shared by every run (defaults: those of ``ffnn train``).
+    seeds : sequence of int, default (0,)
+        Each configuration runs once per seed (initial weights and shuffles).
+    folds : int, optional
+        k-fold cross-validation (stratified for classification) instead of one holdout of
+        ``validation_fraction``.
+    test_fraction : float, default 0
+        A test part set aside first (the same for every run), reported as ``test_*``. MNIST
+        and Fashion-MNIST bring their standard test part instead (``test_*``; each run
+        trains and validates on the training part), and refuse a ``test_fraction``.
+    standardize : bool
+        Scale features on each run's training part.
+    scoring : {"accuracy", "r2", "mse", "loss"}, optional
+        Ranks configurations by ``val_<scoring>`` (default accuracy or r2).
+    n_jobs : int, optional
+        Local worker processes (a Dask ``LocalCluster``, the ``dask`` extra), each kept on
+        one core (one BLAS thread, one XLA thread); default all cores, or this process when
+        Dask is not installed; 1 runs in this process.
+    scheduler : str or distributed.Client, optional
+        A Dask scheduler address (``tcp://host:8786``) or a client: run there.
+    timeout : float, default 10
+        Seconds to wait for the scheduler to answer.
+    out : path, optional
+        JSON-lines results file, written as runs finish and locked for the whole sweep (a
+        second sweep on it is refused). A file that holds anything but a results file (or
+        a header torn while written) is refused and left as it is.
+    resume : bool
+        Continue the sweep in ``out``: runs already there are not run again.
+    random_state : int
+        Seeds the splits, the folds and the random search.
+    stack : bool, default True
+        Train runs that differ only in learning rate, L1/L2, momentum/β/ε, weight decay and
+        initial seed, and share their shuffling seed and fold, as one stack
+        (:func:`ffnn.backends.stacked.train_stack`), in stacks of at most 32 (fewer when memory
+        asks), each a task for a worker (in-process, stacks share the cores by threads); the table
+        is that of one-by-one training to rounding. False trains each run alone.
+    verbose : int, default 0
+        1 prints the sweep's id, the swept values and the number of runs before they start;
+        2 also shows a progress bar (runs done of all, failures, the best score so far, time
+        left).
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    SweepInterrupted
+        On Ctrl-C (a KeyboardInterrupt): the finished runs are in ``out``, the unfinished
+        ones nowhere; ``resume=True`` runs them.
+    """
+    if grid is None and distributions is None:
+        raise ValueError("give a grid or distributions (with n_iter) to sweep")
+    _check_where(n_jobs, scheduler, timeout)
+    if resume and out is None:
+        raise ValueError("resume needs out (the results file to continue)")
+    if grid is not None and distributions is not None:
+        raise ValueError("give a grid or distributions, not both")
+    swept = dict(grid if grid is not None else distributions)
+    if not swept:
+        raise ValueError("grid is empty: give at least one option to sweep")
+    recipe.check_options(swept, "grid" if grid is not None else "distributions")
+    # Every option spelled out (defaults too), so that equal sweeps get equal ids however
+    # they were given; swept options and the seed (see seeds) come from each run.
+    options = {k: recipe.normalize(k, v)
+               for k, v in recipe.check_options(dict(options or {}), "options").items()
+               if k not in swept and k != "seed"}
+    if grid is not None:
+        points = expand_grid(grid)
+    else:
+        if isinstance(n_iter, bool) or not isinstance(n_iter, numbers.Integral) or n_iter < 1:
+            raise ValueError(f"n_iter must be a positive integer with distributions, got "
+                             f"{n_iter!r}")
+        points = draw(distributions, int(n_iter), np.random.default_rng(random_state))
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    search = _Search(grid, distributions, n_iter, points, options, seeds, folds,
+                     validation_fraction, test_fraction, standardize, scoring, random_state)
+    plan = _plan(search, *_load(data, task, dataset_options, random_state))
+    where = _Where(n_jobs, scheduler, timeout, stack)
+    return _run_plan(plan, out, resume, where, verbose)
+
+
+@dataclass(frozen=True)
+class _Search:
+    """What a sweep searches, checked: with the data, everything its id says."""
+
+    grid: Mapping | None
+    distributions: Mapping | None
+    n_iter: int | None
+    points: list[dict]
+    options: dict
+    seeds: list[int]
+    folds: int | None
+    validation_fraction: float
+    test_fraction: float
+    standardize: bool
+    scoring: str | None
+    random_state: int
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where a sweep's runs train (see :func:`sweep`'s ``n_jobs`` … ``stack``)."""
+
+    n_jobs: int | None
+    scheduler: object
+    timeout: float
+    stack: bool
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A sweep ready to run: its id and spec (the results file's header), its jobs in
+    order, the context every run reads, the score it ranks by and its description."""
+
+    sweep_id: str
+    spec: dict
+    jobs: list[dict]
+    context: dict
+    scoring: str
+    described: str
+
+
+def _plan(search: _Search, X, T, classification: bool, data_spec: dict, test) -> _Plan:
+    """The points, the data's parts and the jobs of ``search`` on loaded data."""
+    s = search
+    scoring = s.scoring or ("accuracy" if classification else "r2")
+    valid = ("accuracy", "loss") if classification else ("r2", "mse", "loss")
+    if scoring not in valid:
+        raise ValueError(f"scoring must be one of {', '.join(valid)} for {data_spec}, got "
+                         f"{scoring!r}")
+    X_test, T_test = test if test is not None else (None, None)
+    if s.test_fraction and test is not None:
+        raise ValueError(f"test_fraction: {data_spec['dataset']} comes with its standard test "
+                         f"part ({len(X_test)} samples), reported as test_*; leave "
+                         "test_fraction at 0")
+    if s.test_fraction:
+        X, X_test, T, T_test = split(X, T, s.test_fraction, stratify=classification,
+                                     seed=s.random_state)
+    fold_splits, holdout = _validation_parts(X, T, classification, s.folds,
+                                             s.validation_fraction, s.random_state)
+    points = [{name: recipe.normalize(name, value) for name, value in point.items()}
+              for point in s.points]
+    swept = s.grid if s.grid is not None else s.distributions
+    # Options added since results files were first written, at the default that leaves the
+    # runs as they were, stay out of the id: such a file still resumes.
+    hashed = {k: v for k, v in s.options.items() if LATER_DEFAULTS.get(k, UNSET) != v}
+    spec = plain({"data": data_spec, "options": hashed, "swept": sorted(swept),
+                   "n_iter": s.n_iter, "points": sorted(points, key=canonical),
+                   "seeds": s.seeds, "folds": s.folds,
+                   "validation_fraction": None if s.folds else s.validation_fraction,
+                   "test_fraction": s.test_fraction, "standardize": s.standardize,
+                   "scoring": scoring, "random_state": s.random_state})
+    sweep_id = digest(spec)
+    jobs = []
+    for point in points:
+        for seed in s.seeds:
+            for fold in range(s.folds or 1):
+                params = plain(point)
+                jobs.append({"index": len(jobs), "params": params, "seed": seed, "fold": fold,
+                             "run": digest([sweep_id, params, seed, fold])})
+    context = {"sweep": sweep_id, "X": X, "T": T, "X_test": X_test, "T_test": T_test,
+               "classification": classification, "options": s.options,
+               "folds": fold_splits, "holdout": holdout, "standardize": s.standardize}
+    described = _describe_points(s.grid, s.distributions, s.n_iter, points, s.seeds, s.folds)
+    return _Plan(sweep_id, spec, jobs, context, scoring, described)
+
+
+def _run_plan(plan: _Plan, out, resume: bool, where: _Where, verbose: int) -> SweepResult:
+    """Run the jobs of ``plan`` not yet in ``out``, writing each record as it comes."""
+    results = None if out is None else ResultsFile(
+        out, {"format": FORMAT, "sweep": plan.sweep_id, "spec": plan.spec}, resume)
+    jobs, scoring = plan.jobs, plan.scoring
+    done: dict = {}
+    try:
+        done = {} if results is None else dict(results.done)
+        todo = [job for job in jobs if job["run"] not in done]
+        header = (f"sweep {plan.sweep_id}: {len(jobs)} runs, {len(jobs) - len(todo)} already "
+                  f"done\n{plan.described}")
+        progress = _Progress(len(todo), f"val_{scoring}", scoring in ("accuracy", "r2"),
+                             header if verbose else None, verbose >= 2)
+        stacked = 0
+        try:
+            for task in _execute(plan.context, todo, where.n_jobs, where.scheduler,
+                                 where.timeout, where.stack, progress.start):
+                with held_sigint():  # a stack's runs are written all or none
+                    for record in task:
+                        stacked += record.pop("_stack", 0) > 1
+                        done[record["run"]] = record
+                        if results is not None:
+                            results.append(record)
+                        progress.update(record)
+        finally:
+            progress.close()
+    except KeyboardInterrupt:  # every finished run is in the file; the others are not
+        kept = done if results is None else results.done
+        finished = sum(1 for job in jobs if job["run"] in kept)
+        raise SweepInterrupted(finished, len(jobs), None if out is None else str(out)) \
+            from None
+    finally:
+        if results is not None:
+            results.close()
+    records = [{**done[job["run"]], "index": job["index"]} for job in jobs]
+    return SweepResult(records, scoring, plan.sweep_id, None if out is None else str(out),
+                       plan.spec, stacked)
+
+
+def _execute(context: dict, jobs: list[dict], n_jobs, scheduler, timeout: float,
+             stack: bool, started=lambda: None):
+    """Yield the records of ``jobs`` as they finish, wherever they run, a task's (a run's
+    or a stack's) at a time; ``started()`` is called once the runs can start (after
+    connecting to a cluster)."""
+    if not jobs:
+        started()
+        return
+    if scheduler is None and (n_jobs == 1 or (n_jobs is None and not installed("distributed"))):
+        started()  # n_jobs=None without Dask: here, as with n_jobs=1 (the core install)
+        yield from in_process(context, chunks(context, jobs, stack))
+        return
+    require("distributed", "a sweep on local processes or a cluster (n_jobs, scheduler)")
+    yield from on_dask(context, jobs, n_jobs, scheduler, timeout, stack, started)
