@@ -42,7 +42,6 @@ from ..core.validation import (
     check_seed,
     is_real,
     is_sparse,
-    missing,
 )
 from ..optim.optimizers import OPTIMIZERS, GradientTransformation, get_optimizer
 from ..optim.schedules import Constant, Schedule
@@ -491,15 +490,11 @@ def _jax_engine(engine: str, network, loss, optimizer, X, batch: int, epochs: in
     networks alone, with the work of the whole stack)."""
     from ..training import paths
     from ..training.trainer import Trainer
-    from .jax_engine import NO_JAX
 
     reason = paths.jax_reason(Trainer(network, loss, optimizer, verbose=0), X)
     if engine == "jax":
-        if reason == NO_JAX:
-            raise missing("jax", "engine='jax'", "JAX")
-        if reason is not None:
-            raise ValueError(f"engine='jax' cannot train these networks: {reason}; use "
-                             "engine='stacked' or 'auto'")
+        paths.refuse_jax(reason, "engine='jax'", "train these networks",
+                         "engine='stacked' or 'auto'")
         return True
     return reason is None and paths.worth_compiling(network, X.shape[0], batch, epochs,
                                                     runs) is None

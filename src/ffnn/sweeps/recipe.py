@@ -21,7 +21,7 @@ import numpy as np
 from ..core.activations import get_activation
 from ..core.losses import Loss, get_loss
 from ..core.network import Network
-from ..core.validation import is_integer, is_real, missing
+from ..core.validation import is_integer, is_real
 from ..optim import schedules
 from ..optim.optimizers import (
     OPTIMIZERS,
@@ -235,8 +235,7 @@ def check_fit(built: Recipe, X, targets, data: str, *, validation: bool = False)
     engine = built.train_kwargs["engine"]
     if engine != "jax":
         return
-    from ..backends.jax_engine import NO_JAX
-    from ..training.paths import jax_reason
+    from ..training.paths import jax_reason, refuse_jax
     from ..training.trainer import EarlyStopping, Trainer
 
     kwargs = built.train_kwargs
@@ -246,12 +245,8 @@ def check_fit(built: Recipe, X, targets, data: str, *, validation: bool = False)
                       l2=kwargs["l2"], penalize_biases=kwargs["penalize_biases"],
                       batch_size=kwargs["batch_size"], callbacks=callbacks,
                       verbose=0, engine=engine)
-    reason = jax_reason(trainer, X)
-    if reason == NO_JAX:
-        raise missing("jax", "--engine jax", "JAX")
-    if reason is not None:
-        raise ValueError(f"--engine {engine} cannot run this training: {reason}; use "
-                         "--engine numpy or --engine auto")
+    refuse_jax(jax_reason(trainer, X), f"--engine {engine}", "run this training",
+               "--engine numpy or --engine auto")
 
 
 def optimizer(args, steps_per_epoch: int) -> GradientTransformation:

@@ -135,10 +135,21 @@ def choose(trainer, X, epochs: int = 1) -> tuple[str, str]:
     from ..backends.jax_engine import NO_JAX
 
     if trainer.engine == "jax":
-        if reason == NO_JAX:
-            raise missing("jax", "engine='jax'", "JAX")
-        raise ValueError(f"engine='jax' cannot run this fit: {reason}; use engine='numpy' "
-                         "or 'auto'")
+        refuse_jax(reason, "engine='jax'", "run this fit", "engine='numpy' or 'auto'")
     if reason != NO_JAX and not is_sparse(X):
         warn_caller(f"engine='auto' runs the NumPy engine: {reason}", FallbackWarning)
     return "numpy", reason
+
+
+def refuse_jax(reason: str | None, asked: str, what: str, instead: str) -> None:
+    """Raise what ``asked`` (``"engine='jax'"``, ``"--engine jax"``) gets when the JAX engine
+    cannot ``what`` for ``reason`` (:func:`jax_reason`): JAX not installed is an
+    ImportError naming the extra to install, anything else a ValueError that says
+    ``instead``; nothing when ``reason`` is None."""
+    from ..backends.jax_engine import NO_JAX
+
+    if reason is None:
+        return
+    if reason == NO_JAX:
+        raise missing("jax", asked, "JAX")
+    raise ValueError(f"{asked} cannot {what}: {reason}; use {instead}")
