@@ -389,3 +389,45 @@ def test_a_regression_loss_reads_whole_numbers_as_counts(tmp_path, capsys):
                  "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "target 'n': regression" in out and "exp" in out
+
+
+def test_csv_files_that_would_lose_rows_are_refused(iris_files, tmp_path, capsys):
+    """Issue 25: an unmatched quote swallowed the rest of the file (1 prediction for 3 rows,
+    exit 0); now the command names the line and writes nothing."""
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text(",".join(FEATURES) + ',species\n5.1,3.5,1.4,0.2,"setosa\n'
+                      "4.9,3.0,1.4,0.2,setosa\n6.3,3.3,6.0,2.5,virginica\n")
+    for command in (["predict", iris_files.model], ["evaluate", iris_files.model], ["train"]):
+        line = refused([*command, "--data", str(quoted)], capsys)
+        assert "line 2" in line and "unmatched quote" in line, line
+
+
+def test_a_headerless_file_with_the_header_flag(iris_files, tmp_path, capsys):
+    """UCI's iris.data has no header: refused with the flags that read it, then read."""
+    rows = "\n".join(",".join(map(str, [*x, label]))
+                     for x, label in zip(iris_files.X.tolist(), iris_files.labels))
+    data = tmp_path / "iris_data.csv"
+    data.write_text(rows + "\n")
+    line = refused(["train", "--data", str(data)], capsys)
+    assert "looks like a sample" in line and "--header none" in line
+    status, out = run(["train", "--data", str(data), "--header", "none", "--epochs", "5",
+                       "--quiet"])
+    assert status == 0 and "target 'x4': 3 classes" in out and "150 training samples" in out
+    names = ",".join([*FEATURES, "species"])
+    status, out = run(["predict", iris_files.model, "--data", str(data), "--header", names])
+    _, with_header = run(["predict", iris_files.model, "--data", iris_files.data])
+    assert status == 0 and out == with_header and len(out.splitlines()) == 151
+    assert "--header goes with --data" in refused(["train", "--header", "none"], capsys)
+
+
+def test_many_classes_and_missing_targets_are_refused(tmp_path, capsys):
+    prices = write_csv(tmp_path / "prices.csv", ["size", "price"],
+                       [[i, 1000 + 37 * i] for i in range(60)])
+    line = refused(["train", "--data", prices], capsys)
+    assert "60 classes for 60 samples" in line and "--task regression" in line
+    status, _ = run(["train", "--data", prices, "--task", "regression", "--epochs", "2",
+                     "--quiet"])
+    assert status == 0
+    na = write_csv(tmp_path / "na.csv", ["a", "y"], [[1, 2], [2, "NA"], [3, 4]])
+    line = refused(["train", "--data", na], capsys)
+    assert "line 3, target column 'y': 'NA' is a missing value" in line

@@ -223,7 +223,7 @@ CSV_CASES = [
     ("", {}, ["the file is empty"]),
     ("\n  \n\n", {}, ["the file is empty"]),
     ("a,b,y\n", {}, ["the header is there but no samples follow"]),
-    ("1,2,3\n4,5,6\n", {}, ["the first row holds numbers", "header row"]),
+    ("1,2,3\n4,5,6\n", {}, ["looks like a sample", "--header none"]),
     ("a,,y\n1,2,3\n", {}, ["column 2 of the header has no name"]),
     ("a,b,a\n1,2,3\n", {}, ["the header names ['a'] more than once"]),
     ("a,b,y\n1,2,3\n4,5\n", {}, ["line 3 has 2 fields, the header 3"]),
@@ -241,6 +241,17 @@ CSV_CASES = [
      ["no feature columns 'z', 'w'", "the columns are 'a', 'b', 'y'"]),
     ("a,b,y\n1,2,p\n", {"target": "a", "features": ["a", "b"]},
      ["'a' is the target and a feature"]),
+    # issue 25: nothing silent in a CSV
+    ('a,b,y\n1,2,"cat\n3,4,dog\n5,6,cat\n', {}, ["line 2", "unmatched quote"]),
+    ('a,b,y\n1,2,"two\nlines"\n3,4,dog\n', {}, ["line 2: a quoted field runs over 2 lines"]),
+    ('a,b,y\n1,2,"cat"x\n3,4,dog\n', {}, ["line 2: not a CSV row"]),
+    ("a,b,y\n1,2\n3,4,dog\n", {}, ["line 2 has 2 fields, the header 3"]),
+    ("5.1,3.5,setosa\n4.9,3.0,setosa\n", {}, ["(5.1, 3.5, setosa) looks like a sample",
+                                              "--header none", "--header first"]),
+    ("a,b,price\n1,2,3\n3,4,NA\n5,6,7\n", {},
+     ["line 3, target column 'price': 'NA' is a missing value (1 of 3 rows"]),
+    ("a,b,price\n1,2,3.5\n3,4,?\n", {}, ["line 3, target column 'price': '?' is a missing"]),
+    ("a,b,y\n1,2,3\n", {"header": ["a", "b"]}, ["header gives 2 names, the first row has 3"]),
 ]
 
 
@@ -451,3 +462,67 @@ def test_a_file_to_predict_on_may_leave_its_target_column_blank(tmp_path):
         read_data(path)  # to learn from, the targets must be there
     with pytest.raises(ValueError, match="no target to learn from"):
         file.dataset("regression")
+
+
+# -- CSV: issue 25's kinds (delimiters, headers, classes, memory) ------------------------------
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_the_delimiter_is_read_from_the_header(tmp_path, delimiter):
+    rows = ["a,b,y", "1.5,2,cat", "3,4.5,dog"]
+    path = write_text(tmp_path / "d.csv", "\n".join(r.replace(",", delimiter) for r in rows))
+    file = read_data(path)
+    assert file.feature_names == ("a", "b") and file.y.tolist() == ["cat", "dog"]
+    assert file.X.tolist() == [[1.5, 2.0], [3.0, 4.5]]
+
+
+def test_a_quoted_delimiter_does_not_count(tmp_path):
+    path = write_text(tmp_path / "q.csv", '"a;1",b,y\n1,2,cat\n3,4,dog\n')
+    assert read_data(path).feature_names == ("a;1", "b")
+
+
+def test_a_headerless_file_reads_with_header_none_or_names(tmp_path):
+    path = write_text(tmp_path / "iris.csv", "5.1,3.5,setosa\n4.9,3.0,versicolor\n")
+    none = read_data(path, header="none")
+    assert none.feature_names == ("x0", "x1") and none.target == "x2"
+    assert none.X.shape == (2, 2) and none.y.tolist() == ["setosa", "versicolor"]
+    named = read_data(path, header="length,width,species")
+    assert named.feature_names == ("length", "width") and named.X.shape == (2, 2)
+    assert read_data(path, header=["l", "w", "s"]).target == "s"
+    first = read_data(path, header="first")  # the user says the first row is names
+    assert first.feature_names == ("5.1", "3.5") and first.X.shape == (1, 2)
+
+
+def test_names_over_numbers_are_a_header(tmp_path):
+    """A header of names, a header of year columns over text: no false alarm."""
+    assert read_data(write_text(tmp_path / "a.csv", "a,b,y\n1,2,3\n")).X.shape == (1, 2)
+    years = write_text(tmp_path / "b.csv", "country,2019,y\nfr,x1,1\nde,x2,2\n")
+    with pytest.raises(ValueError, match="'x1' is not a number"):  # read as a header
+        read_data(years, features=["2019"], target="y")
+
+
+def test_whole_numbers_as_many_classes_as_samples_ask_for_regression(tmp_path):
+    rows = [[i, 1000 + 37 * i] for i in range(40)]
+    path = write_csv(tmp_path / "prices.csv", ["size", "price"], rows)
+    file = read_data(path)
+    with pytest.raises(ValueError, match=r"'price' has 40 classes for 40 samples \(whole "
+                                         r"numbers read as class labels\); for a quantity use "
+                                         r"--task regression"):
+        file.dataset()
+    assert file.dataset("regression").task == "regression"
+    assert file.dataset("classification").classes.size == 40  # asked for: allowed
+
+
+def test_an_ignored_wide_column_costs_no_memory(tmp_path):
+    """One 20 000-character note in a column the model does not read: memory bounded by the
+    numbers (issue 25: 18.6 GiB asked for before)."""
+    import tracemalloc
+
+    lines = ["a,b,note,y"] + [f"{i},{i + 1},{'n' * (20_000 if i == 5 else 3)},{i % 2}"
+                              for i in range(3000)]
+    path = write_text(tmp_path / "notes.csv", "\n".join(lines))
+    tracemalloc.start()
+    file = read_data(path, features=["a", "b"], target="y")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert file.X.shape == (3000, 2)
+    assert peak < 20 * 2**20, peak

@@ -413,3 +413,38 @@ def test_ffnn_train_on_runge2d(capsys):
                  "--epochs", "3", "--quiet", "--test-fraction", "0.2"]) == 0
     out = capsys.readouterr().out
     assert "data: runge2d, 80 training samples, 20 test samples" in out and "test r2:" in out
+
+
+def _gzip_bomb(path, header: bytes, zero_megabytes: int) -> None:
+    """``header`` then ``zero_megabytes`` MiB of zeros, gzipped chunk by chunk (a few
+    hundred KiB on disk)."""
+    with gzip.open(path, "wb", compresslevel=9) as file:
+        file.write(header)
+        block = bytes(2**20)
+        for _ in range(zero_megabytes):
+            file.write(block)
+
+
+def test_a_gzip_bomb_is_not_inflated(tmp_path):
+    """Issue 25: the header is checked first and only the bytes it announces are inflated
+    (200 MiB of zeros after 10 labels: refused having read about 1 MiB)."""
+    import tracemalloc
+
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    _gzip_bomb(path, struct.pack(">II", 0x00000801, 10) + bytes(10), 200)
+    assert path.stat().st_size < 2**20
+    tracemalloc.start()
+    with pytest.raises(ValueError, match=r"announces 10 labels \(10 bytes\), and the file "
+                                         r"holds more: more than 1048576 bytes too many"):
+        _idx.read_idx(path, _idx.LABELS_MAGIC)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 8 * 2**20, peak
+
+
+def test_a_header_that_asks_for_too_much_is_refused_before_reading(tmp_path):
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    _gzip_bomb(path, struct.pack(">IIII", 0x00000803, 100_000, 1000, 1000), 1)
+    with pytest.raises(ValueError, match=r"announces 100000 x 1000 x 1000 images "
+                                         r"\(100000000000 bytes\), more than ffnn reads"):
+        _idx.read_idx(path, _idx.IMAGES_MAGIC)

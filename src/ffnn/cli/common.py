@@ -61,7 +61,8 @@ def check_data_flags(args: argparse.Namespace) -> None:
             raise ValueError("--data-home goes with --dataset mnist or fashion-mnist (their "
                              "files' folder), not with --data")
     else:
-        for flag_, value in (("--target", args.target), ("--task", args.task)):
+        for flag_, value in (("--target", args.target), ("--task", args.task),
+                             ("--header", args.header)):
             if value is not None:
                 raise ValueError(f"{flag_} goes with --data (your file), which is not given")
         args.dataset = args.dataset or "iris"
@@ -116,7 +117,7 @@ class Data:
             self.feature_names, self.target = self.dataset.feature_names, None
             self.flag = f"--dataset {self.dataset.name}"
         else:
-            file = read_data(args.data, target=args.target)
+            file = read_data(args.data, target=args.target, header=args.header)
             task = args.task
             if task is None and args.loss is not None and \
                     get_loss(args.loss, "--loss").task != "classification":

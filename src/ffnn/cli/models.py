@@ -26,7 +26,8 @@ def _load_model(args: argparse.Namespace):
 
 def _model_data(args: argparse.Namespace, model, require_target: bool):
     """The file's data, the features matched to the model's."""
-    file = read_data(args.data, target=args.target, features=model.feature_names,
+    file = read_data(args.data, target=args.target, header=args.header,
+                     features=model.feature_names,
                      require_target=require_target, default_target=model.target)
     if file.X.shape[1] != model.n_features:
         columns = "" if file.feature_names is None else f" ({', '.join(file.feature_names)})"

@@ -48,20 +48,33 @@ N_TRAIN = 60000
 # ---------------------------------------------------------------------------------------------
 
 
-def _file_bytes(path: Path) -> bytes:
-    """The file's bytes, decompressed when it is gzipped (told by its first two bytes)."""
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(f"{path}: damaged gzip data ({exc}); download the file again")\
-                from None
-    return data
+#: The most bytes an IDX file's header may announce (MNIST's images: 47 MB); a header
+#: asking for more is refused before anything is inflated or allocated.
+IDX_LIMIT = 2**30
+
+
+def _open(path: Path):
+    """The file for reading, through gzip when it is gzipped (told by its first two bytes):
+    decompressed as it is read, never in full up front."""
+    with open(path, "rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if gzipped else open(path, "rb")
+
+
+def _read_checked(file, count: int, path: Path) -> bytes:
+    try:
+        return file.read(count)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"{path}: damaged gzip data ({exc}); download the file again")\
+            from None
 
 
 def read_idx(path, magic: int) -> np.ndarray:
     """The values of an IDX file of unsigned bytes, shaped as its header says.
+
+    The header is read and checked first; then exactly the bytes it announces (at most
+    :data:`IDX_LIMIT`) are read, inflated as they are read when the file is gzipped, so
+    that a crafted file (a gzip bomb) costs no more than what its header promises.
 
     Parameters
     ----------
@@ -74,41 +87,50 @@ def read_idx(path, magic: int) -> np.ndarray:
     Returns
     -------
     ndarray of uint8, shape (n_items, ...)
-        A read-only view of the file's bytes.
 
     Raises
     ------
     ValueError
         Naming the file and the problem: damaged gzip data, a wrong magic number, a header
-        or body shorter or longer than the counts announce, or no items at all.
+        that announces no items or more than :data:`IDX_LIMIT` bytes, a body shorter or
+        longer than the counts announce.
     """
     path = Path(path)
-    data = _file_bytes(path)
     kind = "images" if magic == IMAGES_MAGIC else "labels"
-    if len(data) < 4:
-        raise ValueError(f"{path}: {len(data)} bytes, too short for an IDX header (an empty "
-                         "or truncated file)")
-    found = int.from_bytes(data[:4], "big")
-    if found != magic:
-        raise ValueError(f"{path}: magic number 0x{found:08X}, expected 0x{magic:08X} (an IDX "
-                         f"file of {kind}); is it the right file, and not damaged?")
-    ndim = magic & 0xFF
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise ValueError(f"{path}: {len(data)} bytes, too short for the {header}-byte header "
-                         f"of {kind} (a truncated file)")
-    dims = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    shown = " x ".join(map(str, dims))
-    if 0 in dims:
-        raise ValueError(f"{path}: the header announces {shown} {kind}: no data")
-    expected, body = math.prod(dims), len(data) - header
-    if body < expected:
-        raise ValueError(f"{path}: {body} bytes after the header, which announces {shown} "
-                         f"{kind} ({expected} bytes): the file is truncated")
-    if body > expected:
-        raise ValueError(f"{path}: {body} bytes after the header, which announces {shown} "
-                         f"{kind} ({expected} bytes): {body - expected} bytes too many")
-    return np.frombuffer(data, dtype=np.uint8, count=expected, offset=header).reshape(dims)
+    with _open(path) as file:
+        start = _read_checked(file, 4, path)
+        if len(start) < 4:
+            raise ValueError(f"{path}: {len(start)} bytes, too short for an IDX header (an "
+                             "empty or truncated file)")
+        found = int.from_bytes(start, "big")
+        if found != magic:
+            raise ValueError(f"{path}: magic number 0x{found:08X}, expected 0x{magic:08X} (an "
+                             f"IDX file of {kind}); is it the right file, and not damaged?")
+        ndim = magic & 0xFF
+        header = 4 + 4 * ndim
+        sizes = _read_checked(file, 4 * ndim, path)
+        if len(sizes) < 4 * ndim:
+            raise ValueError(f"{path}: {4 + len(sizes)} bytes, too short for the "
+                             f"{header}-byte header of {kind} (a truncated file)")
+        dims = tuple(int.from_bytes(sizes[4 * i:4 * i + 4], "big") for i in range(ndim))
+        shown = " x ".join(map(str, dims))
+        if 0 in dims:
+            raise ValueError(f"{path}: the header announces {shown} {kind}: no data")
+        expected = math.prod(dims)
+        if expected > IDX_LIMIT:
+            raise ValueError(f"{path}: the header announces {shown} {kind} ({expected} "
+                             f"bytes), more than ffnn reads from an IDX file "
+                             f"(ffnn.io.idx.IDX_LIMIT = {IDX_LIMIT} bytes)")
+        data = _read_checked(file, expected, path)
+        if len(data) < expected:
+            raise ValueError(f"{path}: {len(data)} bytes after the header, which announces "
+                             f"{shown} {kind} ({expected} bytes): the file is truncated")
+        extra = len(_read_checked(file, 2**20 + 1, path))  # counted up to 1 MiB, no more
+    if extra:
+        counted = f"{extra}" if extra <= 2**20 else f"more than {2**20}"
+        raise ValueError(f"{path}: the header announces {shown} {kind} ({expected} bytes), "
+                         f"and the file holds more: {counted} bytes too many")
+    return np.frombuffer(data, dtype=np.uint8).reshape(dims)
 
 
 def write_idx(path, values: np.ndarray) -> None:
