@@ -399,6 +399,7 @@ def train_stack(networks: Sequence[Network], X, targets, loss: LossLike,
     if len(optimizers) != K:
         raise ValueError(f"optimizers must be one optimizer or one per network ({K}), got "
                          f"{len(optimizers)}")
+    networks[0].check_learnable()
     reason = stack_unsupported(networks, loss, optimizers)
     if reason is not None:
         raise ValueError(f"these networks cannot train as one stack: {reason}")

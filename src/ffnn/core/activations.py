@@ -86,6 +86,9 @@ class Activation(Component):
         Whether every output lies in (0, 1), so the cross-entropies may follow it.
     outputs_distribution : bool
         Whether each row of outputs sums to one (softmax), as the cross-entropy needs.
+    min_outputs : int
+        The fewest outputs with which it can learn as an output layer (a softmax over one
+        output is always 1: two).
     kinks : tuple of float
         Points where ``f`` is not smooth (its derivative, or a higher one, jumps): finite
         differences whose stencil straddles one lose their accuracy.
@@ -101,6 +104,7 @@ class Activation(Component):
     elementwise: bool = True
     outputs_probabilities: bool = False
     outputs_distribution: bool = False
+    min_outputs: int = 1
     kinks: tuple[float, ...] = ()
     sklearn: str | None = None
     torch: str | None = None
@@ -579,6 +583,7 @@ class Softmax(Activation):
     elementwise = False
     outputs_probabilities = True
     outputs_distribution = True
+    min_outputs = 2
     torch = "Softmax"
     torch_fixed = {"dim": -1}
 

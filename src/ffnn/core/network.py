@@ -391,6 +391,17 @@ class Network:
 
     # -- validation at the public entry points -----------------------------------------------
 
+    def check_learnable(self) -> None:
+        """Refuse an output layer that cannot learn: fewer outputs than its activation needs
+        (``min_outputs``: a softmax over one output is always 1, whatever the weights)."""
+        out = self.activation_funcs[-1]
+        if self.n_outputs < getattr(out, "min_outputs", 1):
+            raise ValueError(
+                f"the output layer's {out.name} over {self.n_outputs} output"
+                f"{'s' * (self.n_outputs > 1)} is constant and learns nothing (it needs "
+                f"{out.min_outputs}); use a sigmoid for one output (two classes, or a "
+                "binary cross-entropy) or one output per class")
+
     def check_X(self, X) -> tuple[np.ndarray, bool]:
         one_sample = np.ndim(X) == 1
         return check_inputs(X, self.network_input_size, self.dtype), one_sample

@@ -89,6 +89,7 @@ class Model:
         ----------
         X : array-like, shape (n_samples, n_features)
         """
+        X = self._by_name(X)
         if is_sparse(X) and self.mean is not None:
             raise TypeError("X is a SciPy sparse matrix, but this model centres its inputs "
                             "(the mean of its training data); pass X.toarray()")
@@ -98,6 +99,23 @@ class Model:
             raise ValueError(f"X must have shape (n_samples, {self.n_features}), got "
                              f"{X.shape}")
         return X if self.mean is None else (X - self.mean) / self.scale
+
+    def _by_name(self, X):
+        """A table with named columns (a pandas DataFrame) as the model's features in their
+        order, matched by name; other inputs as they are."""
+        columns = getattr(X, "columns", None)
+        if columns is None or is_sparse(X) or self.feature_names is None:
+            return X
+        names = [str(c) for c in columns]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"X names the columns {repeated} more than once")
+        absent = [n for n in self.feature_names if n not in names]
+        if absent:
+            raise ValueError(f"X has no column {', '.join(map(repr, absent))}; the model takes "
+                             f"{', '.join(map(repr, self.feature_names))} (matched by name)")
+        return np.asarray(X, dtype=object)[:, [names.index(n) for n in self.feature_names]]\
+            .astype(np.float64)
 
     def outputs(self, X) -> np.ndarray:
         """The network's outputs, shape (n_samples, n_outputs)."""
@@ -194,6 +212,11 @@ def _check(model: Model) -> None:
                 isinstance(n, str) for n in model.feature_names):
             raise ValueError(f"feature_names must be {n_in} strings (the network's inputs), "
                              f"got {len(model.feature_names)}")
+        repeated = sorted({n for n in model.feature_names
+                           if model.feature_names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"feature_names names {repeated} more than once: each input "
+                             "needs a name of its own")
     if (model.mean is None) != (model.scale is None):
         raise ValueError("mean and scale go together (the standardisation)")
     if model.mean is not None:

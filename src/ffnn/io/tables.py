@@ -525,7 +525,14 @@ def _read_npz(path, target, features, require_target, default_target, shown) -> 
         if names.shape != (X.shape[1],) or names.dtype.kind not in "US":
             raise ValueError(f"{shown}: feature_names must be {X.shape[1]} strings, one per "
                              f"column of X, got {names.dtype} of shape {names.shape}")
-        names = tuple(str(n) for n in names)
+        try:
+            names = tuple(n.decode("utf-8") if isinstance(n, bytes) else str(n)
+                          for n in names.tolist())
+        except UnicodeDecodeError:
+            raise ValueError(f"{shown}: feature_names must be UTF-8 text") from None
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"{shown}: feature_names names {repeated} more than once")
     if features is not None and names is not None:
         features = [str(name) for name in features]
         absent = [name for name in features if name not in names]

@@ -806,9 +806,10 @@ class FFNNRegressor(RegressorMixin, _BaseFFNN):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):
-        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
+        """Predicted targets, shape (n_samples,) for one output (as scikit-learn's
+        MLPRegressor, whatever the shape of ``y`` in fit), else (n_samples, n_outputs)."""
         y = self._forward(X)
-        return y.ravel() if self._y_1d else y
+        return y.ravel() if y.shape[1] == 1 else y
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

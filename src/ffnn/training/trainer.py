@@ -177,6 +177,7 @@ class Trainer:
                  divergence_factor: float = 1000.0, engine: str = "auto", device=None):
         if not isinstance(network, Network):
             raise TypeError(f"network must be an ffnn.Network, got {type(network).__name__}")
+        network.check_learnable()
         self.network = network
         self.loss = get_loss(loss)
         self.loss.check_output(network.activation_funcs[-1])
