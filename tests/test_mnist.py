@@ -367,15 +367,23 @@ def test_ffnn_sweep_on_mnist_tests_on_the_standard_test_part(tmp_path, offline, 
     assert len(rows) == 2 and all(row["test_accuracy"] not in ("", None) for row in rows)
 
 
-def test_sweep_ids_do_not_depend_on_where_the_files_are(tmp_path, offline):
+def test_sweep_ids_follow_the_files_content_not_their_place(tmp_path, offline):
+    """The same files elsewhere: the same sweep; other files (issue 25: --resume with another
+    --data-home reused the old results): another sweep, whose file resume refuses."""
     from ffnn.sweeps.search import sweep
 
-    for folder in ("a", "b"):
-        write_set(tmp_path / folder / "mnist", make_parts(60, 10))
-    ids = [sweep("mnist", grid={"lr": [0.1]}, options={"hidden": [4], "epochs": 1},
-                 dataset_options={"data_home": tmp_path / folder}, n_jobs=1).sweep_id
-           for folder in ("a", "b")]
-    assert ids[0] == ids[1]
+    for folder, seed in (("a", 0), ("b", 0), ("c", 1)):
+        write_set(tmp_path / folder / "mnist", make_parts(60, 10, seed=seed))
+
+    def run(folder, **where):
+        return sweep("mnist", grid={"lr": [0.1]}, options={"hidden": [4], "epochs": 1},
+                     dataset_options={"data_home": tmp_path / folder}, n_jobs=1, **where)
+
+    assert run("a").sweep_id == run("b").sweep_id != run("c").sweep_id
+    out = tmp_path / "runs.jsonl"
+    run("a", out=out)
+    with pytest.raises(ValueError, match="another sweep"):
+        run("c", out=out, resume=True)
     with pytest.raises(ValueError, match="test_fraction: mnist comes with its standard test "
                                          "part \\(10 samples\\)"):
         sweep("mnist", grid={"lr": [0.1]}, options={"hidden": [4], "epochs": 1},

@@ -536,3 +536,21 @@ def test_a_sweeps_own_workers_take_one_core_each(monkeypatch):
     monkeypatch.setattr(distributed, "get_worker", lambda: type("W", (), {"name": "x"})())
     sweeps._pin_worker()  # a worker with a name of its own: left as it is
     assert taken == [{1}]
+
+
+def test_a_sweep_whose_every_run_fails_says_why(tmp_path, capsys):
+    """Issue 25: it printed "best: … (val_accuracy nan)" and nothing of the reason."""
+    result = sweep("iris", grid={"activation": ["nope", "nada"]}, options={"epochs": 2},
+                   n_jobs=1)
+    reason = result.no_score_reason()
+    assert reason.startswith("no run of 2 has a val_accuracy: 2 failed (1 with: ")
+    assert "unknown activation" in reason
+    with pytest.raises(ValueError, match="no run of 2 has a val_accuracy"):
+        result.best  # noqa: B018
+    diverged = sweep("iris", grid={"lr": [1e9, 1e10]}, options={"epochs": 5}, n_jobs=1)
+    assert diverged.no_score_reason() == "no run of 2 has a val_accuracy: 2 diverged"
+    main(["sweep", "--dataset", "iris", "--grid", "lr=1e9,1e10", "--epochs", "5", "--n-jobs",
+          "1", "--no-stack"])
+    printed = capsys.readouterr().out
+    assert "best: none; no run of 2 has a val_accuracy: 2 diverged" in printed
+    assert "nan" not in printed.split("best:")[1]

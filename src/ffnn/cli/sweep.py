@@ -262,9 +262,13 @@ def run_sweep(args: argparse.Namespace) -> int:
         print(f"  {config['mean']:.4f}{spread}  {shown}")
     if len(configs) > 10:
         print(f"  ... {len(configs) - 10} more")
-    best = configs[0]
-    print("best: " + ", ".join(f"{k}={v}" for k, v in best["params"].items())
-          + f" ({result.metric} {best['mean']:.4f})")
+    reason = result.no_score_reason()
+    if reason is None:
+        best = configs[0]
+        print("best: " + ", ".join(f"{k}={v}" for k, v in best["params"].items())
+              + f" ({result.metric} {best['mean']:.4f})")
+    else:
+        print(f"best: none; {reason}")
     kept = []
     if args.out:
         print(f"results: {args.out}")

@@ -107,8 +107,32 @@ class SweepResult:
 
     @property
     def best(self) -> dict:
-        """The configuration with the best mean validation score."""
+        """The configuration with the best mean validation score; a ValueError that says
+        why when no run has one (every run failed or diverged)."""
+        reason = self.no_score_reason()
+        if reason is not None:
+            raise ValueError(reason)
         return self.configurations()[0]
+
+    def no_score_reason(self) -> str | None:
+        """Why no configuration has a score (``"every run failed: …"``), or None."""
+        configs = self.configurations() if self.records else []
+        if configs and not math.isnan(configs[0]["mean"]):
+            return None
+        errors = [r["error"] for r in self.records if r.get("error")]
+        diverged = sum(1 for r in self.records if r.get("diverged"))
+        if not self.records:
+            return "the sweep has no runs"
+        parts = []
+        if errors:
+            common = max(set(errors), key=errors.count)
+            parts.append(f"{len(errors)} failed ({errors.count(common)} with: {common})")
+        if diverged:
+            parts.append(f"{diverged} diverged")
+        rest = len(self.records) - len(errors) - diverged
+        if rest:
+            parts.append(f"{rest} without a {self.metric}")
+        return f"no run of {len(self.records)} has a {self.metric}: {'; '.join(parts)}"
 
     def save_csv(self, path) -> None:
         """The table as CSV: one column per swept parameter (``param_<name>``), then the

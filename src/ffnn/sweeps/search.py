@@ -109,9 +109,11 @@ def _load(data, task: str | None, dataset_options: Mapping | None, random_state:
             dataset_options.setdefault("seed", random_state)  # the same draw every time
         loaded = load_dataset(data, **dataset_options)
         test = None if loaded.X_test is None else (loaded.X_test, loaded.targets_test)
-        return loaded.X, loaded.targets, loaded.task == "classification", {
-            "dataset": loaded.name,  # where MNIST's files are (data_home) is not what they are
-            **{k: v for k, v in dataset_options.items() if k != "data_home"}}, test
+        spec = {"dataset": loaded.name,
+                **{k: v for k, v in dataset_options.items() if k != "data_home"}}
+        if test is not None:  # read from files (MNIST's): what they hold, wherever they are
+            spec["content"] = _content(loaded.X, loaded.targets, *test)
+        return loaded.X, loaded.targets, loaded.task == "classification", spec, test
     if not (isinstance(data, (tuple, list)) and len(data) == 2):
         raise TypeError("data must be a data set name or a pair (X, y), got "
                         f"{type(data).__name__}")
@@ -132,10 +134,16 @@ def _load(data, task: str | None, dataset_options: Mapping | None, random_state:
         targets = (y.reshape(-1, 1) if y.ndim == 1 else y).astype(np.float64)
     else:
         raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
-    digest = hashlib.sha256(np.ascontiguousarray(X).tobytes()
-                            + np.ascontiguousarray(targets).tobytes()).hexdigest()[:16]
-    return X, targets, task == "classification", {"arrays": digest, "shape": list(X.shape)}, \
-        None
+    return X, targets, task == "classification", {"arrays": _content(X, targets),
+                                                  "shape": list(X.shape)}, None
+
+
+def _content(*arrays: np.ndarray) -> str:
+    """A digest of the arrays' values: a sweep's data by what it is."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
 
 
 class _Progress:
