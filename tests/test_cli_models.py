@@ -431,3 +431,63 @@ def test_many_classes_and_missing_targets_are_refused(tmp_path, capsys):
     na = write_csv(tmp_path / "na.csv", ["a", "y"], [[1, 2], [2, "NA"], [3, 4]])
     line = refused(["train", "--data", na], capsys)
     assert "line 3, target column 'y': 'NA' is a missing value" in line
+
+
+def test_a_reader_gone_or_a_closed_stdout_does_not_skip_the_save(tmp_path):
+    """Issue 25: `ffnn train --save m.npz | head -1` trained, then skipped the save (141)."""
+    import subprocess
+    import sys
+
+    model = tmp_path / "piped.npz"
+    with subprocess.Popen([sys.executable, "-m", "ffnn", "train", "--hidden", "4",
+                           "--epochs", "300", "--save", str(model)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        proc.stdout.readline()
+        proc.stdout.close()  # the reader has had enough (head -1)
+        err = proc.stderr.read()
+        assert proc.wait(timeout=120) == 0, err
+    assert load_model(model).n_features == 4
+    closed = tmp_path / "closed.npz"
+    done = subprocess.run(["bash", "-c", f'"{sys.executable}" -m ffnn train --hidden 4 '
+                           f'--epochs 5 --save "{closed}" >&-'], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and closed.is_file(), done.stderr
+
+
+def test_predict_out_writes_like_the_model_writer(iris_files, tmp_path):
+    """Issue 25: --out replaced a symbolic link with a file and made files 0600."""
+    import os
+    import stat
+
+    real, link = tmp_path / "real.csv", tmp_path / "link.csv"
+    real.write_text("old\n")
+    real.chmod(0o640)
+    link.symlink_to(real)
+    status, _ = run(["predict", iris_files.model, "--data", iris_files.data, "--out",
+                     str(link)])
+    assert status == 0 and link.is_symlink() and real.read_text().startswith("species\n")
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    old = os.umask(0o022)
+    try:
+        status, _ = run(["predict", iris_files.model, "--data", iris_files.data, "--out",
+                         str(tmp_path / "new.csv")])
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.csv").stat().st_mode) == 0o644
+
+
+def test_ctrl_c_while_the_figure_is_drawn_says_the_model_was_written(tmp_path, monkeypatch,
+                                                                       capsys):
+    """Issue 25: it said "nothing written" after the model had been saved."""
+    from ffnn.training.loop import History
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(History, "plot", interrupted)
+    model, figure = tmp_path / "m.npz", tmp_path / "curves.png"
+    status = main(["train", "--hidden", "4", "--epochs", "5", "--save", str(model), "--plot",
+                   str(figure), "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 130 and model.is_file() and not figure.exists()
+    assert f"interrupted after --save {model} was written; --plot {figure} was not" in err

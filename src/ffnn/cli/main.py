@@ -38,6 +38,45 @@ from .sweep import run_sweep
 from .train import run_gradcheck, run_iris, run_train
 
 
+class _Output:
+    """Standard output that a reader who has gone away (``ffnn train --save m.npz | head``)
+    or a closed stream cannot stop: the first failed write sends the rest to nowhere and the
+    command carries on, so that what it writes to files is written. ``ffnn predict``, whose
+    output is its work, then ends with 141 (128 + SIGPIPE, as a shell reports it)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.broken = stream is None
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self.stream.write(text)
+            except (BrokenPipeError, ValueError, OSError):
+                self.close_quietly()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self.stream.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                self.close_quietly()
+
+    def close_quietly(self) -> None:
+        """Send the real stream's descriptor to /dev/null (so the interpreter's own flush at
+        exit does not fail) and drop what comes."""
+        self.broken = True
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+
+    def isatty(self) -> bool:
+        return not self.broken and bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
 def _interrupted(args: argparse.Namespace, exc: KeyboardInterrupt) -> str:
     """The one line that Ctrl-C ends a command with."""
     from ..sweeps.search import SweepInterrupted
@@ -49,8 +88,13 @@ def _interrupted(args: argparse.Namespace, exc: KeyboardInterrupt) -> str:
                 + (f"; they are in {exc.path}: the same command with --resume runs the rest"
                    if exc.path else "; without --out nothing was kept"))
     if args.command == "train":
-        return "interrupted before training ended" + ("; nothing written" if args.save or
-                                                      args.plot else "")
+        asked = [f"{flag} {path}" for flag, path in (("--save", args.save),
+                                                     ("--plot", args.plot)) if path]
+        if args.written:
+            rest = [item for item in asked if item not in args.written]
+            return (f"interrupted after {' and '.join(args.written)} was written"
+                    + (f"; {' and '.join(rest)} was not" if rest else ""))
+        return "interrupted before training ended" + ("; nothing written" if asked else "")
     return "interrupted"
 
 
@@ -89,9 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     runners = {"iris": run_iris, "gradcheck": run_gradcheck, "train": run_train,
                "sweep": run_sweep, "predict": run_predict, "evaluate": run_evaluate}
-    with _interrupts(args.command) as state:
+    args.written = []  # what the command has written (its messages after Ctrl-C say it)
+    output = _Output(sys.stdout)
+    with _interrupts(args.command) as state, contextlib.redirect_stdout(output):
         try:
-            return runners[args.command](args)
+            status = runners[args.command](args)
+            return 141 if output.broken and args.command == "predict" else status
         except KeyboardInterrupt as exc:
             message = _interrupted(args, exc)
             # The one line below is all: a cluster client cut short may leave futures whose
@@ -102,9 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"ffnn {args.command}: {message}", file=sys.stderr, flush=True)
             state["said"] = True
             return 130
-        except BrokenPipeError:  # `ffnn predict ... | head`: the reader has had enough
-            with contextlib.suppress(OSError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except BrokenPipeError:  # a write that _Output did not see (a reader gone)
+            output.close_quietly()
             return 141  # 128 + SIGPIPE, as a shell reports it
         except (ValueError, TypeError, OSError, ImportError) as exc:
             message = " ".join(str(exc).split())  # one line, whatever came

@@ -4,7 +4,7 @@ features matched by name."""
 from __future__ import annotations
 
 import argparse
-import contextlib
+import io
 import os
 import sys
 
@@ -72,22 +72,21 @@ def _cell(value):
 
 
 def _write_csv(path: str, header: list[str], rows: list[list]) -> None:
-    """Write a CSV file at once or not at all (a temporary file, then renamed)."""
+    """Write a CSV file as the model writer writes a model: at once or not at all, through a
+    symbolic link, keeping a replaced file's permissions (a new one gets the umask's)."""
     import csv
-    import tempfile
 
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".ffnn-", suffix=".csv")
-    try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
-            writer = csv.writer(file, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    from ..io.container import write_atomically
+
+    def write(binary) -> None:
+        file = io.TextIOWrapper(binary, newline="", encoding="utf-8")
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        file.flush()
+        file.detach()  # the binary file stays open: write_atomically syncs and closes it
+
+    write_atomically(path, write)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

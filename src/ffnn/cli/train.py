@@ -191,11 +191,13 @@ def _write_outputs(args: argparse.Namespace, history, model) -> None:
     to save cannot lose it."""
     if args.save:
         model.save(args.save)
+        vars(args).setdefault("written", []).append(f"--save {args.save}")
         print(f"model written to {args.save} (ffnn predict and ffnn.load_model read it)")
     if args.plot:
         if history.epochs:
             late("--plot", args.plot, lambda: history.plot(args.plot),
                   f"the model is in {args.save}" if args.save else "")
+            vars(args).setdefault("written", []).append(f"--plot {args.plot}")
             print(f"curves written to {args.plot}")
         else:
             print(f"no curves written to {args.plot}: no epoch was completed")

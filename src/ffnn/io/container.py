@@ -81,6 +81,7 @@ __all__ = [
     "ModelFileError",
     "write_model_file",
     "read_model_file",
+    "write_atomically",
 ]
 
 FORMAT_NAME = "ffnn-model"
@@ -352,6 +353,17 @@ def write_model_file(
         for key, array in checked.items()
     }
     text = _metadata_json(metadata, manifest)
+    write_atomically(given, lambda file: _write_npz(file, checked, text))
+
+
+def write_atomically(path, write) -> None:
+    """Write a file at once or not at all: ``write(file)`` fills a temporary file (binary)
+    next to the target, which is flushed, ``fsync``-ed and moved onto it; the folder is
+    ``fsync``-ed where the platform allows. A symbolic link is written through (the file it
+    points to is replaced, the link stays a link); a file replaced keeps its permission bits
+    (set before a byte is written), a new one gets the umask's. On any failure, including
+    ``KeyboardInterrupt``, the temporary file is removed and the target is untouched."""
+    given = os.path.abspath(as_path(path))
     if not os.path.basename(given) or os.path.isdir(given):
         raise IsADirectoryError(f"path must name a file, got the folder {given}")
     target = _resolve_target(given)
@@ -361,7 +373,7 @@ def write_model_file(
     temporary, fd = _create_temporary(folder, name, _existing_mode(target))
     try:
         with os.fdopen(fd, "wb") as file:
-            _write_npz(file, checked, text)
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, target)
