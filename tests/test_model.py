@@ -176,8 +176,9 @@ INVALID = [
     (dict(classes=[0, 1]), "2 classes do not fit the network's 3 output(s)"),
     (dict(classes=[0, 1, 2, 3]), "4 classes do not fit"),
     (dict(classes=[0, 1, 1]), "classes must be distinct"),
-    (dict(classes=[0.5, 1.5, 2.5]), "classes must be distinct integers or strings"),
-    (dict(classes=[[0], [1], [2]]), "classes must be distinct integers or strings"),
+    (dict(classes=[0.5, float("nan"), 2.5]), "classes must be distinct integers, finite "
+                                             "numbers or strings"),
+    (dict(classes=[[0], [1], [2]]), "classes must be distinct integers, finite numbers"),
     (dict(task="regression", classes=[0, 1, 2]), "a regression model has no classes"),
     (dict(feature_names=("a", "b")), "feature_names must be 4 strings"),
     (dict(feature_names=("a", "b", "c", 4)), "feature_names must be 4 strings"),

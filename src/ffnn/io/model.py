@@ -158,8 +158,8 @@ class Model:
         text, so ``1`` and ``"1"`` are the same class (as a CSV file spells them)."""
         if self.task != "classification":
             raise ValueError("class_index: a regression model has no classes")
-        index = {str(c): k for k, c in enumerate(self.classes.tolist())}
-        labels = [str(v) for v in np.asarray(y).ravel().tolist()]
+        index = {_label(c): k for k, c in enumerate(self.classes.tolist())}
+        labels = [_label(v) for v in np.asarray(y).ravel().tolist()]
         unknown = sorted(set(labels) - set(index))
         if unknown:
             raise ValueError(f"labels {unknown[:5]} are not among the model's classes "
@@ -184,6 +184,17 @@ class Model:
         }
 
 
+def _label(value) -> str:
+    """A label as text to compare by: ``1``, ``"1"`` and ``1.0`` alike (a CSV file writes
+    classes fitted on floats as ``1`` or ``1.0``)."""
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
 def _check(model: Model) -> None:
     """Every field against the network: raise ValueError naming the first that disagrees."""
     n_out, n_in = model.network.n_outputs, model.network.network_input_size
@@ -194,10 +205,11 @@ def _check(model: Model) -> None:
             raise ValueError("classes: a classification model needs its classes")
         model.classes = np.asarray(model.classes)
         k = len(model.classes)
-        if model.classes.ndim != 1 or model.classes.dtype.kind not in "biuUS" or \
-                len(set(model.classes.tolist())) != k:
-            raise ValueError(f"classes must be distinct integers or strings, got "
-                             f"{model.classes.tolist()!r}")
+        if model.classes.ndim != 1 or model.classes.dtype.kind not in "biufUS" or \
+                len(set(model.classes.tolist())) != k or (
+                    model.classes.dtype.kind == "f" and not np.isfinite(model.classes).all()):
+            raise ValueError(f"classes must be distinct integers, finite numbers or strings, "
+                             f"got {model.classes.tolist()!r}")
         if not (n_out == k >= 2 or (n_out == 1 and k == 2)):
             raise ValueError(f"classes: {k} classes do not fit the network's {n_out} "
                              "output(s) (one per class, or one sigmoid for two)")

@@ -300,19 +300,30 @@ class _BaseFFNN(BaseEstimator):
         )
         self.network_ = network
 
-    def _refresh_trainer(self, incremental: bool) -> None:
-        """A warm start or partial_fit: continue, but with the parameters as they are now
-        (scikit-learn re-reads them on every fit). The optimizer's state is kept when the
-        optimizer still has the same state (same kind of optimizer), else started afresh."""
-        network, trainer = self.network_, self._trainer
+    def _check_architecture(self, network: Network) -> None:
+        """Refuse ``network`` unless its hidden layers are those that ``hidden_layer_sizes``
+        and ``activation`` describe."""
         hidden = self._hidden_sizes()
         activations = self._hidden_activations(len(hidden))
         if (list(network.layer_output_sizes[:-1]) != hidden
                 or list(network.activation_funcs[:-1]) != activations):
             raise ValueError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} and activation="
+                f"{self.activation!r} describe other hidden layers than the network's "
+                f"({network})")
+
+    def _refresh_trainer(self, incremental: bool) -> None:
+        """A warm start or partial_fit: continue, but with the parameters as they are now
+        (scikit-learn re-reads them on every fit). The optimizer's state is kept when the
+        optimizer still has the same state (same kind of optimizer), else started afresh."""
+        network, trainer = self.network_, self._trainer
+        try:
+            self._check_architecture(network)
+        except ValueError:
+            raise ValueError(
                 "warm_start and partial_fit need the architecture of the previous fit "
                 f"({network}); hidden_layer_sizes or activation changed"
-            )
+            ) from None
         trainer.l1 = check_penalty(self.l1, "l1")
         trainer.l2 = check_penalty(self.alpha, "alpha")
         trainer.penalize_biases = check_flag(self.penalize_biases, "penalize_biases")
@@ -593,6 +604,7 @@ class _BaseFFNN(BaseEstimator):
                 raise ValueError(f"extra.estimator.n_features_in is {info['n_features_in']} "
                                  f"but the network takes {network.network_input_size}")
             estimator = cls(**{k: param_from_json(v) for k, v in info["params"].items()})
+            estimator._check_architecture(network)
             estimator.network_ = network
             estimator.n_features_in_ = int(info["n_features_in"])
             restore_fitted(estimator, info)
@@ -703,7 +715,16 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
         return {"y_type": self._label_binarizer.y_type_, "classes": self.classes_.tolist()}
 
     def _restore_target(self, info: dict) -> None:
-        classes = np.array(info["classes"])
+        kinds = ("binary", "multiclass", "multilabel-indicator")
+        if info.get("y_type") not in kinds:
+            raise ValueError(f"extra.estimator.target.y_type must be one of "
+                             f"{', '.join(kinds)}, got {info.get('y_type')!r}")
+        labels = info.get("classes")
+        if not (isinstance(labels, list) and labels and all(
+                isinstance(c, (str, int, float)) and not isinstance(c, bool) for c in labels)):
+            raise ValueError("extra.estimator.target.classes must be a list of class labels "
+                             f"(strings or numbers), got {labels!r}")
+        classes = np.array(labels)
         binarizer = LabelBinarizer()
         if info["y_type"].startswith("multilabel"):
             binarizer.fit(np.eye(len(classes), dtype=int))
