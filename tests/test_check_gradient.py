@@ -345,3 +345,94 @@ def test_bad_options_are_refused(options, match):
     cost, gradient, layers = _problem()
     with pytest.raises(ValueError, match=match):
         ffnn.check_gradient(cost, gradient, layers, **options)
+
+
+# -- issue 25: no false alarms -----------------------------------------------------------------
+
+def _least_squares():
+    import autograd.numpy as anp
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 4)), rng.normal(size=30)
+    w = np.linalg.lstsq(X, y, rcond=None)[0]  # the minimum: the true gradient is ~1e-16
+
+    def cost(params):
+        r = anp.dot(X, params[0]) - y
+        return anp.sum(r * r) / len(y)
+
+    def gradient(params):
+        return [2 * X.T @ (X @ params[0] - y) / len(y)]
+
+    return cost, gradient, [w]
+
+
+def test_a_correct_gradient_at_a_minimum_passes():
+    cost, gradient, params = _least_squares()
+    assert np.linalg.norm(gradient(params)[0]) < 1e-13
+    result = ffnn.check_gradient(cost, gradient, params)
+    assert result.ok, result
+    wrong = ffnn.check_gradient(cost, lambda p: [gradient(p)[0] + 1e-6], params)
+    assert not wrong.ok  # a gradient that is not 0 there still fails
+
+
+def _relu_layer(X, Y):
+    import autograd.numpy as anp
+
+    def cost(params):
+        (W, b), = params
+        a = anp.maximum(anp.dot(X, W) + b, 0.0)
+        return anp.sum((a - Y) ** 2) / len(X)
+
+    def gradient(params):
+        (W, b), = params
+        z = X @ W + b
+        # ReLU's derivative is 0 at its kink z = 0, as ffnn's
+        dC_dz = 2 * (np.maximum(z, 0) - Y) / len(X) * (z > 0)
+        return [(X.T @ dC_dz, dC_dz.sum(axis=0))]
+
+    return cost, gradient
+
+
+def test_a_relu_layer_at_its_kink_passes_with_one_sided_differences():
+    """Zero biases and an all-zero input row: z = 0 exactly, where ReLU's two sides differ;
+    gradcheck passed the network, check_gradient failed it."""
+    rng = np.random.default_rng(1)
+    X = np.vstack([np.zeros(3), rng.normal(size=(5, 3))])
+    Y = rng.normal(size=(6, 2))
+    params = [(rng.normal(size=(3, 2)), np.zeros(2))]
+    cost, gradient = _relu_layer(X, Y)
+    result = ffnn.check_gradient(cost, gradient, params)
+    assert result.ok, result
+    assert result.kinks.get("layer 1 b", 0) >= 1 and "at a kink" in str(result)
+    net = ffnn.Network(3, [2], ["relu"], seed=0)
+    net.layers = params
+    assert ffnn.gradcheck(net, X, Y, "mse").passed  # the same network, as before
+
+    def halfway(p):  # a gradient that takes neither side at the kink
+        (gW, gb), = gradient(p)
+        return [(gW, gb + np.where(params[0][1] == 0, 0.5 * np.abs(gb).max() + 1, 0))]
+
+    assert not ffnn.check_gradient(cost, halfway, params).ok
+
+
+def test_a_float32_gradient_of_float64_params_uses_float32_tolerances():
+    cost, gradient, params = _least_squares()
+    params = [params[0] + 0.3]  # away from the minimum
+
+    def in_float32(p):
+        return [g.astype(np.float32) for g in gradient(p)]
+
+    result = ffnn.check_gradient(cost, in_float32, params)
+    assert result.ok, result
+    assert result.tolerances == {"autograd": 1e-3, "finite_differences": 1e-3}
+
+
+def test_a_near_miss_gets_no_factor_hint():
+    """A gradient off by 3e-5 is not "1 times the reference"."""
+    cost, gradient, params = _least_squares()
+    params = [params[0] + 0.3]
+    result = ffnn.check_gradient(cost, lambda p: [gradient(p)[0] * (1 + 3e-5)], params)
+    assert not result.ok and "params[0]" not in result.hints
+    assert "times the reference" not in str(result)
+    doubled = ffnn.check_gradient(cost, lambda p: [2 * gradient(p)[0]], params)
+    assert doubled.hints["params[0]"].startswith("is 2 times the reference")

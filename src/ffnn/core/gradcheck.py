@@ -18,7 +18,10 @@ The references:
   1e-12, where the two-point rule cannot go below about 1e-8.
 
 Each is compared per layer (``gradcheck``: W and b together) or per array
-(``check_gradient``) by the relative error ``‖g - g_ref‖ / max(‖g_ref‖, 1e-12)``.
+(``check_gradient``) by the relative error ``‖g - g_ref‖ / max(‖g_ref‖, floor)``: 1e-12 for
+``gradcheck``, and for ``check_gradient`` the noise finite differences leave at the cost's
+size (a gradient that is 0 up to rounding passes); ``check_gradient`` compares a value at a
+kink with the one-sided derivative it matches.
 """
 
 from __future__ import annotations
@@ -235,8 +238,9 @@ def gradcheck(
     )
 
 
-def _relative_error(g: np.ndarray, g_ref: np.ndarray) -> float:
-    return float(np.linalg.norm(g - g_ref) / max(np.linalg.norm(g_ref), 1e-12))
+def _relative_error(g: np.ndarray, g_ref: np.ndarray, floor: float = 1e-12) -> float:
+    """``‖g - g_ref‖ / max(‖g_ref‖, floor)``: relative, and absolute below ``floor``."""
+    return float(np.linalg.norm(g - g_ref) / max(np.linalg.norm(g_ref), floor))
 
 
 def _autograd_gradient(network: Network, X, Y, loss, l1: float, l2: float,
@@ -340,9 +344,11 @@ class CheckGradientResult:
     norms : list of float
         ``‖g‖`` of the gradient under test, per array.
     errors : dict of str to list of float
-        ``errors[method][i]``: relative error ``‖g - g_ref‖ / max(‖g_ref‖, 1e-12)`` of array
+        ``errors[method][i]``: relative error ``‖g - g_ref‖ / max(‖g_ref‖, floor)`` of array
         ``i`` against ``"finite_differences"`` and, when autograd could differentiate the
-        cost, ``"autograd"``.
+        cost, ``"autograd"``. ``floor`` is what finite differences can resolve over the
+        tolerance, ``100 ε max(1, |C|) √size / h / rtol`` (``ε`` of the gradient's dtype,
+        ``h`` = 1e-4): a gradient that is 0 up to rounding (at a minimum) passes.
     tolerances : dict of str to float
         The largest relative error each method may show.
     step : float
@@ -355,6 +361,10 @@ class CheckGradientResult:
         ("has the wrong sign", "is transposed", "is 1.01 times the reference").
     autograd_note : str or None
         Why autograd was not used (``None`` when it was).
+    kinks : dict of str to int
+        Per array, how many values sit at a kink (ReLU's 0, ``|x|``'s 0): there the two
+        sides differ, central differences (and autograd) give neither, and the value is
+        compared with the one-sided derivative it matches.
     """
 
     names: list[str]
@@ -366,6 +376,7 @@ class CheckGradientResult:
     steps: list[float]
     hints: dict[str, str] = field(default_factory=dict)
     autograd_note: str | None = None
+    kinks: dict[str, int] = field(default_factory=dict)
     ok: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -417,6 +428,9 @@ class CheckGradientResult:
         lines += [f"  {name}: {hint}" for name, hint in self.hints.items()]
         if self.autograd_note:
             lines.append(self.autograd_note)
+        for name, count in self.kinks.items():
+            lines.append(f"{name}: {count} value{'s' * (count > 1)} at a kink, compared with "
+                         "the one-sided derivative it matches")
         others = [f"{n} at {s:.0e}" for n, s in zip(self.names, self.steps) if s != self.step]
         if others:
             lines.append(f"finite differences agreed only at a smaller step than {self.step:.0e} "
@@ -510,9 +524,10 @@ def _layout(params) -> tuple[_Layout, list[np.ndarray]]:
     return layout, arrays
 
 
-def _leaves(value, layout: _Layout, who: str) -> list[np.ndarray]:
+def _leaves(value, layout: _Layout, who: str, dtypes: list | None = None) -> list[np.ndarray]:
     """The arrays of a returned gradient, checked against ``params``' structure, shapes,
-    dtypes and finiteness; ``who`` names the function in the messages."""
+    dtypes and finiteness, as float64; ``who`` names the function in the messages, and
+    ``dtypes`` (a list) receives each array's own dtype."""
     expected = f"the structure of params ({layout.describe()})"
     if not isinstance(value, (list, tuple)):
         raise TypeError(f"{who} must return {expected}, got {type(value).__name__}")
@@ -547,6 +562,8 @@ def _leaves(value, layout: _Layout, who: str) -> list[np.ndarray]:
         if not np.all(np.isfinite(array)):
             raise ValueError(f"{who} returned {int(np.sum(~np.isfinite(array)))} non-finite "
                              f"values (nan or inf) in {name}")
+        if dtypes is not None:
+            dtypes.append(array.dtype)
         arrays.append(array.astype(np.float64))
     return arrays
 
@@ -612,7 +629,8 @@ def _hint(g: np.ndarray, ref: np.ndarray, tol: float) -> str | None:
     if _relative_error(-g, ref) <= tol:
         return "has the wrong sign"
     factor = float(np.vdot(g, ref) / np.vdot(ref, ref))
-    if factor and _relative_error(g / factor, ref) <= tol:
+    # Only a factor clearly not 1 explains the error: a near miss is no factor.
+    if factor and abs(factor - 1) > 1e-3 and _relative_error(g / factor, ref) <= tol:
         return f"is {factor:.4g} times the reference (a missing or extra factor?)"
     return None
 
@@ -671,33 +689,47 @@ def check_gradient(
             raise TypeError(f"{name} must be a function of params, got "
                             f"{type(function).__name__} (pass the function, not its value)")
     layout, arrays = _layout(params)
-    limits = _check_gradient_tolerances(rtol, arrays)
     if step is not None and (not is_real(step) or not 0 < step < 1):
         raise ValueError(f"step must be a number in (0, 1), got {step!r}")
+    if rtol is not None:
+        _check_gradient_tolerances(rtol, arrays)  # a bad rtol before any call of the user's
 
     given = layout.build(a.copy() for a in arrays)
-    grads = _leaves(gradient(given), layout, "gradient")
+    given_dtypes: list[np.dtype] = []
+    grads = _leaves(gradient(given), layout, "gradient", given_dtypes)
+    # float32 parameters or a float32 gradient: float32's tolerances
+    limits = _check_gradient_tolerances(rtol, [*arrays, *(np.empty(0, d) for d in given_dtypes)])
     if (name := _changed(given, arrays, layout)) is not None:
         raise ValueError(f"gradient modified the params it was given ({name}); it must leave "
                          "them unchanged (compute dC_dW = ..., never W -= ...)")
     theta = np.concatenate([a.astype(np.float64).ravel() for a in arrays])
     given = layout.unflatten(theta)
-    _cost_value(cost(given), "at params")
+    c0 = _cost_value(cost(given), "at params")
     if (name := _changed(given, [theta[s].reshape(sh) for s, sh in
                                  zip(layout.slices, layout.shapes)], layout)) is not None:
         raise ValueError(f"cost modified the params it was given ({name}); it must leave them "
                          "unchanged")
 
+    # What finite differences can resolve at the cost's size (rounding of C over the step)
+    noise = [100 * np.finfo(a.dtype).eps * max(1.0, abs(c0)) / _STEPS[0] for a in arrays]
     refs, steps = _check_gradient_differences(cost, layout, theta, grads, limits, step)
-    errors = {"finite_differences": [_relative_error(g, r) for g, r in zip(grads, refs)]}
     autograd_refs, note = _autograd_reference(cost, layout, theta)
+    kinks = _one_sided_at_kinks(cost, layout, theta, grads, refs, autograd_refs, limits,
+                                noise)
+
+    def errors_against(references, method):
+        return [_relative_error(g, r, n * np.sqrt(g.size) / limits[method])
+                for g, r, n in zip(grads, references, noise)]
+
+    errors = {"finite_differences": errors_against(refs, "finite_differences")}
     if autograd_refs is not None:
-        errors["autograd"] = [_relative_error(g, r) for g, r in zip(grads, autograd_refs)]
+        errors["autograd"] = errors_against(autograd_refs, "autograd")
         refs = autograd_refs  # the hints compare with the exact reference
     result = CheckGradientResult(
         names=list(layout.names), shapes=list(layout.shapes),
         norms=[float(np.linalg.norm(g)) for g in grads], errors=errors, tolerances=limits,
         step=float(step or _STEPS[0]), steps=steps, autograd_note=note,
+        kinks={layout.names[i]: n for i, n in kinks.items()},
     )
     for i, name in enumerate(result.names):
         if name in result.failed:
@@ -705,6 +737,68 @@ def check_gradient(
             if hint:
                 result.hints[name] = hint
     return result
+
+
+#: The most values per array tried as kinks (each costs four more evaluations of cost).
+_MAX_KINKS = 1000
+
+
+def _one_sided_at_kinks(cost, layout: _Layout, theta, grads, refs, autograd_refs, limits,
+                        noise) -> dict[int, int]:
+    """Values of the gradient that disagree with central differences (or autograd) but match
+    a one-sided derivative (second order, step 1e-6) where the two sides differ: a kink
+    (ReLU's 0), at which the gradient took one side. Their references become that side, in
+    place; returns the count per array index."""
+    def cost_at() -> float:
+        return _cost_value(cost(layout.unflatten(theta)), "at a kink")
+
+    found = {}
+    tol = limits["finite_differences"]
+    for i, (s, g) in enumerate(zip(layout.slices, grads)):
+        flat_g, flat_ref = g.ravel().astype(np.float64), refs[i].reshape(-1)
+        flat_ag = None if autograd_refs is None else autograd_refs[i].reshape(-1)
+        floor = noise[i] / tol
+        suspects = _off(flat_g, flat_ref, tol, floor)
+        if flat_ag is not None:
+            suspects |= _off(flat_g, flat_ag, tol, floor)
+        count = 0
+        for k in np.flatnonzero(suspects)[:_MAX_KINKS]:
+            right, left = _one_sided(cost_at, theta, s.start + k)
+            if abs(right - left) <= tol * max(abs(right), abs(left), floor):
+                continue  # smooth here: no kink excuses the disagreement
+            side = next((d for d in (right, left)
+                         if abs(flat_g[k] - d) <= tol * max(abs(d), floor)), None)
+            if side is not None:
+                flat_ref[k] = side
+                if flat_ag is not None:
+                    flat_ag[k] = side
+                count += 1
+        if count:
+            found[i] = count
+    return found
+
+
+def _off(g: np.ndarray, reference: np.ndarray, tol: float, floor: float) -> np.ndarray:
+    """Which values of ``g`` disagree with ``reference`` (relatively, absolutely below
+    ``floor``)."""
+    return np.abs(g - reference) > tol * np.maximum(np.abs(reference), floor)
+
+
+def _one_sided(cost_at, theta: np.ndarray, j: int) -> tuple[float, float]:
+    """The right and left derivatives in ``theta[j]``, second-order one-sided differences
+    with ``h = 1e-6 · max(1, |θ_j|)`` (``theta`` restored)."""
+    original = theta[j]
+    h = 1e-6 * max(1.0, abs(original))
+    values = {}
+    try:
+        for m in (-2, -1, 0, 1, 2):
+            theta[j] = original + m * h
+            values[m] = cost_at()
+    finally:
+        theta[j] = original
+    right = (-3 * values[0] + 4 * values[1] - values[2]) / (2 * h)
+    left = (3 * values[0] - 4 * values[-1] + values[-2]) / (2 * h)
+    return right, left
 
 
 def _check_gradient_tolerances(rtol, arrays: list[np.ndarray]) -> dict[str, float]:
