@@ -22,6 +22,8 @@ from ffnn.backends.stacked import train_stack
 from ffnn.core.activations import ELU, FunctionActivation, LeakyReLU, ReLU, Tanh, get_activation
 from ffnn.core.losses import get_loss
 from ffnn.io.container import ModelFileError
+from ffnn.io.idx import IMAGES_MAGIC, read_idx
+from ffnn.io.tables import read_data
 from ffnn.optim.optimizers import (
     SGD,
     Adagrad,
@@ -401,7 +403,72 @@ CATALOGUE = [
     ("stack_seed",
      lambda tmp: train_stack([net(), net()], X, T, "cross_entropy", "sgd", seed="x"),
      TypeError, 'seed must be an int, a numpy.random.Generator or None, got'),
+    # issue 25: files, names and shapes
+    ("csv_quote", lambda tmp: read_data(_text(tmp, 'a,y\n1,"p\n2,q\n')),
+     ValueError, "line 2: not a CSV row (unexpected end of data; an unmatched quote?)"),
+    ("csv_newline", lambda tmp: read_data(_text(tmp, 'a,y\n1,"p\nq"\n2,r\n')),
+     ValueError, "line 2: a quoted field runs over 2 lines (an unmatched quote?)"),
+    ("csv_after_quote", lambda tmp: read_data(_text(tmp, 'a,y\n1,"p"q\n')),
+     ValueError, "line 2: not a CSV row"),
+    ("csv_headerless", lambda tmp: read_data(_text(tmp, "1.5,2,p\n3,4,q\n")),
+     ValueError, "looks like a sample, not column names"),
+    ("csv_header_count", lambda tmp: read_data(_text(tmp, "1,2,p\n"), header="a,b"),
+     ValueError, "header gives 2 names, the first row has 3 fields"),
+    ("csv_na_target", lambda tmp: read_data(_text(tmp, "a,y\n1,2.5\n2,NA\n")),
+     ValueError, "line 3, target column 'y': 'NA' is a missing value"),
+    ("csv_empty_target", lambda tmp: read_data(_text(tmp, "a,y\n1,p\n2,\n")),
+     ValueError, "line 3, target column 'y': empty"),
+    ("csv_classes", lambda tmp: read_data(_text(tmp, "a,y\n" + "".join(
+        f"{i},{100 + i}\n" for i in range(30)))).dataset(),
+     ValueError, "'y' has 30 classes for 30 samples (whole numbers read as class labels); "
+                 "for a quantity use --task regression"),
+    ("npz_names_twice", lambda tmp: (np.savez(tmp / "d.npz", X=X, y=y, feature_names=np.array(
+        ["a", "a", "b", "c"])), read_data(tmp / "d.npz")),
+     ValueError, "feature_names names ['a'] more than once"),
+    ("model_names_twice", lambda tmp: ffnn.Model(net(), "classification", np.arange(3),
+                                                 ("a", "b", "a", "c")),
+     ValueError, "feature_names names ['a'] more than once: each input needs a name"),
+    ("model_frame_column", lambda tmp: ffnn.Model(net(), "classification", np.arange(3),
+                                                  ("a", "b", "c", "d")).predict(
+        _Frame(X, ["a", "b", "c", "e"])),
+     ValueError, "X has no column 'd'; the model takes 'a', 'b', 'c', 'd' (matched by name)"),
+    ("model_frame_twice", lambda tmp: ffnn.Model(net(), "classification", np.arange(3),
+                                                 ("a", "b", "c", "d")).predict(
+        _Frame(np.ones((2, 5)), ["a", "b", "c", "d", "d"])),
+     ValueError, "X names the columns ['d'] more than once"),
+    ("model_float_classes", lambda tmp: ffnn.Model(net(), "classification",
+                                                   np.array([0.5, np.inf, 1.0])),
+     ValueError, "classes must be distinct integers, finite numbers or strings"),
+    ("tr_softmax_one", lambda tmp: ffnn.train(ffnn.Network(4, [1], ["softmax"]), X,
+                                              T[:, :1], "binary_cross_entropy", verbose=0),
+     ValueError, "the output layer's softmax over 1 output is constant and learns nothing"),
+    ("stack_softmax_one", lambda tmp: train_stack([ffnn.Network(4, [1], ["softmax"])], X,
+                                                  T[:, :1], "binary_cross_entropy", "sgd"),
+     ValueError, "softmax over 1 output is constant"),
+    ("idx_too_big", lambda tmp: (tmp.joinpath("i").write_bytes(
+        bytes.fromhex("00000803") + (10**6).to_bytes(4, "big") * 3),
+        read_idx(tmp / "i", IMAGES_MAGIC)),
+     ValueError, "more than ffnn reads from an IDX file"),
+    ("sweep_no_score", lambda tmp: ffnn.sweep("iris", grid={"activation": ["nope"]},
+                                              options={"epochs": 1}, n_jobs=1).best,
+     ValueError, "no run of 1 has a val_accuracy: 1 failed (1 with: "),
 ]
+
+
+def _text(folder, text: str, name: str = "data.csv") -> str:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+class _Frame:
+    """What a DataFrame offers a Model: named columns and its values as an array."""
+
+    def __init__(self, values, columns):
+        self.values, self.columns = np.asarray(values), list(columns)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values if dtype is None else self.values.astype(dtype)
 
 
 #: The cases that need JAX installed (without it, engine="jax" is an ImportError).
@@ -422,4 +489,4 @@ def test_bad_input_is_refused_clearly(make, error, fragment, tmp_path):
 
 def test_the_catalogue_names_each_case_once():
     names = [c[0] for c in CATALOGUE]
-    assert len(names) == len(set(names)) >= 150
+    assert len(names) == len(set(names)) >= 167

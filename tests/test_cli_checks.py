@@ -30,7 +30,20 @@ def folder(tmp_path, monkeypatch):
     """Work in an empty folder holding one subfolder, ``adir``."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "adir").mkdir()
+    for name, text in BAD_FILES.items():
+        (tmp_path / name).write_text(text)
     return tmp_path
+
+
+#: Data files that lose rows, hide a header or misread a target (issue 25).
+BAD_FILES = {
+    "quote.csv": 'a,b,y\n1,2,"cat\n3,4,dog\n5,6,cat\n',
+    "newline.csv": 'a,b,y\n1,2,"two\nlines"\n3,4,dog\n',
+    "headerless.csv": "5.1,3.5,setosa\n4.9,3.0,versicolor\n6.3,3.3,virginica\n",
+    "na.csv": "a,b,price\n1,2,3.5\n3,4,NA\n5,6,7.25\n",
+    "prices.csv": "size,price\n" + "".join(f"{i},{1000 + 37 * i}\n" for i in range(40)),
+    "semicolon.csv": "a;b;y\n1;2;cat\n3;4;dog\n5;6;cat\n6;7;dog\n",
+}
 
 
 def refused(argv: list[str], capsys) -> str:
@@ -112,6 +125,21 @@ TRAIN_CASES = [
                  "--engine jax cannot run this training: optimizer chain(ClipGradNorm, SGD) "
                  "is not a built-in",
                  marks=NEEDS_JAX),
+    # issue 25: data files that would lose rows or be misread, outputs that cannot learn
+    (["--data", "quote.csv"], "--data quote.csv: line 2: not a CSV row (unexpected end of "
+                              "data; an unmatched quote?)"),
+    (["--data", "newline.csv"], "--data newline.csv: line 2: a quoted field runs over 2 "
+                                "lines"),
+    (["--data", "headerless.csv"], "looks like a sample, not column names"),
+    (["--data", "headerless.csv", "--header", "a,b"], "header gives 2 names, the first row "
+                                                      "has 3 fields"),
+    (["--data", "na.csv"], "line 3, target column 'price': 'NA' is a missing value"),
+    (["--data", "prices.csv"], "'price' has 40 classes for 40 samples (whole numbers read "
+                               "as class labels); for a quantity use --task regression"),
+    (["--header", "none"], "--header goes with --data (your file), which is not given"),
+    (["--dataset", "breast-cancer", "--loss", "binary_cross_entropy", "--output-activation",
+      "softmax"], "--output-activation: the output layer's softmax over 1 output is "
+                  "constant and learns nothing"),
     # the retired numba paths are not command-line choices (Python still reads them as jax)
     (["--engine", "compiled"], "argument --engine: invalid choice: 'compiled'"),
     (["--engine", "parallel"], "argument --engine: invalid choice: 'parallel'"),
@@ -122,7 +150,8 @@ TRAIN_CASES = [
 def test_train_refuses_before_any_work_in_flag_terms(argv, message, folder, capsys):
     line = refused(["train", "--quiet", "--epochs", "2", *argv], capsys)
     assert line.startswith("ffnn train: error: ") and message in line, line
-    assert sorted(p.name for p in folder.iterdir()) == ["adir"]  # nothing written
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["adir", *BAD_FILES])  # nothing
+    # written
 
 
 def test_mse_on_a_classification_set_reports_accuracy(capsys):
@@ -205,7 +234,8 @@ def test_sweep_refuses_before_any_work_in_flag_terms(argv, message, folder, caps
     where = [] if "--n-jobs" in argv else ["--n-jobs", "1"]
     line = refused(["sweep", "--epochs", "2", *where, "--grid", "lr=0.1,0.2", *argv], capsys)
     assert line.startswith("ffnn sweep: error: ") and message in line, line
-    assert sorted(p.name for p in folder.iterdir()) == ["adir"]  # nothing written
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["adir", *BAD_FILES])  # nothing
+    # written
 
 
 FOREIGN = [b'{"cfg":1}', b"   ", b"\n\n", b"a,b\n1,2\n", b"\x00\x00\x00",

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import copy
 import errno
+import gzip
 import io
 import json
 import os
+import re
 import stat
 import struct
 import tracemalloc
@@ -952,3 +954,48 @@ def test_set_training_state_checks_before_assigning():
     victim.set_training_state(state, copy.deepcopy(trainer.opt_state))
     assert victim.epoch == trainer.epoch == 2
     assert victim.rng.bit_generator.state == trainer.rng.bit_generator.state
+
+
+# -- issue 25: crafted estimator fields and compressed bombs -----------------------------------
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("y_type", 3, "target.y_type must be one of binary, multiclass, multilabel-indicator"),
+    ("y_type", ["binary"], "target.y_type must be one of"),
+    ("classes", "abc", "target.classes must be a list of class labels"),
+    ("classes", [{"a": 1}, 2], "target.classes must be a list of class labels"),
+])
+def test_a_crafted_estimator_target_is_a_model_file_error(tmp_path, field, value, message):
+    import warnings
+
+    from ffnn.sklearn.estimators import FFNNClassifier
+
+    Xi, Ti = ffnn.datasets.load_iris()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        FFNNClassifier(hidden_layer_sizes=(2,), max_iter=2).fit(Xi, Ti.argmax(1)).save(
+            tmp_path / "e.npz")
+    arrays, metadata = fio.read_model_file(tmp_path / "e.npz")
+    metadata["extra"]["estimator"]["target"][field] = value
+    fio.write_model_file(tmp_path / "c.npz", arrays, {
+        k: v for k, v in metadata.items() if k not in ("arrays", "metadata_sha256")})
+    with pytest.raises(ModelFileError, match=re.escape(message)):
+        FFNNClassifier.load(tmp_path / "c.npz")
+    with pytest.raises(ModelFileError, match=re.escape(message)):
+        ffnn.load_model(tmp_path / "c.npz")
+
+
+def test_a_gzip_bomb_in_mnists_files_costs_what_its_header_says(tmp_path):
+
+    from ffnn.io.idx import LABELS_MAGIC, read_idx
+
+    path = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    with gzip.open(path, "wb", compresslevel=9) as file:
+        file.write(struct.pack(">II", LABELS_MAGIC, 5) + bytes(5))
+        for _ in range(100):
+            file.write(bytes(2**20))
+    tracemalloc.start()
+    with pytest.raises(ValueError, match="bytes too many"):
+        read_idx(path, LABELS_MAGIC)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 8 * 2**20

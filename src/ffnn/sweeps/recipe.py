@@ -227,15 +227,15 @@ def check_fit(built: Recipe, X, targets, data: str, *, validation: bool = False)
     ``--engine jax`` cannot run (``validation``: the fit has validation data, which the
     JAX engine runs too)."""
     try:
-        built.network.check_learnable()
-    except ValueError as exc:
-        raise ValueError(f"--output-activation: {exc}") from None
-    try:
         built.network.check_problem(X, targets, built.loss, 0.0, 0.0)
     except (ValueError, TypeError) as exc:
         detail = str(exc).removeprefix("targets: ")
         raise type(exc)(f"--loss {built.loss.name} does not fit the targets of {data}: "
                         f"{detail}") from None
+    try:
+        built.network.check_learnable()
+    except ValueError as exc:
+        raise ValueError(f"--output-activation: {exc}") from None
     engine = built.train_kwargs["engine"]
     if engine != "jax":
         return
