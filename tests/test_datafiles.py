@@ -526,3 +526,21 @@ def test_an_ignored_wide_column_costs_no_memory(tmp_path):
     tracemalloc.stop()
     assert file.X.shape == (3000, 2)
     assert peak < 20 * 2**20, peak
+
+
+def test_an_npz_whose_header_asks_for_more_than_it_holds_is_refused(tmp_path):
+    """A crafted .npz: X's .npy header announces 10⁹ numbers over 80 bytes of data; refused
+    before anything is allocated (np.load would allocate 8 GB first)."""
+    import io
+    import zipfile
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                                   "shape": (10**9,)})
+    path = tmp_path / "crafted.npz"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("X.npy", header.getvalue() + bytes(80))
+        archive.writestr("y.npy", b"")
+    with pytest.raises(ValueError, match=r"array 'X' declares shape \(1000000000,\) of dtype "
+                                         r"<f8 \(8000000000 bytes\)"):
+        read_data(path)

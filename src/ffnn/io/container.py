@@ -448,9 +448,11 @@ _OBJECTS = (
 )
 
 
-def _member_header(zf, info, key: str, shown: str) -> tuple[np.dtype, tuple[int, ...]]:
+def member_header(zf, info, key: str, shown: str,
+                  objects: str = _OBJECTS) -> tuple[np.dtype, tuple[int, ...]]:
     """An entry's ``.npy`` header (dtype and shape), read alone; its data must fill the
-    entry exactly, so reading it allocates no more than the file holds."""
+    entry exactly, so reading it allocates no more than the file holds. ``objects``: what
+    to say of an array of Python objects."""
 
     def fail(problem: str) -> ModelFileError:
         return ModelFileError(f"{shown}: array {brief(key)} {problem}", shown)
@@ -468,7 +470,7 @@ def _member_header(zf, info, key: str, shown: str) -> tuple[np.dtype, tuple[int,
     except _READ_ERRORS as exc:
         raise fail(f"has no valid .npy header, the file is damaged: {exc}") from exc
     if dtype.hasobject:
-        raise fail(_OBJECTS)
+        raise fail(objects)
     if any(n < 0 for n in shape):
         raise fail(f"has a negative dimension in its shape {shape}: the file is damaged")
     count = math.prod(shape)
@@ -485,7 +487,7 @@ def _member_header(zf, info, key: str, shown: str) -> tuple[np.dtype, tuple[int,
 
 
 def _read_member(zf, info, key: str, shown: str) -> np.ndarray:
-    """An entry's array (its header already checked by :func:`_member_header`)."""
+    """An entry's array (its header already checked by :func:`member_header`)."""
     try:
         with zf.open(info) as member:
             array = np.lib.format.read_array(member, allow_pickle=False)
@@ -703,7 +705,7 @@ def read_model_file(path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
                     shown,
                 )
             info = entries.pop(METADATA_KEY)
-            dtype, shape = _member_header(zf, info, METADATA_KEY, shown)
+            dtype, shape = member_header(zf, info, METADATA_KEY, shown)
             if dtype.kind != "U" or shape != ():
                 raise ModelFileError(
                     f"{shown}: {METADATA_KEY} must be a JSON text, got an array of dtype "
@@ -712,7 +714,7 @@ def read_model_file(path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
                 )
             text = _read_member(zf, info, METADATA_KEY, shown)
             metadata, manifest = _parse_metadata(str(text), shown)
-            headers = {key: _member_header(zf, info, key, shown) for key, info in entries.items()}
+            headers = {key: member_header(zf, info, key, shown) for key, info in entries.items()}
             _verify_headers(headers, manifest, shown)
             arrays = {key: _read_member(zf, info, key, shown) for key, info in entries.items()}
     _verify_digests(arrays, manifest, shown)

@@ -20,7 +20,9 @@ CSV
 ``.npz``
     ``X`` (n_samples, n_features) and, for training and evaluation, the targets ``y``
     (n_samples,) (``--target`` names another array); optionally ``feature_names``
-    (n_features,) of strings.
+    (n_features,) of distinct strings (bytes are decoded as UTF-8). Each array's header is
+    checked against the data its entry holds, and their inflated size against half the
+    machine's memory, before anything is inflated or allocated.
 
 The task follows the target unless given: names, or whole numbers written without a decimal
 point (``0``, ``1``, ``2``), are classes; any number with a point or an exponent (``1.5``,
@@ -494,10 +496,37 @@ def _target_values(column: list[str], lines: list[int], name: str, shown) -> np.
     return np.array(column, dtype=str)
 
 
+def _check_members(path: str, shown: str) -> None:
+    """Each array's ``.npy`` header against what its entry holds (nothing allocated beyond
+    the data), and their inflated size against the machine's memory: a compressed .npz of
+    zeros (a bomb) is refused before it is inflated."""
+    from .container import member_header
+
+    with zipfile.ZipFile(path) as archive:
+        infos = [i for i in archive.infolist() if i.filename.endswith(".npy")]
+        for info in infos:
+            member_header(archive, info, info.filename[:-4], shown, objects=(
+                "holds Python objects (dtype object), which are never unpickled "
+                "(allow_pickle=False); store numbers and strings only"))
+    inflated = sum(info.file_size for info in infos)
+    memory = _physical_memory()
+    if memory and inflated > memory // 2:
+        raise ValueError(f"{shown}: its arrays inflate to {inflated / 2**30:.1f} GiB, more "
+                         f"than half this machine's memory ({memory / 2**30:.1f} GiB)")
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not POSIX: no limit known
+        return None
+
+
 def _read_npz(path, target, features, require_target, default_target, shown) -> DataFile:
     if not zipfile.is_zipfile(path):  # np.load would take it for a .npy file or a pickle
         raise ValueError(f"{shown}: not a readable .npz file (not a zip archive of arrays; "
                          "np.savez writes one)")
+    _check_members(path, shown)
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}
