@@ -22,7 +22,7 @@ from sklearn.datasets import load_breast_cancer, load_iris
 import ffnn
 from _problems import count_jax_calls
 from ffnn.core.activations import Tanh
-from ffnn.optim.optimizers import SGD, Adagrad, Adam, Momentum
+from ffnn.optim.optimizers import SGD, Adagrad, SklearnAdam, SklearnSGD
 from ffnn.sklearn.estimators import FFNNClassifier, FFNNRegressor
 from ffnn.sklearn.stopping import ScikitLearnRule
 
@@ -96,7 +96,8 @@ def test_breast_cancer_momentum_minibatches_are_train_on_the_jax_engine(dtype):
                                     nesterovs_momentum=False, learning_rate_init=0.01,
                                     batch_size=32, max_iter=15, random_state=1,
                                     initializer=init, **FOREVER),
-        X, Y_BC, Y_BC.astype(dtype)[:, None], "binary_cross_entropy", Momentum(0.01, 0.9),
+        X, Y_BC, Y_BC.astype(dtype)[:, None], "binary_cross_entropy",
+        SklearnSGD(0.01, 0.9, nesterov=False),
         sizes=[20, 1], activations=["sigmoid", "sigmoid"], batch_size=32)
     assert estimator.engine_ == "jax"
     assert_same_run(estimator, net, history)
@@ -110,7 +111,7 @@ def test_a_regressor_with_adam_is_train_on_the_jax_engine():
         lambda init: FFNNRegressor((6,), "tanh", solver="adam", learning_rate_init=0.01,
                                    batch_size=20, max_iter=25, random_state=2,
                                    initializer=init, **FOREVER),
-        X, y, y[:, None], "mse", Adam(0.01), sizes=[6, 1],
+        X, y, y[:, None], "mse", SklearnAdam(0.01), sizes=[6, 1],
         activations=["tanh", "identity"], batch_size=20)
     assert estimator.engine_ == "jax"
     assert_same_run(estimator, net, history)
@@ -223,7 +224,8 @@ def test_an_early_stop_is_train_for_as_many_epochs():
                                n_iter_no_change=5, random_state=0, initializer=handing_out(net))
     estimator.fit(X_IRIS, Y_IRIS)
     assert estimator.n_iter_ < 500 and estimator.engine_ == "jax"
-    history = ffnn.train(net, X_IRIS, np.eye(3)[Y_IRIS], "cross_entropy", optimizer=Adam(0.05),
+    history = ffnn.train(net, X_IRIS, np.eye(3)[Y_IRIS], "cross_entropy",
+                         optimizer=SklearnAdam(0.05),
                          epochs=estimator.n_iter_, batch_size=40, verbose=0,
                          seed=estimator._seeds()[1])
     assert estimator.loss_curve_ == history["loss"]
@@ -235,7 +237,7 @@ def test_partial_fit_is_a_trainer_fit_of_one_epoch():
     estimator = FFNNClassifier((8,), "logistic", solver="adam", learning_rate_init=0.01,
                                batch_size=30, random_state=0, initializer=handing_out(net),
                                **FOREVER)
-    trainer = ffnn.Trainer(net, "cross_entropy", Adam(0.01), batch_size=30, verbose=0,
+    trainer = ffnn.Trainer(net, "cross_entropy", SklearnAdam(0.01), batch_size=30, verbose=0,
                            seed=estimator._seeds()[1], divergence_factor=math.inf)
     targets = np.eye(3)[Y_IRIS]
     for _ in range(3):

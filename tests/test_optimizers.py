@@ -32,6 +32,8 @@ from ffnn.optim.optimizers import (
     Nesterov,
     RAdam,
     RMSprop,
+    SklearnAdam,
+    SklearnSGD,
     apply_updates,
     chain,
     get_optimizer,
@@ -595,6 +597,8 @@ def test_get_optimizer_knows_every_name():
         "nadam": NAdam,
         "adamax": Adamax,
         "radam": RAdam,
+        "sklearn_sgd": SklearnSGD,
+        "sklearn_adam": SklearnAdam,
     }
     assert set(OPTIMIZER_NAMES) == set(expected)
     for name, cls in expected.items():

@@ -98,6 +98,17 @@ CASES = {
     "adaptive": (FFNNClassifier, MLPClassifier, X_IRIS, Y_IRIS,
                  {"learning_rate_init": 0.5, "tol": 1e-2, "n_iter_no_change": 2,
                   "learning_rate": "adaptive"}, {}),
+    # issue 25: scikit-learn's momentum with a changing rate, and Adam's epsilon
+    "momentum-invscaling": (FFNNClassifier, MLPClassifier, X_IRIS, Y_IRIS,
+                            {"learning_rate_init": 0.05, "tol": 1e-3, "momentum": 0.9,
+                             "learning_rate": "invscaling", "power_t": 0.25}, {}),
+    "momentum-adaptive": (FFNNClassifier, MLPClassifier, X_IRIS, Y_IRIS,
+                          {"learning_rate_init": 0.3, "tol": 1e-2, "n_iter_no_change": 2,
+                           "momentum": 0.9, "nesterovs_momentum": False,
+                           "learning_rate": "adaptive"}, {}),
+    "adam-epsilon": (FFNNClassifier, MLPClassifier, X_IRIS, Y_IRIS,
+                     {"solver": "adam", "learning_rate_init": 0.01, "tol": 1e-3,
+                      "epsilon": 1e-3}, {}),
     # scikit-learn halves the squared error: half its rate and twice its tol are ours
     "regressor": (FFNNRegressor, MLPRegressor, X_DIA, Y_DIA,
                   {"learning_rate_init": 0.01, "tol": 1e-4},

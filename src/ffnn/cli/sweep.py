@@ -198,6 +198,32 @@ def _in_cli_terms(message: str) -> str:
     return message
 
 
+def _print_table(result) -> int:
+    """The sweep's table: counts, the ten best configurations, the best one (or why there
+    is none). Returns how many runs failed."""
+    configs = result.configurations()
+    failed = sum(1 for r in result.records if r["error"])
+    diverged = sum(1 for r in result.records if r["diverged"])
+    print(f"{len(result.records)} runs ({failed} failed, {diverged} diverged, "
+          f"{result.stacked} trained in stacks), {len(configs)} configurations, ranked by "
+          f"{result.metric} (mean ± std over seeds and folds):")
+    for config in configs[:10]:
+        shown = ", ".join(f"{k}={v}" for k, v in config["params"].items())
+        spread = (f" ± {config['std']:.4f} (n={config['n']})" if config["n"] > 1
+                  else " (one run)")
+        print(f"  {config['mean']:.4f}{spread}  {shown}")
+    if len(configs) > 10:
+        print(f"  ... {len(configs) - 10} more")
+    reason = result.no_score_reason()
+    if reason is None:
+        best = configs[0]
+        print("best: " + ", ".join(f"{k}={v}" for k, v in best["params"].items())
+              + f" ({result.metric} {best['mean']:.4f})")
+    else:
+        print(f"best: none; {reason}")
+    return failed
+
+
 def run_sweep(args: argparse.Namespace) -> int:
     from ..sweeps.search import sweep
 
@@ -249,26 +275,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         raise ConnectionError(_in_cli_terms(str(exc))) from None
     except (ValueError, TypeError) as exc:
         raise ValueError(_in_cli_terms(str(exc))) from None
-    configs = result.configurations()
-    failed = sum(1 for r in result.records if r["error"])
-    diverged = sum(1 for r in result.records if r["diverged"])
-    print(f"{len(result.records)} runs ({failed} failed, {diverged} diverged, "
-          f"{result.stacked} trained in stacks), {len(configs)} configurations, ranked by "
-          f"{result.metric} (mean ± std over seeds and folds):")
-    for config in configs[:10]:
-        shown = ", ".join(f"{k}={v}" for k, v in config["params"].items())
-        spread = (f" ± {config['std']:.4f} (n={config['n']})" if config["n"] > 1
-                  else " (one run)")
-        print(f"  {config['mean']:.4f}{spread}  {shown}")
-    if len(configs) > 10:
-        print(f"  ... {len(configs) - 10} more")
-    reason = result.no_score_reason()
-    if reason is None:
-        best = configs[0]
-        print("best: " + ", ".join(f"{k}={v}" for k, v in best["params"].items())
-              + f" ({result.metric} {best['mean']:.4f})")
-    else:
-        print(f"best: none; {reason}")
+    failed = _print_table(result)
     kept = []
     if args.out:
         print(f"results: {args.out}")

@@ -61,6 +61,8 @@ __all__ = [
     "GD",
     "Momentum",
     "Nesterov",
+    "SklearnSGD",
+    "SklearnAdam",
     "Adagrad",
     "RMSprop",
     "Adam",
@@ -116,11 +118,15 @@ class GradientTransformation(Component):
     stack_shared : dict of str to str
         ``{hyperparameter: why}`` for those the networks of one stack must share (they
         change the shape of the state), e.g. Adagrad's ``momentum``.
+    sklearn_solver : str or None
+        The scikit-learn MLP ``solver`` whose formula it is (``"sgd"``, ``"adam"``): what the
+        estimators' ``solver=`` of that name trains with.
     """
 
     sklearn_params: Mapping[str, Any] = {}
     torch: str | None = None
     stack_shared: Mapping[str, str] = {}
+    sklearn_solver: str | None = None
 
     def init(self, params: np.ndarray, mask: np.ndarray | None = None) -> State:
         """The state before the first step, for parameters shaped like ``params``."""
@@ -265,6 +271,60 @@ class Nesterov(Momentum):
     name = "nesterov"
 
     nesterov = True
+
+
+@OPTIMIZERS.register
+class SklearnSGD(GradientTransformation):
+    """Momentum with the learning rate inside the velocity, as scikit-learn's ``"sgd"``
+    solver: ``v ← μ v - lr g``, then ``θ ← θ + v``, or with ``nesterov`` (its default)
+    ``θ ← θ + μ v - lr g``.
+
+    The same steps as :class:`Momentum` and :class:`Nesterov` while ``lr`` is constant; when
+    it changes (a schedule) the velocity keeps the earlier rates, where PyTorch's scales the
+    whole velocity by the current one. ``FFNNClassifier(solver="sgd")`` trains with it.
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.01
+    momentum : float in [0, 1), default 0.9
+    nesterov : bool, default True
+    """
+
+    name = "sklearn_sgd"
+    sklearn_solver = "sgd"
+    sklearn_params = {"momentum": "momentum", "nesterov": "nesterovs_momentum"}
+
+    def __init__(self, lr: float | Schedule = 0.01, momentum: float = 0.9,
+                 nesterov: bool = True):
+        self.lr = as_schedule(lr)
+        self.momentum = _unit_interval(momentum, "momentum")
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"nesterov must be True or False, got {nesterov!r}")
+        self.nesterov = bool(nesterov)
+
+    def init(self, params, mask=None):
+        return {"step": 0, "velocity": np.zeros_like(params)}
+
+    def transform(self, grads, state, params, lr, xp=np):
+        mu = as_dtype(self.momentum, grads.dtype, xp)
+        scaled = -as_dtype(lr, grads.dtype, xp) * grads
+        velocity = mu * state["velocity"] + scaled
+        updates = mu * velocity + scaled if self.nesterov else velocity
+        return updates, {"step": state["step"] + 1, "velocity": velocity}
+
+    def step(self, params, grads, state, scratch):
+        velocity = state["velocity"]
+        grads *= -self.rate(state["step"])  # -lr g
+        velocity *= self.momentum
+        velocity += grads
+        if self.nesterov:
+            np.multiply(self.momentum, velocity, out=scratch)
+            scratch += grads
+            params += scratch
+        else:
+            params += velocity
+        state["step"] += 1
+        return state
 
 
 @OPTIMIZERS.register
@@ -463,6 +523,61 @@ class Adam(GradientTransformation):
     def step(self, params, grads, state, scratch):
         self._adam_into(grads, state, scratch)
         params += grads
+        return state
+
+
+@OPTIMIZERS.register
+class SklearnAdam(GradientTransformation):
+    """Adam as scikit-learn's ``"adam"`` solver writes it: the bias corrections folded into
+    the rate, ``ε`` added to ``√v``.
+
+    ``m ← β₁ m + (1 - β₁) g``, ``v ← β₂ v + (1 - β₂) g²``,
+    ``θ ← θ - lr √(1 - β₂ᵗ) / (1 - β₁ᵗ) · m / (√v + ε)``: :class:`Adam`'s steps with
+    ``ε √(1 - β₂ᵗ)`` in place of its ``ε``, so the two agree for a small ``ε`` and part
+    for a large one. ``FFNNClassifier(solver="adam")`` trains with it.
+
+    Parameters
+    ----------
+    lr : float or Schedule, default 0.001
+    betas : (float, float), default (0.9, 0.999)
+    eps : float, default 1e-8
+        Added to ``√v``.
+    """
+
+    name = "sklearn_adam"
+    sklearn_solver = "adam"
+    sklearn_params = {"betas": ("beta_1", "beta_2"), "eps": "epsilon"}
+
+    def __init__(self, lr: float | Schedule = 0.001, betas=(0.9, 0.999), eps: float = 1e-8):
+        self.lr = as_schedule(lr)
+        self.betas = _check_betas(betas)
+        self.eps = _non_negative(eps, "eps")
+
+    def init(self, params, mask=None):
+        return {"step": 0, "m": np.zeros_like(params), "v": np.zeros_like(params)}
+
+    def transform(self, grads, state, params, lr, xp=np):
+        beta_1, beta_2 = self.betas
+        dtype = grads.dtype
+        t = state["step"] + 1
+        m, v = _moments(grads, state, beta_1, beta_2, xp)
+        rate = as_dtype(lr, dtype, xp) * as_dtype((1 - beta_2**t) ** 0.5 / (1 - beta_1**t),
+                                                  dtype, xp)
+        updates = -rate * m / (xp.sqrt(v) + as_dtype(self.eps, dtype, xp))
+        return updates, {**state, "step": t, "m": m, "v": v}
+
+    def step(self, params, grads, state, scratch):
+        beta_1, beta_2 = self.betas
+        step = state["step"]
+        t = step + 1
+        _moments_into(grads, state, beta_1, beta_2, scratch)
+        rate = self.rate(step) * ((1 - beta_2**t) ** 0.5 / (1 - beta_1**t))
+        np.multiply(-rate, state["m"], out=grads)
+        np.sqrt(state["v"], out=scratch)
+        scratch += self.eps
+        grads /= scratch
+        params += grads
+        state["step"] = t
         return state
 
 

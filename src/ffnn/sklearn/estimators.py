@@ -53,8 +53,6 @@ from ..optim.optimizers import (
     OPTIMIZERS,
     SGD,
     GradientTransformation,
-    Momentum,
-    Nesterov,
     copy_state,
     state_layout,
 )
@@ -212,11 +210,13 @@ class _BaseFFNN(BaseEstimator):
                 f"got {solver!r}"
             )
         lr = self._schedule()
-        if solver == "sgd":
-            if self.momentum == 0:
-                return SGD(lr)
-            return (Nesterov if self.nesterovs_momentum else Momentum)(lr, self.momentum)
-        cls = OPTIMIZERS.lookup(solver, "solver")
+        # scikit-learn's "sgd" and "adam" are its formulas (SklearnSGD, SklearnAdam); other
+        # names are ffnn's optimizers. Without momentum "sgd" is plain SGD (no velocity in
+        # the state, so a warm start that adds momentum starts one, as scikit-learn does).
+        if solver == "sgd" and self.momentum == 0:
+            return SGD(lr)
+        cls = next((c for c in OPTIMIZERS if c.sklearn_solver == solver), None) \
+            or OPTIMIZERS.lookup(solver, "solver")
         # The hyperparameters the optimizer declares scikit-learn names for.
         kwargs = {
             name: tuple(getattr(self, n) for n in ours) if isinstance(ours, tuple)
@@ -849,9 +849,12 @@ _PARAMETERS_DOC = """    Parameters
         ``"logistic"``/``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"leaky_relu"``, ``"elu"``,
         ``"softplus"``, ``"silu"``, ``"gelu"``), object or pair.
     solver : str or GradientTransformation, default "adam"
-        ``"sgd"`` (scikit-learn's: with ``momentum`` and ``nesterovs_momentum``), any ffnn
-        optimizer name (``"gd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``, ``"rmsprop"``,
-        ``"adam"``, ``"adamw"``, ``"nadam"``) or an optimizer object (its own ``lr``).
+        ``"sgd"`` and ``"adam"`` are scikit-learn's formulas
+        (:class:`~ffnn.optim.optimizers.SklearnSGD` with ``momentum`` and
+        ``nesterovs_momentum``, plain SGD without momentum;
+        :class:`~ffnn.optim.optimizers.SklearnAdam`); any other ffnn optimizer name
+        (``"gd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``, ``"rmsprop"``, ``"adamw"``,
+        ``"nadam"``: PyTorch's formulas) or an optimizer object (its own ``lr``).
         ``"lbfgs"`` is refused.
     alpha : float, default 1e-4
         L2 penalty ``(alpha/2) Σ‖W‖²`` in the cost, not divided by the batch size (scikit-learn
