@@ -14,6 +14,10 @@ from ..optim.optimizers import OPTIMIZER_NAMES
 from ..optim.schedules import SCHEDULE_NAMES
 from ..training.paths import ENGINES
 
+#: ``--header``'s help, for ffnn train and sweep and for predict and evaluate.
+HEADER_HELP = ("a CSV without a header row: none (its columns are x0, x1, ...) or the names, "
+               "comma-separated; first: the first row names the columns even if it looks "
+               "like a sample (default: it names them unless it looks like one)")
 
 class Parser(argparse.ArgumentParser):
     """argparse, with errors on one line (no usage block), that lists the actions its
@@ -146,11 +150,7 @@ def _add_model_parsers(commands) -> None:
         p.add_argument("--target", metavar="COLUMN", default=None,
                        help="the target column or array (default: the model's target, or "
                             "the one column that is not a feature)")
-        p.add_argument("--header", metavar="none|first|NAMES", default=None,
-                       help="a CSV without a header row: none (its columns are x0, x1, "
-                            "...) or the names, comma-separated; first: the first row names "
-                            "the columns even if it looks like a sample (default: it names "
-                            "them unless it looks like one)")
+        p.add_argument("--header", metavar="none|first|NAMES", default=None, help=HEADER_HELP)
     predict.add_argument("--out", metavar="FILE", default=None,
                          help="write the predictions as CSV (default: print them)")
     predict.add_argument("--proba", action="store_true",
@@ -246,11 +246,7 @@ def add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) -> 
     data.add_argument("--target", metavar="COLUMN", default=None,
                       help="with --data: the target column (default: the last) or array "
                            "(default: y)")
-    data.add_argument("--header", metavar="none|first|NAMES", default=None,
-                      help="a CSV without a header row: none (its columns are x0, x1, "
-                           "...) or the names, comma-separated; first: the first row names "
-                           "the columns even if it looks like a sample (default: it names "
-                           "them unless it looks like one)")
+    data.add_argument("--header", metavar="none|first|NAMES", default=None, help=HEADER_HELP)
     data.add_argument("--task", choices=("classification", "regression"), default=None,
                       help="with --data: what to learn (default: classes for names or whole "
                            "numbers, regression for numbers with a decimal point)")
