@@ -218,7 +218,8 @@ SWEEP_CASES = [
      "--grid lr=0.1, hidden=0: --hidden: layer sizes must be positive integers, got 0"),
     (["--grid", "epochs=-1,3"], "--grid lr=0.1, epochs=-1: --epochs must be >= 0, got -1"),
     (["--optimizer", "adam", "--momentum", "0.9"],
-     "error: --momentum applies to momentum, nesterov, adagrad, not to --optimizer adam"),
+     "error: --momentum applies to momentum, nesterov, sklearn_sgd, adagrad, not to "
+     "--optimizer adam"),
     (["--gamma", "0.5"], "error: --gamma applies to --schedule exponential, step"),
     pytest.param(["--engine", "jax", "--clip", "1.0"],
                  "error: --engine jax cannot run this training: optimizer "

@@ -10,7 +10,7 @@ from ..core.network import INITIALIZERS
 from ..data.datasets import (
     DATASET_NAMES,
 )
-from ..optim.optimizers import OPTIMIZER_NAMES
+from ..optim.optimizers import OPTIMIZER_NAMES, OPTIMIZERS
 from ..optim.schedules import SCHEDULE_NAMES
 from ..training.paths import ENGINES
 
@@ -18,6 +18,11 @@ from ..training.paths import ENGINES
 HEADER_HELP = ("a CSV without a header row: none (its columns are x0, x1, ...) or the names, "
                "comma-separated; first: the first row names the columns even if it looks "
                "like a sample (default: it names them unless it looks like one)")
+
+
+def _having(parameter: str) -> str:
+    """The optimizers that take ``parameter`` (the registry's), for a flag's help."""
+    return ", ".join(cls.name for cls in OPTIMIZERS if parameter in cls.params())
 
 class Parser(argparse.ArgumentParser):
     """argparse, with errors on one line (no usage block), that lists the actions its
@@ -285,12 +290,12 @@ def add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) -> 
                      help=f"{', '.join(OPTIMIZER_NAMES)} (default: %(default)s)")
     opt.add_argument("--lr", type=float, default=0.01, help="learning rate (default: 0.01)")
     opt.add_argument("--momentum", type=float, default=None,
-                     help="momentum (momentum, nesterov, adagrad)")
-    opt.add_argument("--beta1", type=float, default=None, help="Adam's beta_1")
-    opt.add_argument("--beta2", type=float, default=None, help="Adam's beta_2")
-    opt.add_argument("--eps", type=float, default=None, help="epsilon (adagrad, rmsprop, adam)")
+                     help=f"momentum ({_having('momentum')})")
+    opt.add_argument("--beta1", type=float, default=None, help=f"beta_1 ({_having('betas')})")
+    opt.add_argument("--beta2", type=float, default=None, help=f"beta_2 ({_having('betas')})")
+    opt.add_argument("--eps", type=float, default=None, help=f"epsilon ({_having('eps')})")
     opt.add_argument("--weight-decay", type=float, default=None,
-                     help="decoupled weight decay (adamw)")
+                     help=f"decoupled weight decay ({_having('weight_decay')})")
     opt.add_argument("--clip", type=float, default=None, help="clip the gradient norm to this")
     opt.add_argument("--schedule", default="constant",
                      help=f"{', '.join(SCHEDULE_NAMES)} (default: %(default)s)")
