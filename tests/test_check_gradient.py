@@ -436,3 +436,18 @@ def test_a_near_miss_gets_no_factor_hint():
     assert "times the reference" not in str(result)
     doubled = ffnn.check_gradient(cost, lambda p: [2 * gradient(p)[0]], params)
     assert doubled.hints["params[0]"].startswith("is 2 times the reference")
+
+
+def test_float32_parameters_do_not_loosen_the_floor():
+    """The differences are taken at float64 copies: float32 parameters leave the floor at
+    float64's (a floor at float32's passed a wrong sign and zeros)."""
+    import autograd.numpy as anp
+
+    W = np.random.default_rng(0).uniform(-1, 1, (10, 10)).astype(np.float32)
+
+    def cost(params):
+        return 0.01 * anp.sum(params[0] ** 2)
+
+    assert ffnn.check_gradient(cost, lambda p: [0.02 * p[0]], [W]).ok
+    assert not ffnn.check_gradient(cost, lambda p: [-0.02 * p[0]], [W]).ok
+    assert not ffnn.check_gradient(cost, lambda p: [np.zeros_like(p[0])], [W]).ok

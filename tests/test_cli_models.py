@@ -491,3 +491,25 @@ def test_ctrl_c_while_the_figure_is_drawn_says_the_model_was_written(tmp_path, m
     err = capsys.readouterr().err
     assert status == 130 and model.is_file() and not figure.exists()
     assert f"interrupted after --save {model} was written; --plot {figure} was not" in err
+
+
+def test_predict_out_with_stdout_closed_succeeds(iris_files, tmp_path):
+    """The predictions are in --out: a closed stdout is no failure (exit 0, not 141)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "p.csv"
+    done = subprocess.run(["bash", "-c", f'"{sys.executable}" -m ffnn predict '
+                           f'"{iris_files.model}" --data "{iris_files.data}" --out "{out}" >&-'],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and out.read_text().startswith("species\n"), done.stderr
+
+
+def test_output_that_cannot_be_encoded_is_not_swallowed():
+    from ffnn.cli.main import _Output
+
+    ascii_only = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    output = _Output(ascii_only)
+    with pytest.raises(UnicodeEncodeError):
+        output.write("± 0.01")
+    assert not output.broken

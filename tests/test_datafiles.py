@@ -544,3 +544,15 @@ def test_an_npz_whose_header_asks_for_more_than_it_holds_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"array 'X' declares shape \(1000000000,\) of dtype "
                                          r"<f8 \(8000000000 bytes\)"):
         read_data(path)
+
+
+def test_a_leading_blank_line_does_not_hide_the_delimiter(tmp_path):
+    path = write_text(tmp_path / "b.csv", "\n\na;b;y\n1;2;p\n3;4;q\n")
+    assert read_data(path).feature_names == ("a", "b")
+
+
+def test_many_text_labels_are_not_sent_to_regression(tmp_path):
+    """Names are classes whatever their count (only whole numbers ask for regression)."""
+    rows = [[i, f"name{i}"] for i in range(30)]
+    path = write_csv(tmp_path / "names.csv", ["x", "who"], rows)
+    assert read_data(path).dataset().classes.size == 30

@@ -106,3 +106,27 @@ def test_a_multilabel_classifier_file_loads(tmp_path):
     est.save(tmp_path / "ml.npz")
     again = FFNNClassifier.load(tmp_path / "ml.npz")
     assert np.array_equal(again.predict(Xm), est.predict(Xm))
+
+
+def test_a_warm_start_onto_another_optimizer_starts_its_state_afresh():
+    """Momentum's velocity b and SklearnSGD's -lr b have the same arrays, not the same
+    meaning: switching solver starts the state again."""
+    est = fitted(T.argmax(1), solver="momentum", momentum=0.9, warm_start=True)
+    assert np.any(est._trainer.opt_state["velocity"])
+    est.set_params(solver="sgd")
+    est._refresh_trainer(incremental=False)
+    assert not np.any(est._trainer.opt_state["velocity"])
+
+
+def test_an_sgd_file_written_before_scikit_learns_formula_converts_its_velocity(tmp_path):
+    est = fitted(T.argmax(1), solver="sgd", momentum=0.9, learning_rate_init=0.1)
+    v = est._trainer.opt_state["velocity"].copy()
+    est.save(tmp_path / "new.npz")
+    arrays, metadata = read_model_file(tmp_path / "new.npz")
+    info = metadata["extra"]["estimator"]
+    assert info.pop("optimizer") == "sklearn_sgd"
+    arrays = {k: (-a / 0.1 if k.endswith("velocity") else a) for k, a in arrays.items()}
+    write_model_file(tmp_path / "old.npz", arrays, {
+        k: val for k, val in metadata.items() if k not in ("arrays", "metadata_sha256")})
+    again = FFNNClassifier.load(tmp_path / "old.npz")
+    np.testing.assert_allclose(again._trainer.opt_state["velocity"], v, rtol=1e-12)

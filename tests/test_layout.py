@@ -189,6 +189,7 @@ OTHER_MEANINGS = {
     ("ffnn.sklearn.estimators", "constant"): "scikit-learn's learning_rate values",
     ("ffnn.sklearn.estimators", "invscaling"): "scikit-learn's learning_rate values",
     ("ffnn.sklearn.stopping", "invscaling"): "scikit-learn's learning_rate values",
+    ("ffnn.sklearn.persistence", "sgd"): "scikit-learn's solver='sgd'",
     ("ffnn.plotting", "linear"): "a matplotlib axis scale",
     ("ffnn.optim.optimizers", "step"): "the optimizer state's step counter",
     ("ffnn.backends.jax_engine", "step"): "the optimizer state's step counter",

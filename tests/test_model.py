@@ -425,3 +425,17 @@ def test_a_bare_multilabel_network_is_not_read_as_classes(tmp_path):
     ffnn.save(net, path, metadata={"loss": "binary_cross_entropy"})
     with pytest.raises(ffnn.io.ModelFileError, match="multilabel"):
         load_model(path)
+
+
+def test_labels_that_read_alike_as_numbers_stay_distinct():
+    """Long identifiers, nan and "1"/"1.0" are not merged by the comparison as numbers."""
+    net = Network(1, [2], ["softmax"], seed=0)
+    ids = Model(net, "classification", np.array(["12345678901234567890",
+                                                 "12345678901234567891"]))
+    assert ids.class_index(["12345678901234567891", "12345678901234567890"]).tolist() == [1, 0]
+    text = Model(net, "classification", np.array(["1", "1.0"]))
+    assert text.class_index(["1.0", "1"]).tolist() == [1, 0]
+    odd = Model(net, "classification", np.array(["nan", "NaN"]))
+    assert odd.class_index(["NaN"]).tolist() == [1]
+    floats = Model(net, "classification", np.array([0.0, 1.0]))
+    assert floats.class_index(["1", "0.0", 1]).tolist() == [1, 0, 1]

@@ -52,7 +52,9 @@ class _Output:
         if not self.broken:
             try:
                 return self.stream.write(text)
-            except (BrokenPipeError, ValueError, OSError):
+            except UnicodeEncodeError:  # a stream that cannot show the text: say so
+                raise
+            except (OSError, ValueError):  # a reader gone (EPIPE), a closed stream
                 self.close_quietly()
         return len(text)
 
@@ -60,7 +62,7 @@ class _Output:
         if not self.broken:
             try:
                 self.stream.flush()
-            except (BrokenPipeError, ValueError, OSError):
+            except (OSError, ValueError):
                 self.close_quietly()
 
     def close_quietly(self) -> None:
@@ -68,7 +70,11 @@ class _Output:
         exit does not fail) and drop what comes."""
         self.broken = True
         with contextlib.suppress(OSError, ValueError, AttributeError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, self.stream.fileno())
+            finally:
+                os.close(null)
 
     def isatty(self) -> bool:
         return not self.broken and bool(getattr(self.stream, "isatty", lambda: False)())
@@ -138,7 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _interrupts(args.command) as state, contextlib.redirect_stdout(output):
         try:
             status = runners[args.command](args)
-            return 141 if output.broken and args.command == "predict" else status
+            printed_work = args.command == "predict" and not args.out
+            return 141 if output.broken and printed_work else status
         except KeyboardInterrupt as exc:
             message = _interrupted(args, exc)
             # The one line below is all: a cluster client cut short may leave futures whose

@@ -710,8 +710,9 @@ def check_gradient(
         raise ValueError(f"cost modified the params it was given ({name}); it must leave them "
                          "unchanged")
 
-    # What finite differences can resolve at the cost's size (rounding of C over the step)
-    noise = [100 * np.finfo(a.dtype).eps * max(1.0, abs(c0)) / _STEPS[0] for a in arrays]
+    # What finite differences can resolve at the cost's size: the rounding of C over the
+    # step, C evaluated at float64 copies of the parameters (whatever their dtype)
+    noise = [100 * np.finfo(np.float64).eps * max(1.0, abs(c0)) / _STEPS[0] for _ in arrays]
     refs, steps = _check_gradient_differences(cost, layout, theta, grads, limits, step)
     autograd_refs, note = _autograd_reference(cost, layout, theta)
     kinks = _one_sided_at_kinks(cost, layout, theta, grads, refs, autograd_refs, limits,

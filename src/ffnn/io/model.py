@@ -15,6 +15,7 @@ the largest output (softmax), or of ``a > 0.5`` for one sigmoid output and two c
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,8 +159,12 @@ class Model:
         text, so ``1`` and ``"1"`` are the same class (as a CSV file spells them)."""
         if self.task != "classification":
             raise ValueError("class_index: a regression model has no classes")
-        index = {_label(c): k for k, c in enumerate(self.classes.tolist())}
-        labels = [_label(v) for v in np.asarray(y).ravel().tolist()]
+        label = _label
+        index = {label(c): k for k, c in enumerate(self.classes.tolist())}
+        if len(index) < len(self.classes):  # classes that read alike ("1", "1.0"): as text
+            label = str
+            index = {label(c): k for k, c in enumerate(self.classes.tolist())}
+        labels = [label(v) for v in np.asarray(y).ravel().tolist()]
         unknown = sorted(set(labels) - set(index))
         if unknown:
             raise ValueError(f"labels {unknown[:5]} are not among the model's classes "
@@ -184,15 +189,25 @@ class Model:
         }
 
 
+_WHOLE = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
+
+
 def _label(value) -> str:
     """A label as text to compare by: ``1``, ``"1"`` and ``1.0`` alike (a CSV file writes
-    classes fitted on floats as ``1`` or ``1.0``)."""
+    classes fitted on floats as ``1`` or ``1.0``); whole numbers exactly, however long;
+    anything else (``nan``, ``1_000``, names) as it is written."""
+    if isinstance(value, (float, np.floating)):
+        value = repr(float(value))
     text = str(value).strip()
-    try:
+    if _WHOLE.fullmatch(text):
+        return str(int(text))
+    if _DECIMAL.fullmatch(text):
         number = float(text)
-    except ValueError:
-        return text
-    return str(int(number)) if number.is_integer() else repr(number)
+        if math.isfinite(number) and number.is_integer() and abs(number) < 2**53:
+            return str(int(number))
+        return repr(number) if math.isfinite(number) else text
+    return text
 
 
 def _check(model: Model) -> None:

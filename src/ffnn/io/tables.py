@@ -119,12 +119,16 @@ def _check_class_count(y: np.ndarray, path: str, target, flag: str, inferred: bo
     fit in memory."""
     n = len(y)
     k = len(np.unique(y))
-    too_many = inferred and k > 10 and 2 * k > n
-    if too_many or n * k * 8 > ONE_HOT_LIMIT:
-        kind = "whole numbers" if y.dtype.kind in "iu" else "values"
+    numbers = y.dtype.kind in "iu"
+    if inferred and numbers and k > 10 and 2 * k > n:
         raise ValueError(f"{flag} {path}: the target column {target!r} has {k} classes for "
-                         f"{n} samples ({kind} read as class labels); for a quantity use "
-                         "--task regression (in Python task='regression')")
+                         f"{n} samples (whole numbers read as class labels); for a quantity "
+                         "use --task regression (in Python task='regression')")
+    if n * k * 8 > ONE_HOT_LIMIT:
+        raise ValueError(f"{flag} {path}: the target column {target!r} has {k} classes for "
+                         f"{n} samples: their one-hot targets would take {n * k * 8 / 2**30:.1f}"
+                         " GiB" + ("; for a quantity use --task regression (in Python "
+                                   "task='regression')" if numbers else ""))
 
 
 def read_data(path, *, target: str | None = None, features=None,
@@ -368,7 +372,7 @@ def _read_csv(path, target, features, require_target, default_target, shown,
     not kept. A target of names is read again as text."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as file:
-            delimiter = _delimiter(file.readline())
+            delimiter = _delimiter(next((line for line in file if line.strip()), ""))
             file.seek(0)
             rows = _records(file, delimiter, shown)
             first = next(rows, None)

@@ -64,6 +64,7 @@ from .persistence import (
     check_estimator_info,
     float_to_json,
     legacy_rates,
+    legacy_velocity,
     param_from_json,
     param_to_json,
     restore_fitted,
@@ -334,8 +335,11 @@ class _BaseFFNN(BaseEstimator):
         # keeping the moments where the state still has the same arrays.
         optimizer = self._optimizer()
         fresh = optimizer.init(network.params, network.weight_mask())
+        kept = type(trainer.optimizer)
         trainer.optimizer = optimizer
-        if state_layout(fresh) != state_layout(trainer.opt_state):
+        # the same arrays may mean another thing under another optimizer (Momentum's
+        # velocity b, SklearnSGD's -lr b)
+        if type(optimizer) is not kept or state_layout(fresh) != state_layout(trainer.opt_state):
             trainer.opt_state = fresh
 
     def _run(self, X, Y, sample_weight, incremental: bool, fresh: bool) -> None:
@@ -582,6 +586,7 @@ class _BaseFFNN(BaseEstimator):
             "validation_scores": self.validation_scores_,
             "target": self._target_info(),
             "trainer": self._trainer.training_state(),
+            "optimizer": self._trainer.optimizer.name,
         }
         if hasattr(self, "feature_names_in_"):
             info["feature_names_in"] = [str(n) for n in self.feature_names_in_]
@@ -613,6 +618,7 @@ class _BaseFFNN(BaseEstimator):
                 estimator.feature_names_in_ = np.array(info["feature_names_in"], dtype=object)
             estimator._make_trainer(network, np.random.default_rng())
             trainer_state = legacy_rates(info["trainer"], estimator._trainer.optimizer)
+            opt_state = legacy_velocity(info, opt_state, estimator._trainer.optimizer)
             estimator._trainer.set_training_state(trainer_state, opt_state, resume_split=False)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"the estimator cannot be rebuilt: {exc}", str(path)) from exc

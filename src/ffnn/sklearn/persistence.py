@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from ..core.activations import Activation
-from ..core.validation import is_integer, is_real
+from ..core.validation import brief, is_integer, is_real
 from .stopping import ScikitLearnRate
 
 
@@ -64,6 +64,18 @@ def legacy_rates(state: dict, optimizer) -> dict:
              and set(old) != {"current"} else old
              for new, old in zip(schedules, saved)]
     return {**state, "schedules": fixed}
+
+
+def legacy_velocity(info: dict, opt_state, optimizer):
+    """Files written before the estimators' ``"sgd"`` took scikit-learn's formula (they do
+    not name their ``optimizer``) kept PyTorch's velocity ``b``; scikit-learn's is ``-lr b``
+    (exactly so at a constant rate; at the last step's rate otherwise)."""
+    if "optimizer" in info or optimizer.sklearn_solver != "sgd" or not (
+            isinstance(opt_state, dict) and "velocity" in opt_state):
+        return opt_state
+    step = opt_state.get("step", 0)
+    rate = optimizer.rate(max(int(step) - 1, 0)) if is_integer(step) else 0.0
+    return {**opt_state, "velocity": -rate * np.asarray(opt_state["velocity"])}
 
 
 def param_to_json(name: str, value):
@@ -146,6 +158,9 @@ def check_estimator_info(info: dict) -> None:
             raise ValueError(f"{where}.{key} must be a {kind.__name__}, got "
                              f"{type(info.get(key)).__name__}")
     optional = ("t", "no_improvement_count")  # written since 0.2
+    if "optimizer" in info and not isinstance(info["optimizer"], str):
+        raise ValueError(f"{where}.optimizer must be an optimizer's name, got "
+                         f"{brief(info['optimizer'])}")
     for key in ("n_features_in", "n_iter", *optional):
         if key in optional and key not in info:
             continue
@@ -169,6 +184,6 @@ def check_estimator_info(info: dict) -> None:
     unknown = sorted(set(info) - {*kinds, "n_features_in", "n_iter", "best_loss",
                                   "loss_curve", "validation_loss_curve", "validation_scores",
                                   "feature_names_in", "t", "loss", "no_improvement_count",
-                                  "best_validation_score"})
+                                  "best_validation_score", "optimizer"})
     if unknown:
         raise ValueError(f"{where} has unexpected entries {unknown}")
