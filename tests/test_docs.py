@@ -25,11 +25,23 @@ def test_the_docs_build_without_warnings(tmp_path):
     assert 'id="ffnn.sklearn.estimators.FFNNClassifier"' in page("api/estimators.html")
     assert 'id="ffnn.training.trainer.train"' in page("api/training.html")
     assert 'id="ffnn.core.network.Network"' in page("api/network.html")
-    index = page("index.html")  # the README, its figures and its links to the studies
-    assert "A tour" in index and 'src="_images/sweep-heatmap.png"' in index
+    index = page("index.html")  # the README, with links to the pages that hold the reference
+    assert "First steps" in index
+    for name in ("guide", "sklearn", "sweeps", "cli", "speed", "coming-from-sklearn",
+                 "coming-from-keras", "coming-from-pytorch", "contributing", "architecture"):
+        assert f'href="{name}.html"' in index, name
+    assert 'src="_images/sweep-heatmap.png"' in page("sweeps.html")
     assert (out / "_images" / "sweep-heatmap.png").is_file()
-    assert 'href="studies/week43_backprop.html"' in index
+    studies = page("studies/index.html")
     for study in ("week43_backprop", "regression_study", "classification_study",
                   "project2_2025"):
+        assert f'href="{study}.html"' in studies
         assert "<img" in page(f"studies/{study}.html")  # the stored outputs, figures included
     assert "Verification" in page("architecture.html")
+    assert "furo" in index  # the theme whose code blocks scroll instead of being cut off
+
+
+def test_every_page_of_docs_is_on_the_site():
+    """Each Markdown page of docs/ has its page on the site (and so is built with -W)."""
+    pages = {p.stem for p in (ROOT / "docs").glob("*.md")} - {"studies"}
+    assert pages <= {p.stem for p in SOURCE.glob("*.md")}

@@ -52,9 +52,8 @@ napoleon_use_rtype = False
 napoleon_use_ivar = True  # "Attributes" as fields: no second entry beside a property's own
 
 # -- HTML -----------------------------------------------------------------------------------
-html_theme = "alabaster"
+html_theme = "furo"  # long code lines scroll inside their block instead of being cut off
 html_title = f"ffnn {release}"
-html_theme_options = {"description": "Feed-forward networks, backpropagation by hand"}
 
 # -- Hooks ----------------------------------------------------------------------------------
 
@@ -65,38 +64,38 @@ def _skip(app, what, name, obj, skip, options):
     return True if re.fullmatch(r"set_\w+_request", name) else None
 
 
-# README.md links to files by their place in the repository; here those are pages of this site.
-# The links become {doc} roles: the study pages are symbolic links to examples/*.ipynb, which a
-# path link would resolve to their target outside this folder.
-LINKS = {
-    "README.md": {
-        "examples/week43_backprop.ipynb": "/studies/week43_backprop",
-        "examples/regression_study.ipynb": "/studies/regression_study",
-        "examples/classification_study.ipynb": "/studies/classification_study",
-        "examples/project2_2025.ipynb": "/studies/project2_2025",
-        "examples/": "/studies/index",
-        "benchmarks/README.md": "/benchmarks",
-        "docs/architecture.md": "/architecture",
-        "docs/comparing.md": "/comparing",
-        "docs/check-gradient.md": "/check-gradient",
-        "docs/baselines.md": "/baselines",
-    },
-    "baselines.md": {
-        "../examples/regression_study.ipynb": "/studies/regression_study",
-    },
-}
+# README.md and docs/*.md link to files by their place in the repository; here those are
+# pages of this site. The links become {doc} roles: the study pages are symbolic links to
+# examples/*.ipynb, which a path link would resolve to their target outside this folder.
+HERE = Path(__file__).resolve().parent
+FIXED = {"examples/": "/studies/index", "benchmarks/README.md": "/benchmarks",
+         "docs/studies.md": "/studies/index", "studies.md": "/studies/index"}
+STUDY = re.compile(r"(?:\.\./)?examples/(\w+)\.ipynb")
+PAGE = re.compile(r"(?:docs/)?([\w-]+)\.md")
 LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")  # [text](target), not images
+
+
+def page_of(target: str) -> str | None:
+    """The site's page for a link of README.md or docs/*.md, or None (left as written)."""
+    bare = target.removeprefix("../")
+    if bare in FIXED:
+        return FIXED[bare]
+    if match := STUDY.fullmatch(target):
+        return f"/studies/{match.group(1)}"
+    if (match := PAGE.fullmatch(target)) and (HERE / f"{match.group(1)}.md").is_file():
+        return f"/{match.group(1)}"
+    return None
 
 
 def _relink(app, relative_path, parent_docname, content):
     """Point an included file's links at this site's pages (the ``include-read`` event)."""
-    links = LINKS.get(Path(relative_path).name, {})
 
     def relink(match):
         text, target = match.groups()
-        if target not in links:
+        page = page_of(target)
+        if page is None:
             return match.group(0)
-        return f"{{doc}}`{text.replace('`', '')} <{links[target]}>`"
+        return f"{{doc}}`{text.replace('`', '')} <{page}>`"
 
     content[0] = LINK.sub(relink, content[0])
 

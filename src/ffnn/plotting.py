@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from .core.validation import check_output_path, require
+from .core.validation import check_output_path
 
 __all__ = ["plot_history", "heatmap_data", "plot_heatmap", "confusion_matrix",
            "figure_formats", "check_figure_path"]
@@ -25,7 +25,7 @@ _LABELS = {"loss": "loss", "accuracy": "accuracy", "r2": "R²"}
 def figure_formats() -> list[str]:
     """The file extensions matplotlib can save figures as (``png``, ``pdf``, ``svg``, ...),
     read from its canvas without importing pyplot."""
-    FigureCanvasBase = require("matplotlib.backend_bases", "a figure").FigureCanvasBase
+    from matplotlib.backend_bases import FigureCanvasBase
 
     return sorted(FigureCanvasBase.get_supported_filetypes())
 
@@ -59,7 +59,7 @@ def plot_history(history, path: str | os.PathLike | None = None):
     -------
     matplotlib.figure.Figure
     """
-    Figure = require("matplotlib.figure", "a figure").Figure
+    from matplotlib.figure import Figure
 
     curves = history.history
     names = [name for name in ("loss", "accuracy", "r2") if name in curves]
@@ -334,8 +334,7 @@ def _cell_mark(counts) -> str:
 
 def _colour_norm(values: np.ndarray, metric: str, scale: str, vmin, vmax):
     """The colour norm of the finite cell values and the colorbar's ``extend``."""
-    Normalize = require("matplotlib.colors", "a figure").Normalize
-    LogNorm = require("matplotlib.colors", "a figure").LogNorm
+    from matplotlib.colors import LogNorm, Normalize
 
     if scale not in ("auto", "linear", "log"):
         raise ValueError(f"scale must be 'auto', 'linear' or 'log', got {scale!r}")
@@ -445,7 +444,7 @@ def plot_heatmap(
     marks = [[_cell_mark(counts[:, j, i]) for i in range(len(x_values))]
              for j in range(len(y_values))]
     if ax is None:
-        Figure = require("matplotlib.figure", "a figure").Figure
+        from matplotlib.figure import Figure
 
         row_height = 0.8 if any(any(row) for row in marks) else 0.6
         fig = Figure(
@@ -475,7 +474,7 @@ def plot_heatmap(
 def _write_cells(ax, image, matrix: np.ndarray, marks: list[list[str]], fmt: str) -> None:
     """Each scored cell's value (and mark) in a colour that contrasts with it; each cell
     without a score but with runs grey and hatched, with its mark."""
-    Rectangle = require("matplotlib.patches", "a figure").Rectangle
+    from matplotlib.patches import Rectangle
 
     for j, i in itertools.product(range(matrix.shape[0]), range(matrix.shape[1])):
         value, mark = matrix[j, i], marks[j][i]
@@ -544,7 +543,7 @@ def confusion_matrix(
         As scikit-learn (e.g. ``y_true`` and ``y_pred`` of different lengths, a
         ``normalize`` it does not know).
     """
-    Figure = require("matplotlib.figure", "a figure").Figure
+    from matplotlib.figure import Figure
     from sklearn.metrics import confusion_matrix as sklearn_confusion_matrix
 
     if normalize not in (None, "true", "pred", "all"):

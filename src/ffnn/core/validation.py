@@ -7,6 +7,7 @@ inner loops of the forward and backward passes.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import numbers
 import os
@@ -263,8 +264,8 @@ def warn_caller(message: str, category: type[Warning]) -> None:
     warnings.warn(message, category, stacklevel=level)
 
 
-#: The extras (pyproject.toml) that bring each optional package.
-EXTRAS = {"jax": "fast", "distributed": "dask", "matplotlib": "plot", "pandas": "pandas"}
+#: The extras (pyproject.toml) that bring each optional package (matplotlib is in the core).
+EXTRAS = {"jax": "fast", "distributed": "dask", "pandas": "pandas"}
 
 
 def require(module: str, what: str):
@@ -281,9 +282,55 @@ def require(module: str, what: str):
 def missing(package: str, what: str, name: str | None = None) -> ImportError:
     """The one-line ImportError for an optional ``package`` that is not installed: ``what``
     needs it (``name``: how to call it, the package's own name by default) and the ``pip
-    install`` that brings it."""
-    return ImportError(f"{what} needs {name or package}, which is not installed: pip install "
-                       f"'ffnn[{EXTRAS[package]}]'")
+    install`` that brings it (:func:`install_command`)."""
+    return ImportError(f"{what} needs {name or package}, which is not installed: "
+                       f"{install_command(EXTRAS[package])}")
+
+
+@functools.cache
+def install_command(extra: str) -> str:
+    """The command that adds ``extra`` to this ffnn, the way this ffnn was installed.
+
+    From the package index: ``pip install 'ffnn[fast]'``. From a source checkout (``pip
+    install -e .``) or a checkout on ``sys.path``: ``pip install -e '/path/to/ffnn[fast]'``
+    (``'.[fast]'`` from the checkout itself), since no ``ffnn`` on the index is this one;
+    from a folder or a wheel file, that folder or file. ``pip`` is this interpreter's
+    (``python -m pip`` when the ``pip`` on ``PATH`` would install elsewhere, as in a virtual
+    environment that is not activated).
+    """
+    import json
+    import shlex
+    import shutil
+    from importlib import metadata
+    from urllib.parse import unquote, urlparse
+
+    target, editable = None, False
+    try:
+        text = metadata.distribution("ffnn").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:  # run from a checkout's src/ on sys.path
+        root = os.path.dirname(os.path.dirname(_PACKAGE.rstrip(os.sep)))
+        if os.path.isfile(os.path.join(root, "pyproject.toml")):
+            target, editable = root, True
+    else:
+        origin = json.loads(text) if text else {}
+        url = urlparse(origin.get("url", ""))
+        if url.scheme == "file" and os.path.exists(unquote(url.path)):
+            target = unquote(url.path)
+            editable = bool(origin.get("dir_info", {}).get("editable"))
+    if target is None:
+        spec = f"ffnn[{extra}]"
+    else:
+        here = os.getcwd()
+        target = "." if os.path.abspath(target) == here else target
+        spec = f"{target}[{extra}]"
+    pip = shutil.which("pip")
+    same = pip is not None and os.path.dirname(os.path.abspath(pip)) == os.path.dirname(
+        os.path.abspath(sys.executable))
+    runner = "pip" if same else f"{shlex.quote(sys.executable)} -m pip"
+    quoted = shlex.quote(spec)
+    if quoted == spec:  # always quoted: the brackets are a pattern to zsh
+        quoted = f"'{spec}'"
+    return f"{runner} install {'-e ' * editable}{quoted}"
 
 
 def installed(package: str) -> bool:
