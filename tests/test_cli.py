@@ -67,7 +67,7 @@ def test_iris_in_float32(capsys):
 def test_gradcheck_prints_the_table(argv, capsys):
     assert main(["gradcheck", *argv]) == 0
     out = capsys.readouterr().out
-    assert "autograd" in out and "finite_differences" in out
+    assert "autograd" in out and "finite differences" in out
     assert "gradient check PASSED" in out
 
 

@@ -281,9 +281,10 @@ def test_another_sweeps_file_is_refused_without_resume_too(folder, capsys):
         line = refused(["sweep", "--epochs", "3", "--n-jobs", "1", "--grid", "lr=0.1",
                         "--out", str(out), *extra], capsys)
         assert "holds another sweep" in line and "differ in: options" in line, line
-    line = refused(["sweep", "--epochs", "2", "--n-jobs", "1", "--grid", "lr=0.1", "--out",
-                    str(out)], capsys)
-    assert "already holds results; give --resume to continue that sweep" in line, line
+    # the same sweep again: continued, nothing run, nothing written
+    assert main(["sweep", "--epochs", "2", "--n-jobs", "1", "--grid", "lr=0.1", "--out",
+                 str(out)]) == 0
+    assert "1 runs, 1 already done" in capsys.readouterr().out
     assert out.read_bytes() == saved
 
 

@@ -28,7 +28,7 @@ from ffnn.sklearn.stopping import ScikitLearnRule
 
 pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
 pytestmark = [pytest.mark.auto_jax, pytest.mark.filterwarnings(
-    "ignore::sklearn.exceptions.ConvergenceWarning", "ignore::ffnn.FallbackWarning")]
+    "ignore::sklearn.exceptions.ConvergenceWarning")]
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 X_BC, Y_BC = load_breast_cancer(return_X_y=True)

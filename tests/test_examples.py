@@ -181,3 +181,39 @@ def test_project2_without_pytorch_and_without_mnist(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "ran without torch" in result.stdout
     assert "full mode stopped" in result.stdout
+
+
+def test_project2_flags_run_one_part_with_given_seeds_and_epochs(tmp_path):
+    """--part mnist --seeds 3 --epochs 2: only MNIST's figures, the seed and epochs taken,
+    and the floors that no longer hold at 2 epochs left out, saying so."""
+    out = tmp_path / "figures"
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "project2_2025.py"), "--quick", "--part", "mnist",
+         "--seeds", "3", "--epochs", "2", "--out", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "MNIST floors not checked: 2 epochs, they hold for 10" in result.stdout
+    assert "key numbers (quick, 1 seed): mnist_network_accuracy=" in result.stdout
+    assert "runge" not in result.stdout.split("key numbers")[1]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        name for name in SCRIPTS["project2_2025.py"] if name.startswith("mnist"))
+
+
+def test_project2_floors_scale_with_the_mnist_it_found():
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        import project2_2025 as study
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    numbers = dict.fromkeys(study.FULL_FLOORS, 0.5)
+    floors, notes = study.floors_for(numbers, False, study.FULL, study.FULL, 60_000)
+    assert floors == study.FULL_FLOORS and notes == []
+    floors, notes = study.floors_for(numbers, False, study.FULL, study.FULL, 5000)
+    assert floors["mnist_network_accuracy"] == study.QUICK_FLOORS["mnist_network_accuracy"]
+    assert "MNIST floors for 5000 training images" in notes[0] and "60000" in notes[0]
+    floors, notes = study.floors_for(numbers, False, study.FULL, study.FULL, 500)
+    assert not any(k.startswith("mnist") for k in floors) and "500 training images" in notes[0]
+    s = study.with_options(study.FULL, seeds=[7], epochs=50)
+    assert (s.seeds, s.runge_epochs, s.mnist_epochs, s.mnist_sweep_seeds) == ((7,), 50, 50,
+                                                                              (7,))

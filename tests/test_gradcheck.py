@@ -173,3 +173,35 @@ def test_method_and_tolerance_arguments_are_checked():
     with pytest.raises(ValueError, match=r"tolerances: unknown methods \['fd'\]"):
         ffnn.gradcheck(net, X, targets, "mse", tolerances={"fd": 1e-3})
     assert ffnn.gradcheck(net, X, targets, "mse", step=np.float32(1e-4)).passed
+
+
+def test_gradcheck_and_check_gradient_print_one_table_format():
+    """One formatter (format_table) for both: the same columns and the same tolerance line."""
+    from ffnn.core.gradcheck import format_table
+
+    net, X, targets = make_problem(0, [5, 3], ["tanh", "softmax"], "cross_entropy", 8)
+    one = ffnn.gradcheck(net, X, targets, "cross_entropy").table().splitlines()
+    layers = [(W.copy(), b.copy()) for W, b in net.layers]
+
+    def cost(L):
+        n = net.copy()
+        n.layers = L
+        return n.cost(X, targets, "cross_entropy")
+
+    def gradient(L):
+        n = net.copy()
+        n.layers = L
+        return n.backprop(X, targets, "cross_entropy")
+
+    other = ffnn.check_gradient(cost, gradient, layers).table().splitlines()
+    header = ["array", "shape", "|grad|", "autograd", "finite differences"]
+    def columns(line):
+        return [c.strip() for c in line.split("  ") if c.strip()]
+
+    assert columns(one[0]) == columns(other[0]) == header
+    tolerance = "tolerance (relative error per row): autograd 1e-07, finite differences 1e-05"
+    assert tolerance in one and tolerance in other
+    assert one[1].startswith("layer 1 W, b") and one[1].endswith("ok")
+    table = format_table(["a"], ["2"], [1.0], {"finite_differences": [0.5]},
+                         {"autograd": 1e-7, "finite_differences": 1e-5})
+    assert table.splitlines()[1].split() == ["a", "2", "1.00e+00", "n/a", "5.00e-01", "FAIL"]

@@ -33,11 +33,11 @@ def installed_as(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
 
     def install(direct_url):
-        install_command.cache_clear()
+        validation._installed_from.cache_clear()
         monkeypatch.setattr(metadata, "distribution", lambda name: _Distribution(direct_url))
 
     yield install
-    install_command.cache_clear()
+    validation._installed_from.cache_clear()
 
 
 def test_from_an_index(installed_as):
@@ -51,7 +51,7 @@ def test_from_a_source_checkout(installed_as, tmp_path):
     installed_as({"url": checkout.as_uri(), "dir_info": {"editable": True}})
     assert install_command("dask") == f"pip install -e '{checkout}[dask]'"
     os.chdir(checkout)  # from the checkout itself
-    install_command.cache_clear()
+    validation._installed_from.cache_clear()
     assert install_command("dask") == "pip install -e '.[dask]'"
     installed_as({"url": checkout.as_uri(), "dir_info": {}})  # pip install . (a copy)
     assert install_command("fast") == "pip install '.[fast]'"
@@ -84,6 +84,26 @@ def test_another_pip_on_path_gives_this_interpreters(installed_as, monkeypatch):
     installed_as(None)
     monkeypatch.setattr("shutil.which", lambda name: "/somewhere/else/bin/pip")
     assert install_command("fast") == f"{sys.executable} -m pip install 'ffnn[fast]'"
-    install_command.cache_clear()
+    validation._installed_from.cache_clear()
     monkeypatch.setattr("shutil.which", lambda name: None)
     assert install_command("fast") == f"{sys.executable} -m pip install 'ffnn[fast]'"
+
+
+def test_the_folder_is_read_when_the_command_is_said(installed_as, tmp_path, monkeypatch):
+    """The checkout is '.' only from inside it, whatever folder asked first; a removed
+    working folder is not an error (every fit asks for JAX's reason)."""
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    installed_as({"url": checkout.as_uri(), "dir_info": {"editable": True}})
+    os.chdir(checkout)
+    assert install_command("fast") == "pip install -e '.[fast]'"
+    os.chdir(tmp_path)
+    assert install_command("fast") == f"pip install -e '{checkout}[fast]'"
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    os.chdir(gone)
+    gone.rmdir()
+    assert install_command("fast") == f"pip install -e '{checkout}[fast]'"
+    from ffnn.backends.jax_engine import no_jax
+
+    assert no_jax().endswith(f"pip install -e '{checkout}[fast]')")

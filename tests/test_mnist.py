@@ -203,6 +203,7 @@ def test_offline_without_files_is_one_clear_error_within_seconds(tmp_path, offli
     assert str(tmp_path / "mnist") in message
     assert "OpenML (www.openml.org) cannot be reached" in message
     assert "Download them from the data set's page" in message
+    assert "data_home=" in message and "--data-home DIR" in message  # a folder of one's own
     assert "or run once with network access" in message
 
 

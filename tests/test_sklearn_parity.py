@@ -436,14 +436,15 @@ class _MyTanh(Tanh):
 
 @pytest.mark.auto_jax
 def test_no_engine_warning_reaches_scikit_learns_users():
-    """A custom activation runs on the NumPy engine: engine_reason_ says so, no
-    FallbackWarning (an estimator's user chose no engine); early stopping with sample weights
-    runs on JAX."""
+    """A custom activation runs on the NumPy engine: engine_reason_ says so, no warning (no
+    user chose an engine); early stopping with sample weights runs on JAX."""
     pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
     weights = np.linspace(1, 2, 150)
-    with pytest.warns(ffnn.FallbackWarning):  # what train() says for the same activation
-        ffnn.train(ffnn.Network(4, [5, 3], [_MyTanh(), "softmax"], seed=0), X_IRIS,
-                   np.eye(3)[Y_IRIS], "cross_entropy", epochs=1, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = ffnn.train(ffnn.Network(4, [5, 3], [_MyTanh(), "softmax"], seed=0), X_IRIS,
+                             np.eye(3)[Y_IRIS], "cross_entropy", epochs=1, verbose=0)
+    assert history.engine == "numpy" and "not a built-in" in history.engine_reason
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -202,7 +202,8 @@ def test_the_cli_writes_jsonl_csv_and_a_heatmap(tmp_path, capsys):
             str(csv), "--plot", str(png)]
     assert main(argv) == 0
     printed = capsys.readouterr().out
-    assert "9 runs (0 failed, 0 diverged, 9 trained in stacks), 9 configurations" in printed
+    assert "trained now: 9 runs, 9 of them in stacks\n" in printed
+    assert "9 runs (0 failed, 0 diverged), 9 configurations" in printed
     assert "best: " in printed
     runs = read_runs(out)
     assert len(runs) == 9 and png.stat().st_size > 0
@@ -293,9 +294,18 @@ def test_resume_refuses_the_file_of_another_sweep_and_keeps_it(tmp_path):
     with pytest.raises(ValueError, match=r"holds another sweep .* differ in: points"):
         sweep("iris", grid={"lr": [0.2]}, options={"epochs": 2}, n_jobs=1, out=out,
               resume=True)
-    with pytest.raises(ValueError, match="already holds results; give resume=True"):
-        sweep("iris", grid={"lr": [0.1]}, options={"epochs": 2}, n_jobs=1, out=out)
     assert out.read_bytes() == saved
+
+
+def test_the_same_sweep_run_twice_continues_its_file(tmp_path):
+    """Pasting a sweep twice: the second reads the first's runs back and runs none."""
+    out = tmp_path / "runs.jsonl"
+    first = sweep("iris", grid={"lr": [0.1, 0.2]}, options={"epochs": 2}, n_jobs=1, out=out)
+    saved = out.read_bytes()
+    second = sweep("iris", grid={"lr": [0.1, 0.2]}, options={"epochs": 2}, n_jobs=1, out=out)
+    assert out.read_bytes() == saved
+    assert [r["run"] for r in second.records] == [r["run"] for r in first.records]
+    assert second.best == first.best
 
 
 def test_ffnn_train_and_the_recipe_share_their_defaults():
@@ -349,7 +359,7 @@ def test_the_course_grid_with_diverging_rates_runs_stacked_from_the_cli(tmp_path
             str(tmp_path / "grid.jsonl")]
     assert main(argv) == 0
     printed = capsys.readouterr().out
-    assert "49 runs (0 failed" in printed and "49 trained in stacks" in printed
+    assert "49 runs (0 failed" in printed and "49 of them in stacks" in printed
     runs = read_runs(tmp_path / "grid.jsonl")
     diverged = {r["params"]["lr"] for r in runs if r["diverged"]}
     assert diverged and diverged <= {1.0, 10.0}

@@ -168,10 +168,11 @@ _install_aliases()
 
 # The scikit-learn estimators and the interop helpers import scikit-learn, sweeps Dask when
 # they run: on demand, so that ``import ffnn`` stays light (baselines too, which imports
-# scikit-learn's linear models when it fits them). Old module names (``ffnn.network``) are
-# attributes on first use too.
+# scikit-learn's linear models when it fits them), plotting matplotlib when a figure is
+# drawn. Old module names (``ffnn.network``) are attributes on first use too.
 _LAZY = {"FFNNClassifier": "sklearn.estimators", "FFNNRegressor": "sklearn.estimators",
          "sweep": "sweeps.search", "SweepResult": "sweeps.analysis", "sweeps": None,
+         "plotting": None,
          **dict.fromkeys(_OLD_PATHS)}
 
 

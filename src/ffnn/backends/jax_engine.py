@@ -38,7 +38,7 @@ from ..core.activations import ACTIVATIONS
 from ..core.losses import LOSSES
 from ..core.metrics import METRIC_FUNCTIONS
 from ..core.network import weight_scale
-from ..core.validation import installed
+from ..core.validation import install_command, installed
 from ..optim.optimizers import OPTIMIZERS
 from ..optim.schedules import Constant
 from ..training.loop import (
@@ -53,7 +53,13 @@ from ..training.signals import held_sigint
 __all__ = ["JaxPath", "unsupported", "NO_JAX", "available", "train_stack"]
 
 #: The reason when JAX is missing: ``engine="auto"`` then takes NumPy without a word.
-NO_JAX = "JAX is not installed (the 'fast' extra: pip install 'ffnn[fast]')"
+NO_JAX = "JAX is not installed"
+
+
+def no_jax() -> str:
+    """:data:`NO_JAX` with the command that installs the 'fast' extra (worked out when said:
+    it depends on the folder the process is in)."""
+    return f"{NO_JAX} (the 'fast' extra: {install_command('fast')})"
 
 
 def available() -> bool:
@@ -77,7 +83,7 @@ def unsupported(trainer, X) -> str | None:
     """Why the JAX engine cannot run this fit, or None when it can. Without JAX that is the
     reason, whatever else the fit asks (a light install has nothing to warn about)."""
     if not available():
-        return NO_JAX
+        return no_jax()
     if not isinstance(X, np.ndarray):
         return "X is sparse: the NumPy engine multiplies its stored values only"
     for f in trainer.network.activation_funcs:

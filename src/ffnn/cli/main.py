@@ -31,9 +31,9 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from .common import Stopped
+from .common import Stopped, os_error_words
 from .models import run_evaluate, run_predict
-from .parser import build_parser
+from .parser import build_parser, given_options
 from .sweep import run_sweep
 from .train import run_gradcheck, run_iris, run_train
 
@@ -137,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:  # bare `ffnn`: what it can do, not an error
         parser.print_help()
         return 0
+    args.given = given_options(argv)  # a data set's own settings fill in only the others
     runners = {"iris": run_iris, "gradcheck": run_gradcheck, "train": run_train,
                "sweep": run_sweep, "predict": run_predict, "evaluate": run_evaluate}
     args.written = []  # what the command has written (its messages after Ctrl-C say it)
@@ -160,7 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             output.close_quietly()
             return 141  # 128 + SIGPIPE, as a shell reports it
         except (ValueError, TypeError, OSError, ImportError) as exc:
-            message = " ".join(str(exc).split())  # one line, whatever came
+            # An OSError that no check put in words: its words, not "[Errno 2] ...".
+            text = os_error_words(exc) if isinstance(exc, OSError) and exc.strerror else exc
+            message = " ".join(str(text).split())  # one line, whatever came
             print(f"ffnn {args.command}: error: {message}", file=sys.stderr)
             return 2
 

@@ -13,7 +13,7 @@ import numpy as np
 from ..core.losses import get_loss
 from ..io.tables import read_data
 from ..training.trainer import r2
-from .common import check_outputs, late
+from .common import check_outputs, late, os_error_words
 
 
 def _load_model(args: argparse.Namespace):
@@ -21,7 +21,17 @@ def _load_model(args: argparse.Namespace):
 
     if os.path.realpath(args.model) == os.path.realpath(args.data):
         raise ValueError(f"--data names the model file {args.model}; give the data's file")
-    return load_model(args.model)
+    if not os.path.exists(args.model):
+        raise FileNotFoundError(f"MODEL: model file {args.model!r} not found")
+    if os.path.isdir(args.model):
+        raise IsADirectoryError(f"MODEL: {args.model!r} is a folder, not a model file")
+    try:
+        return load_model(args.model)
+    except OSError as exc:
+        if not exc.strerror:  # ours: a sentence already
+            raise
+        raise OSError(f"MODEL: model file {args.model!r} cannot be read "
+                      f"({os_error_words(exc)})") from None
 
 
 def _model_data(args: argparse.Namespace, model, require_target: bool):

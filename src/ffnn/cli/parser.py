@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
 
 from ..core.activations import ACTIVATION_NAMES
 from ..core.losses import LOSS_NAMES
@@ -13,6 +15,7 @@ from ..data.datasets import (
 from ..optim.optimizers import OPTIMIZER_NAMES, OPTIMIZERS
 from ..optim.schedules import SCHEDULE_NAMES
 from ..training.paths import ENGINES
+from .common import DATASET_DEFAULTS, defaults_words
 
 #: ``--header``'s help, for ffnn train and sweep and for predict and evaluate.
 HEADER_HELP = ("a CSV without a header row: none (its columns are x0, x1, ...) or the names, "
@@ -39,6 +42,24 @@ class Parser(argparse.ArgumentParser):
 
     def add_argument_group(self, *args, **kwargs):
         return _Group(super().add_argument_group(*args, **kwargs), self.actions)
+
+    def add_subparsers(self, **kwargs):
+        self.commands = super().add_subparsers(**kwargs)
+        return self.commands
+
+    def parse_args(self, args=None, namespace=None):
+        """argparse's, with arguments it does not know reported by the command's own
+        parser (``ffnn train: error: ...``) and, after a one-value list option, with how
+        to write several values (:func:`list_hint`)."""
+        argv = sys.argv[1:] if args is None else list(args)
+        namespace, extras = self.parse_known_args(argv, namespace)
+        if extras:
+            command = getattr(namespace, "command", None)
+            commands = getattr(self, "commands", None)
+            parser = self if command is None or commands is None else commands.choices[command]
+            parser.error(f"unrecognized arguments: {' '.join(extras)}"
+                         + list_hint(parser, argv, extras))
+        return namespace
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -99,9 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
         "gradcheck", help="check backpropagation against autograd and finite differences"
     )
     check.add_argument("--input-size", type=int, default=4, help="number of input features")
-    check.add_argument("--hidden", type=int_list, default=None,
+    check.add_argument("--hidden", type=sizes, nargs="+", action=Joined, default=None,
+                       metavar="SIZES",
                        help="hidden layer sizes, as ffnn train spells them (default: 8)")
-    check.add_argument("--activation", type=name_list, default=None,
+    check.add_argument("--activation", type=name_list, nargs="+", action=Joined, default=None,
+                       metavar="NAMES",
                        help="hidden activation(s), one for all or one per layer, as ffnn "
                             f"train ({', '.join(ACTIVATION_NAMES)}; default: sigmoid)")
     check.add_argument("--output-activation", default=None,
@@ -109,10 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
                             "binary_cross_entropy, exp after poisson, identity after mse")
     check.add_argument("--outputs", type=int, default=None,
                        help="output size (default: 3, or 1 after binary_cross_entropy)")
-    check.add_argument("--layers", type=int_list, default=None,
+    check.add_argument("--layers", type=sizes, nargs="+", action=Joined, default=None,
+                       metavar="SIZES",
                        help="instead of --hidden/--outputs: every layer's size, the output "
-                            "last (e.g. 16,8,1)")
-    check.add_argument("--activations", type=name_list, default=None,
+                            "last (16,8,1 or 16 8 1)")
+    check.add_argument("--activations", type=name_list, nargs="+", action=Joined,
+                       default=None, metavar="NAMES",
                        help="with --layers: every layer's activation, or one for all")
     check.add_argument("--loss", default="cross_entropy",
                        help=f"{', '.join(LOSS_NAMES)} (default: %(default)s)")
@@ -162,7 +187,7 @@ def _add_model_parsers(commands) -> None:
                          help="also each class's probability (classifiers)")
     evaluate.add_argument("--plot", metavar="FILE", default=None,
                           help="write the confusion matrix as a figure (classifiers; the "
-                               "format follows the extension, e.g. .png; the plot extra)")
+                               "format follows the extension, e.g. .png)")
 
 
 def _add_sweep_parser(commands) -> None:
@@ -192,7 +217,9 @@ def _add_sweep_parser(commands) -> None:
                    help="the validation metric that ranks configurations: accuracy, r2, mse, "
                         "loss (default: accuracy or r2)")
     s.add_argument("--n-jobs", type=int, default=None,
-                   help="local worker processes (default: all cores; 1: in this process)")
+                   help="local worker processes (-1: one per core; 1: in this process; "
+                        "default: in this process unless the work is large enough to pay "
+                        "for starting a worker per core, ~6 s)")
     s.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run on a Dask cluster: the scheduler's address, tcp://host:8786")
     s.add_argument("--timeout", type=float, default=10.0,
@@ -205,9 +232,17 @@ def _add_sweep_parser(commands) -> None:
                    help="continue the sweep in --out (after Ctrl-C, say): runs already there "
                         "are skipped, the others run; the table is that of an uninterrupted "
                         "sweep")
-    s.add_argument("--no-stack", action="store_true",
-                   help="train every run alone, not runs that differ only in lr, l1, l2, "
-                        "momentum, beta1, beta2, eps, weight decay and initial seed as stacks")
+    stacking = s.add_mutually_exclusive_group()
+    stacking.add_argument("--stack", action="store_true",
+                          help="train runs that differ only in lr, l1, l2, momentum, beta1, "
+                               "beta2, eps, weight decay and initial seed as stacks, "
+                               "whatever their size (default: stacks for networks of at most "
+                               "16000 parameters, where they win; larger ones one by one)")
+    stacking.add_argument("--no-stack", action="store_true",
+                          help="train every run alone, never in stacks")
+    s.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="BLAS threads each run (or stack) may use (default: 1, so that runs "
+                        "sharing the cores do not oversubscribe them)")
     s.add_argument("--csv", default=None, metavar="FILE", help="also write the table as CSV")
     s.add_argument("--plot", default=None, metavar="FILE",
                    help="heatmap of two swept options against the scoring metric; the format "
@@ -224,7 +259,11 @@ def _add_train_parser(commands) -> None:
         "train", help="train a network (no options: the notebook's iris study)",
         description="Train a network on one of the course's data sets. With no options: iris, "
                     "4 -> 8 sigmoid -> 3 softmax, cross-entropy, full-batch GD at lr 0.01, "
-                    "5000 epochs, no split, as the notebook.",
+                    "5000 epochs, no split, as the notebook. Every other --dataset comes "
+                    "with settings of its own for the options not given (printed before "
+                    "training; any option you give wins, and --hidden, --activation and "
+                    "--optimizer, --lr go in pairs: giving one leaves the other at the "
+                    "plain default): " + dataset_defaults_help(),
     )
     add_training_options(p)
     out = p.add_argument_group("output")
@@ -261,8 +300,9 @@ def add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) -> 
     data.add_argument("--validation-fraction", type=float, default=0.2 if sweep else None,
                       help="hold out this share of the training part for validation"
                            + (" (default: 0.2; see --folds)" if sweep else ""))
-    data.add_argument("--standardize", action="store_true",
-                      help="scale features to mean 0 and std 1, fitted on the training part")
+    data.add_argument("--standardize", action=argparse.BooleanOptionalAction, default=False,
+                      help="scale features to mean 0 and std 1, fitted on the training part "
+                           "(--no-standardize: the features as they are)")
     data.add_argument("--samples", type=int, default=None,
                       help="samples to generate (franke, runge, runge2d, polynomial)")
     data.add_argument("--noise", type=float, default=None,
@@ -272,11 +312,14 @@ def add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) -> 
                            "subfolder mnist, fashion-mnist); fetched from OpenML into it when "
                            "they are not there (default: scikit-learn's data home)")
     net = p.add_argument_group("network")
-    net.add_argument("--hidden", type=int_list_or_none, default=[8],
-                     help="comma-separated hidden layer sizes, or 'none' (default: 8)")
-    net.add_argument("--activation", type=name_list, default=["sigmoid"],
-                     help="hidden activation(s), one for all or one per layer "
-                          f"({', '.join(ACTIVATION_NAMES)}; default: sigmoid)")
+    net.add_argument("--hidden", type=int_list_or_none, nargs="+", action=Joined,
+                     default=[8], metavar="SIZES",
+                     help="hidden layer sizes, 16 32 or 16,32 for two layers, or 'none' "
+                          "(default: 8)")
+    net.add_argument("--activation", type=name_list, nargs="+", action=Joined,
+                     default=["sigmoid"], metavar="NAMES",
+                     help="hidden activation(s), one for all or one per layer, relu tanh or "
+                          f"relu,tanh ({', '.join(ACTIVATION_NAMES)}; default: sigmoid)")
     net.add_argument("--output-activation", default=None,
                      help="default: softmax for classification, identity for regression")
     net.add_argument("--loss", default=None,
@@ -309,8 +352,8 @@ def add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) -> 
                      help="plateau: epochs without improvement before the lr drops")
     run = p.add_argument_group("training")
     run.add_argument("--epochs", type=int, default=5000, help="(default: %(default)s)")
-    run.add_argument("--batch-size", type=int, default=None,
-                     help="mini-batch size (default: the full batch)")
+    run.add_argument("--batch-size", type=batch_size, default=None,
+                     help="mini-batch size, or 'full' (default: the full batch)")
     run.add_argument("--l1", type=float, default=0.0, help="L1 penalty (default: 0)")
     run.add_argument("--l2", type=float, default=0.0, help="L2 penalty (default: 0)")
     run.add_argument("--penalize-biases", action="store_true",
@@ -325,6 +368,10 @@ def add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) -> 
     run.add_argument("--init-seed", type=int, default=None, help="initialisation seed only")
     run.add_argument("--shuffle-seed", type=int, default=None, help="shuffling seed only")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    if not sweep:
+        run.add_argument("--threads", type=int, default=None, metavar="N",
+                         help="BLAS threads for the fit (default: BLAS's own, usually one "
+                              "per core); on a shared machine, timings need a fixed count")
     run.add_argument("--engine", choices=ENGINES, default="auto",
                      help="the NumPy engine, the JAX engine (the same formulas compiled by "
                           "XLA; the 'fast' extra), or auto: JAX where it is installed, "
@@ -336,3 +383,72 @@ def add_training_options(p: argparse.ArgumentParser, *, sweep: bool = False) -> 
 
 def int_list_or_none(text: str) -> list[int]:
     return [] if text.strip().lower() in ("none", "") else int_list(text)
+
+
+def sizes(text: str) -> list[int]:
+    """``16,8`` or one of several values (``--layers 16 8``): layer sizes."""
+    return int_list(text)
+
+
+def batch_size(text: str) -> int | None:
+    """``--batch-size``: a number of samples, or ``full`` (None: the full batch)."""
+    if text.strip().lower() == "full":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of samples or 'full', got {text!r}") from None
+
+
+class Joined(argparse.Action):
+    """A list option that takes its values apart or comma-separated (``--hidden 16 32``,
+    ``--hidden 16,32``), each parsed by the option's type into a list: the lists joined.
+    ``none`` (no hidden layer) stands alone."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if len(values) > 1 and any(value == [] for value in values):
+            parser.error(f"argument {option_string}: 'none' (no hidden layer) goes alone, "
+                         f"got {len(values)} values")
+        setattr(namespace, self.dest, [part for value in values for part in value])
+
+
+def list_hint(parser: argparse.ArgumentParser, argv: list[str], extras: list[str]) -> str:
+    """How to give several values to a one-value list option (``--header a,b``, ``--seeds
+    0,1``, ``--grid lr=0.1,0.2``) whose value ``extras`` follow in ``argv``; "" when they
+    follow none."""
+    lists = {string: action for action in getattr(parser, "actions", ())
+             for string in action.option_strings
+             if action.nargs is None and (action.type in (int_list, name_list)
+                                          or action.dest in ("header", "grid"))}
+    first = extras[0]
+    for i, token in enumerate(argv):
+        if token == first and i >= 2 and argv[i - 2] in lists:
+            option = argv[i - 2]
+            following = argv[i - 1:i + 1]
+            for later in argv[i + 1:]:
+                if later.startswith("-") or later not in extras:
+                    break
+                following.append(later)
+            return (f" ({option} takes one value: several are written with commas, "
+                    f"{option} {','.join(following)})")
+    return ""
+
+
+def given_options(argv: Sequence[str] | None) -> frozenset[str]:
+    """The options (their ``dest``) that ``argv`` gives itself, whatever their values:
+    what a command must not replace by a default of its own (a data set's)."""
+    parser = build_parser()
+    for command in parser.commands.choices.values():
+        for action in command.actions:
+            action.default = argparse.SUPPRESS
+    for action in parser.actions:
+        action.default = argparse.SUPPRESS
+    namespace, _ = parser.parse_known_args(sys.argv[1:] if argv is None else list(argv))
+    return frozenset(vars(namespace)) - {"command"}
+
+
+def dataset_defaults_help() -> str:
+    """``ffnn train --help``'s list of each data set's settings."""
+    return "; ".join(f"{name}: {defaults_words(values)}"
+                     for name, values in DATASET_DEFAULTS.items()) + "."

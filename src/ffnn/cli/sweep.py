@@ -18,7 +18,8 @@ from .parser import Parser, add_training_options, int_list, int_list_or_none, na
 _SWEEP_FLAGS = {"out": "--out", "resume": "--resume", "scheduler": "--scheduler",
                 "n_jobs": "--n-jobs", "folds": "--folds", "timeout": "--timeout",
                 "validation_fraction": "--validation-fraction", "scoring": "--scoring",
-                "test_fraction": "--test-fraction"}
+                "test_fraction": "--test-fraction", "threads": "--threads", "stack": "--stack",
+                "data_home": "--data-home"}
 
 
 def _option_actions() -> dict[str, argparse.Action]:
@@ -103,6 +104,9 @@ def _check_sweep_flags(args: argparse.Namespace) -> None:
     if args.n_jobs is not None and (args.n_jobs == 0 or args.n_jobs < -1):
         raise ValueError(f"--n-jobs must be a positive integer or -1 (every core), got "
                          f"{args.n_jobs}")
+    if args.threads is not None and args.threads < 1:
+        raise ValueError(f"--threads must be a positive integer (BLAS threads per run), got "
+                         f"{args.threads}")
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise ValueError(f"--timeout must be a number of seconds > 0, got {args.timeout}")
     if args.folds is not None and args.folds < 2:
@@ -204,9 +208,14 @@ def _print_table(result) -> int:
     configs = result.configurations()
     failed = sum(1 for r in result.records if r["error"])
     diverged = sum(1 for r in result.records if r["diverged"])
-    print(f"{len(result.records)} runs ({failed} failed, {diverged} diverged, "
-          f"{result.stacked} trained in stacks), {len(configs)} configurations, ranked by "
-          f"{result.metric} (mean ± std over seeds and folds):")
+    # what this call did, apart from the table (which a continued sweep gives unchanged)
+    trained = len(result.records) if result.trained is None else result.trained
+    print(f"trained now: {trained} runs, {result.stacked} of them in stacks"
+          + (f" ({len(result.records) - trained} were in the results file)"
+             if trained < len(result.records) else ""))
+    print(f"{len(result.records)} runs ({failed} failed, {diverged} diverged), "
+          f"{len(configs)} configurations, ranked by {result.metric} (mean ± std over seeds "
+          f"and folds):")
     for config in configs[:10]:
         shown = ", ".join(f"{k}={v}" for k, v in config["params"].items())
         spread = (f" ± {config['std']:.4f} (n={config['n']})" if config["n"] > 1
@@ -268,7 +277,8 @@ def run_sweep(args: argparse.Namespace) -> int:
             standardize=args.standardize, scoring=args.scoring,
             dataset_options=dataset_options, n_jobs=args.n_jobs, scheduler=args.scheduler,
             timeout=args.timeout, out=args.out, resume=args.resume, random_state=args.seed,
-            stack=not args.no_stack,
+            stack=True if args.stack else False if args.no_stack else None,
+            threads=args.threads,
             verbose=1 if args.quiet or not sys.stderr.isatty() else 2,  # 2: a progress bar
         )
     except ConnectionError as exc:  # the cluster lost runs: the finished ones are kept

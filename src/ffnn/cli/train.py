@@ -7,7 +7,6 @@ import argparse
 import contextlib
 import io
 import sys
-import warnings
 
 import numpy as np
 
@@ -21,8 +20,17 @@ from ..data.datasets import (
 )
 from ..io.model import Model
 from ..sweeps import recipe
-from ..training.trainer import FallbackWarning, accuracy, r2, train
-from .common import Data, Stopped, check_data_flags, check_outputs, late
+from ..training.trainer import accuracy, r2, train
+from .common import (
+    Data,
+    Stopped,
+    apply_dataset_defaults,
+    check_data_flags,
+    check_outputs,
+    defaults_words,
+    late,
+    scale_note,
+)
 
 
 def run_iris(args: argparse.Namespace) -> int:
@@ -103,6 +111,10 @@ def run_train(args: argparse.Namespace) -> int:
     # Everything that can fail is checked before the header: flags, output paths, the
     # recipe, the targets against the loss and what --engine jax cannot run.
     check_data_flags(args)
+    applied = apply_dataset_defaults(args)
+    if args.threads is not None and args.threads < 1:  # the words of ffnn sweep's --threads
+        raise ValueError(f"--threads must be a positive integer (BLAS threads for the fit), "
+                         f"got {args.threads}")
     check_outputs(args, {"--save": "save", "--plot": "plot"})
     if args.plot and args.epochs == 0:
         raise ValueError("--plot: there are no curves to draw with --epochs 0")
@@ -111,19 +123,7 @@ def run_train(args: argparse.Namespace) -> int:
     classification = data.task == "classification"
     options = {k: v for k, v in vars(args).items() if k in recipe.TRAIN_OPTIONS}
     loss = recipe.default_loss(options, classification)
-    X, targets = data.X, recipe.binary_targets(loss, data.targets)
-    if args.test_fraction:
-        X, X_test, targets, targets_test = split(
-            X, targets, args.test_fraction, stratify=classification, seed=args.seed
-        )
-    elif data.X_test is not None:  # mnist's own test part (--test-fraction is refused)
-        X_test, targets_test = data.X_test, recipe.binary_targets(loss, data.targets_test)
-    else:
-        X_test = targets_test = None
-    scaler = None
-    if args.standardize:
-        X, *rest, scaler = standardize(X, *([] if X_test is None else [X_test]))
-        X_test = rest[0] if X_test is not None else None
+    X, targets, X_test, targets_test, scaler = _parts(args, data, loss)
     n_train = X.shape[0] if not args.validation_fraction else \
         X.shape[0] - int(np.ceil(X.shape[0] * args.validation_fraction))
     if n_train < 1:
@@ -133,20 +133,28 @@ def run_train(args: argparse.Namespace) -> int:
     recipe.check_fit(built, X, targets, source.flag,
                      validation=args.validation_fraction is not None)
     network, optimizer, metric = built.network, built.optimizer, built.train_kwargs["metric"]
+    if applied:
+        print(f"defaults of --dataset {data.name} (an option you give wins): "
+              f"{defaults_words(applied)}")
     print(f"data: {source.described}, {X.shape[0]} training samples"
           + (f", {X_test.shape[0]} test samples" if X_test is not None else ", no test split")
           + (" (its standard test part)" if data.X_test is not None else "")
           + (", standardized" if args.standardize else ""))
     print(f"network: {network}")
     print(f"training: {optimizer}, {loss.name}, {_training_words(args)}", flush=True)
+    # Not after --no-standardize: the user has decided.
+    note = None if args.standardize or "standardize" in getattr(args, "given", ()) else \
+        scale_note(X, source.feature_names)
+    if note:
+        print(f"ffnn train: note: {note}", file=sys.stderr, flush=True)
     # Said below, in the run's own words: the fallback, and the stop message that train()
     # prints beside its progress bar (on Ctrl-C it would say the weights are kept).
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore", FallbackWarning)
+    verbose = 0 if args.quiet or not sys.stderr.isatty() else 1
+    with contextlib.redirect_stdout(io.StringIO()):
         history = train(
             network, X, targets, loss, optimizer=optimizer,
-            validation_fraction=args.validation_fraction,
-            verbose=0 if args.quiet or not sys.stderr.isatty() else 1, **built.train_kwargs,
+            validation_fraction=args.validation_fraction, verbose=verbose,
+            threads=args.threads, **built.train_kwargs,
         )
     if history.stop_reason == "interrupted":  # train() kept Ctrl-C and the weights so far
         unwritten = " and ".join(f"{flag_} {path}" for flag_, path in
@@ -178,12 +186,34 @@ def run_train(args: argparse.Namespace) -> int:
     return 1 if history.diverged else 0
 
 
+def _parts(args: argparse.Namespace, data, loss):
+    """The training part and the test part (``--test-fraction``, or MNIST's own; None for
+    none) with their targets for ``loss``, standardized with ``--standardize``: ``(X,
+    targets, X_test, targets_test, scaler)``, the scaler None without it."""
+    X, targets = data.X, recipe.binary_targets(loss, data.targets)
+    if args.test_fraction:
+        X, X_test, targets, targets_test = split(
+            X, targets, args.test_fraction, stratify=data.task == "classification",
+            seed=args.seed)
+    elif data.X_test is not None:  # mnist's own test part (--test-fraction is refused)
+        X_test, targets_test = data.X_test, recipe.binary_targets(loss, data.targets_test)
+    else:
+        X_test = targets_test = None
+    scaler = None
+    if args.standardize:
+        X, *rest, scaler = standardize(X, *([] if X_test is None else [X_test]))
+        X_test = rest[0] if X_test is not None else None
+    return X, targets, X_test, targets_test, scaler
+
+
 def _training_words(args: argparse.Namespace) -> str:
     """``batch 32, 200 epochs, l1=0, l2=0.001, seed 0``: how ffnn train trains."""
     return (f"{'full batch' if args.batch_size is None else f'batch {args.batch_size}'}, "
             f"{args.epochs} epochs, l1={args.l1:g}, l2={args.l2:g}"
             + (" (weights and biases)" if args.penalize_biases else "")
-            + f", seed {args.seed}")
+            + f", seed {args.seed}"
+            + (f", {args.threads} BLAS thread{'s' * (args.threads > 1)}" if args.threads
+               else ""))
 
 
 def _write_outputs(args: argparse.Namespace, history, model) -> None:

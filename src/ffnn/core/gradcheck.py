@@ -38,9 +38,12 @@ from .losses import LossLike
 from .network import Network
 from .validation import check_flag, is_real, is_sparse
 
-__all__ = ["gradcheck", "GradcheckResult", "check_gradient", "CheckGradientResult", "METHODS"]
+__all__ = ["gradcheck", "GradcheckResult", "check_gradient", "CheckGradientResult", "METHODS",
+           "format_table"]
 
 METHODS = ("autograd", "finite_differences")
+# The methods as the printed tables name them.
+_METHOD_LABELS = {"finite_differences": "finite differences", "autograd": "autograd"}
 
 # Finite-difference steps tried in turn until the stencil stays clear of every kink.
 _STEPS = (1e-4, 1e-6, 1e-8)
@@ -50,6 +53,55 @@ _TOLERANCES = {
     np.dtype(np.float64): {"autograd": 1e-7, "finite_differences": 1e-5},
     np.dtype(np.float32): {"autograd": 1e-3, "finite_differences": 1e-3},
 }
+
+
+def format_table(names: Sequence[str], shapes: Sequence[str], norms: Sequence[float],
+                 errors: dict[str, Sequence[float]], tolerances: dict[str, float],
+                 counted: Sequence[str] | None = None) -> str:
+    """The table that :func:`gradcheck` and :func:`check_gradient` print, one format for both.
+
+    Columns ``array``, ``shape``, ``|grad|``, then one relative error per method of
+    :data:`METHODS` (``n/a`` where it did not run) and ``ok``/``FAIL`` per row; under them
+    one line with the tolerances.
+
+    Parameters
+    ----------
+    names, shapes : sequence of str, length n_rows
+        Each row's array (``"layer 1 W"``, ``"layer 1 W, b"``) and its shape as text.
+    norms : sequence of float, length n_rows
+        ``‖g‖`` of the gradient under test, per row.
+    errors : dict of str to sequence of float
+        ``errors[method][row]``, for the methods that ran.
+    tolerances : dict of str to float
+        The largest relative error each method may show.
+    counted : sequence of str, optional
+        The methods whose errors decide a row's ``ok`` (default: all that ran); the others
+        are shown and marked "not counted" on the tolerance line.
+
+    Returns
+    -------
+    str
+        The lines of the table and the tolerance line, without a trailing newline.
+    """
+    counted = tuple(errors) if counted is None else tuple(counted)
+    header = ["array", "shape", "|grad|", *(_METHOD_LABELS[m] for m in METHODS), ""]
+    rows = [
+        [name, shape, f"{norm:.2e}"]
+        + [f"{errors[m][i]:.2e}" if m in errors else "n/a" for m in METHODS]
+        + ["ok" if all(errors[m][i] <= tolerances[m] for m in counted) else "FAIL"]
+        for i, (name, shape, norm) in enumerate(zip(names, shapes, norms))
+    ]
+    widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) if c in (0, 1, len(r) - 1) else cell.rjust(w)
+                  for c, (cell, w) in enumerate(zip(r, widths))).rstrip()
+        for r in [header, *rows]
+    ]
+    limits = [f"{_METHOD_LABELS[m]} {tolerances[m]:.0e}"
+              + ("" if m in counted or m not in errors else " (not counted)")
+              for m in METHODS if m in tolerances]
+    lines.append("tolerance (relative error per row): " + ", ".join(limits))
+    return "\n".join(lines)
 
 
 @dataclass
@@ -110,19 +162,12 @@ class GradcheckResult:
         return max(self.errors[method])
 
     def table(self) -> str:
-        """The errors as a plain-text table, one row per layer."""
-        methods = list(self.errors)
-        header = ["layer", "W shape", "|grad|"] + [
-            f"{m} (tol {self.tolerances[m]:.0e})" if m in self.counted else f"{m} (not counted)"
-            for m in methods
-        ]
-        rows = [
-            [str(i + 1), f"{n_in}x{n_out}", f"{norm:.2e}"]
-            + [f"{self.errors[m][i]:.2e}" for m in methods]
-            for i, ((n_in, n_out), norm) in enumerate(zip(self.shapes, self.norms))
-        ]
-        widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
-        lines = ["  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in [header, *rows]]
+        """The errors as a plain-text table, one row per layer (:func:`format_table`, the
+        format of :meth:`CheckGradientResult.table` too), then the verdict."""
+        names = [f"layer {i + 1} W, b" for i in range(len(self.shapes))]
+        shapes = [f"{n_in}x{n_out}, {n_out}" for n_in, n_out in self.shapes]
+        lines = [format_table(names, shapes, self.norms, self.errors, self.tolerances,
+                              self.counted)]
         verdict = "PASSED" if self.passed else "FAILED"
         lines.append(f"gradient check {verdict}")
         if self.near_kink:
@@ -323,7 +368,6 @@ def _near_kink(network: Network, X, step: float, l1: float,
 # -- check_gradient: a student's own cost and gradient ---------------------------------------
 
 _NO_AUTOGRAD = "autograd: not available for this cost (it uses numpy, not autograd.numpy)"
-_METHOD_LABELS = {"finite_differences": "finite differences", "autograd": "autograd"}
 
 
 @dataclass
@@ -407,23 +451,10 @@ class CheckGradientResult:
         return f"check_gradient FAILED: {', '.join(self.failed)}"
 
     def table(self) -> str:
-        """The errors as a plain-text table, one row per array, then the summary."""
-        methods = ("finite_differences", "autograd")
-        header = ["array", "shape", "|grad|"] + [
-            f"{_METHOD_LABELS[m]} (rtol {self.tolerances[m]:.0e})" for m in methods
-        ] + [""]
-        rows = [
-            [name, "x".join(map(str, shape)) or "scalar", f"{norm:.2e}"]
-            + [f"{self.errors[m][i]:.2e}" if m in self.errors else "n/a" for m in methods]
-            + ["ok" if self._row_ok(i) else "FAIL"]
-            for i, (name, shape, norm) in enumerate(zip(self.names, self.shapes, self.norms))
-        ]
-        widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
-        lines = [
-            "  ".join(cell.ljust(w) if c in (0, len(r) - 1) else cell.rjust(w)
-                      for c, (cell, w) in enumerate(zip(r, widths))).rstrip()
-            for r in [header, *rows]
-        ]
+        """The errors as a plain-text table, one row per array (:func:`format_table`, the
+        format of :meth:`GradcheckResult.table` too), then the summary."""
+        shapes = ["x".join(map(str, shape)) or "scalar" for shape in self.shapes]
+        lines = [format_table(self.names, shapes, self.norms, self.errors, self.tolerances)]
         lines.append(self.summary())
         lines += [f"  {name}: {hint}" for name, hint in self.hints.items()]
         if self.autograd_note:

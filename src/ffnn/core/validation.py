@@ -287,7 +287,6 @@ def missing(package: str, what: str, name: str | None = None) -> ImportError:
                        f"{install_command(EXTRAS[package])}")
 
 
-@functools.cache
 def install_command(extra: str) -> str:
     """The command that adds ``extra`` to this ffnn, the way this ffnn was installed.
 
@@ -298,31 +297,18 @@ def install_command(extra: str) -> str:
     (``python -m pip`` when the ``pip`` on ``PATH`` would install elsewhere, as in a virtual
     environment that is not activated).
     """
-    import json
     import shlex
     import shutil
-    from importlib import metadata
-    from urllib.parse import unquote, urlparse
 
-    target, editable = None, False
-    try:
-        text = metadata.distribution("ffnn").read_text("direct_url.json")
-    except metadata.PackageNotFoundError:  # run from a checkout's src/ on sys.path
-        root = os.path.dirname(os.path.dirname(_PACKAGE.rstrip(os.sep)))
-        if os.path.isfile(os.path.join(root, "pyproject.toml")):
-            target, editable = root, True
-    else:
-        origin = json.loads(text) if text else {}
-        url = urlparse(origin.get("url", ""))
-        if url.scheme == "file" and os.path.exists(unquote(url.path)):
-            target = unquote(url.path)
-            editable = bool(origin.get("dir_info", {}).get("editable"))
+    target, editable = _installed_from()
     if target is None:
         spec = f"ffnn[{extra}]"
     else:
-        here = os.getcwd()
-        target = "." if os.path.abspath(target) == here else target
-        spec = f"{target}[{extra}]"
+        try:
+            here = os.getcwd()
+        except OSError:  # the working folder was removed: not the checkout, then
+            here = None
+        spec = f"{'.' if target == here else target}[{extra}]"
     pip = shutil.which("pip")
     same = pip is not None and os.path.dirname(os.path.abspath(pip)) == os.path.dirname(
         os.path.abspath(sys.executable))
@@ -331,6 +317,29 @@ def install_command(extra: str) -> str:
     if quoted == spec:  # always quoted: the brackets are a pattern to zsh
         quoted = f"'{spec}'"
     return f"{runner} install {'-e ' * editable}{quoted}"
+
+
+@functools.cache
+def _installed_from() -> tuple[str | None, bool]:
+    """``(folder or file, editable)`` that this ffnn was installed from, or ``(None,
+    False)`` for an index (read from its ``direct_url.json``, PEP 610)."""
+    import json
+    from importlib import metadata
+    from urllib.parse import unquote, urlparse
+
+    try:
+        text = metadata.distribution("ffnn").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:  # run from a checkout's src/ on sys.path
+        root = os.path.dirname(os.path.dirname(_PACKAGE.rstrip(os.sep)))
+        if os.path.isfile(os.path.join(root, "pyproject.toml")):
+            return root, True
+        return None, False
+    origin = json.loads(text) if text else {}
+    url = urlparse(origin.get("url", ""))
+    if url.scheme == "file" and os.path.exists(unquote(url.path)):
+        return (os.path.abspath(unquote(url.path)),
+                bool(origin.get("dir_info", {}).get("editable")))
+    return None, False
 
 
 def installed(package: str) -> bool:

@@ -461,6 +461,9 @@ class Dataset:
         The standard test part's inputs (MNIST and Fashion-MNIST); None for the other sets.
     targets_test : ndarray of float64, shape (n_test, n_classes), or None
         Its one-hot targets, columns as ``targets``; None when ``X_test`` is.
+
+    Each part has the same views: ``labels``/``labels_test`` (class indices) and
+    ``n_samples``/``n_test``.
     """
 
     X: np.ndarray
@@ -486,17 +489,36 @@ class Dataset:
 
         Only classification data sets have labels; ``classes[labels]`` gives the classes.
         """
+        self._check_labels("labels")
+        return self.targets.argmax(axis=1)
+
+    @property
+    def labels_test(self) -> np.ndarray | None:
+        """The class index of each sample of the standard test part,
+        ``targets_test.argmax(axis=1)``, shape (n_test,); None when the set has no test part.
+
+        Only classification data sets have labels, as for :attr:`labels`.
+        """
+        self._check_labels("labels_test")
+        return None if self.targets_test is None else self.targets_test.argmax(axis=1)
+
+    def _check_labels(self, name: str) -> None:
         if self.task != "classification":
             raise AttributeError(
-                f"labels exist only for classification data sets; {self.name!r} is a "
+                f"{name} exist only for classification data sets; {self.name!r} is a "
                 f"{self.task} data set, its targets are function values"
             )
-        return self.targets.argmax(axis=1)
 
     @property
     def n_samples(self) -> int:
         """Number of samples, ``X.shape[0]``."""
         return self.X.shape[0]
+
+    @property
+    def n_test(self) -> int:
+        """Number of samples of the standard test part, ``X_test.shape[0]`` (0 without
+        one)."""
+        return 0 if self.X_test is None else self.X_test.shape[0]
 
     @property
     def n_features(self) -> int:

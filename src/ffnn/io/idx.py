@@ -236,9 +236,11 @@ def _unavailable(name: str, data_home: Path, reason: str) -> FileNotFoundError:
     files = ", ".join(IDX_FILES)
     return FileNotFoundError(
         f"{name}: the four IDX files ({files}; each may be gzipped, .gz) are not in "
-        f"{data_home / name} nor in {data_home}, and {reason}. Download them from the data "
-        f"set's page into {data_home / name}, or run once with network access (they are "
-        f"then fetched from OpenML and kept there)")
+        f"{data_home / name} nor in {data_home}, and {reason}. If they are in another "
+        f"folder, pass it as data_home= (ffnn.sweep, ffnn.datasets.load_dataset) or "
+        f"--data-home DIR (ffnn train, ffnn sweep). Download them from the data set's page "
+        f"into {data_home / name}, or run once with network access (they are then fetched "
+        f"from OpenML and kept there)")
 
 
 def _fetch(name: str, data_home: Path) -> tuple[np.ndarray, np.ndarray]:

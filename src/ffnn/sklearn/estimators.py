@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -58,7 +57,7 @@ from ..optim.optimizers import (
 )
 from ..optim.schedules import Schedule
 from ..training.paths import check_device
-from ..training.trainer import FallbackWarning, Trainer
+from ..training.trainer import Trainer
 from .persistence import (
     Views,
     check_estimator_info,
@@ -355,11 +354,9 @@ class _BaseFFNN(BaseEstimator):
         trainer.verbose = 0  # scikit-learn's lines instead of a bar: the rule prints them
         rule = self._stopping_rule(early_stopping, n_train, fresh)
         trainer.callbacks = [rule]
-        with warnings.catch_warnings():
-            # scikit-learn's users choose no engine: engine_reason_ says why it is NumPy
-            warnings.simplefilter("ignore", FallbackWarning)
-            history = trainer.fit(X, Y, 1 if incremental else self.max_iter,
-                                  validation_data=validation, sample_weight=sample_weight)
+        # engine_reason_ says why a fit ran on NumPy (engine="auto" warns nobody)
+        history = trainer.fit(X, Y, 1 if incremental else self.max_iter,
+                              validation_data=validation, sample_weight=sample_weight)
         trainer.callbacks = []
         self.history_ = history
         self.engine_, self.engine_reason_ = history.engine, history.engine_reason

@@ -40,6 +40,9 @@ class SweepResult:
     sweep_id : str
     stacked : int
         How many of the runs this call trained were trained in stacks.
+    trained : int or None
+        How many runs this call trained (the others were read back from the results file);
+        None: all of them.
     """
 
     records: list[dict]
@@ -48,6 +51,7 @@ class SweepResult:
     path: str | None = None
     spec: dict = field(default_factory=dict)
     stacked: int = 0  # runs of this call trained as stacks (ffnn.stacked)
+    trained: int | None = None  # runs this call trained (None: every record)
 
     @property
     def metric(self) -> str:
@@ -68,7 +72,27 @@ class SweepResult:
                 f"{best['mean']:.4g}{spread}: {params})")
 
     def to_pandas(self):
-        """The table as a pandas DataFrame, one column per swept parameter."""
+        """The table as a pandas DataFrame (the ``pandas`` extra): one row per run, in the
+        sweep's order.
+
+        Columns: ``param_<name>`` for each swept option (``param_lr``, ``param_l2``,
+        ``param_hidden``; a list such as ``hidden`` as a tuple), then the record's fields:
+        ``sweep``, ``run`` (ids), ``index``, ``seed``, ``fold``, the metrics
+        ``<part>_<metric>`` for the parts ``train``, ``val`` and (with a test part) ``test``,
+        ``loss`` and ``accuracy`` (classification) or ``r2`` and ``mse`` (regression), such
+        as ``val_accuracy``, ``test_r2``; ``epochs``, ``diverged``, ``error`` (None, or the
+        run's error as text), ``seconds`` and ``worker``. A value that was not finite is None
+        (NaN in the frame).
+
+        Examples
+        --------
+        >>> result = ffnn.sweep("iris", grid={"lr": [0.01, 0.1], "l2": [0, 1e-3]},
+        ...                     options={"epochs": 50})
+        >>> table = result.to_pandas()
+        >>> table.groupby(["param_lr", "param_l2"])["val_accuracy"].mean()
+        >>> table.sort_values("val_accuracy", ascending=False)[["param_lr", "param_l2",
+        ...                                                     "val_accuracy", "seconds"]]
+        """
         pd = require("pandas", "SweepResult.to_pandas")
 
         from ..plotting import hashable

@@ -9,7 +9,7 @@ import signal
 import threading
 
 from .grid import plain
-from .runner import PIN_CORES, chunks, record_head, run_chunk
+from .runner import PIN_CORES, blas_threads, record_head, run_chunk
 
 
 def _connect(Client, address: str, timeout: float):
@@ -73,7 +73,18 @@ def _stop_workers(cluster, timeout: float = 0.5) -> None:
         cluster.sync(close_all)
 
 
-def on_dask(context, jobs, n_jobs, scheduler, timeout, stack, started):
+def local_workers(n_jobs) -> int:
+    """The workers of a sweep's own LocalCluster: ``n_jobs``, or every usable core for None
+    and -1."""
+    from ..backends.stacked import usable_cores
+
+    return usable_cores() if n_jobs in (None, -1) else int(n_jobs)
+
+
+def on_dask(context, chunks, n_jobs, scheduler, timeout, started):
+    """Yield the records of ``chunks`` (tasks: a run or a stack each) as they finish on Dask:
+    on ``scheduler`` (an address or a client), else on a LocalCluster of
+    :func:`local_workers` processes; ``started()`` is called once they can start."""
     import logging
 
     try:
@@ -89,12 +100,14 @@ def on_dask(context, jobs, n_jobs, scheduler, timeout, stack, started):
     taken: set = set()
     try:
         if scheduler is None:
-            workers = (os.cpu_count() or 1) if n_jobs in (None, -1) else int(n_jobs)
+            workers = local_workers(n_jobs)
             with _sigint_ignored():  # Ctrl-C is this process's to handle, not the workers'
                 # one core each, when there are enough (see _pin_worker)
                 cores = (sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                          else [])
-                pin = {PIN_CORES: ",".join(map(str, cores))} if workers <= len(cores) else {}
+                # runs of several BLAS threads (threads=) get the cores to share
+                pin = ({PIN_CORES: ",".join(map(str, cores))}
+                       if workers <= len(cores) and blas_threads(context) == 1 else {})
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                        processes=True, dashboard_address=":0",
                                        silence_logs=logging.CRITICAL, env=pin)
@@ -109,7 +122,7 @@ def on_dask(context, jobs, n_jobs, scheduler, timeout, stack, started):
         started()
         futures = {client.submit(run_chunk, shared, chunk, pure=False,
                                  key=f"ffnn-runs-{chunk[0]['run']}-{len(chunk)}"): chunk
-                   for chunk in chunks(context, jobs, stack)}
+                   for chunk in chunks}
         for future in as_completed(futures):
             taken.add(future)
             try:

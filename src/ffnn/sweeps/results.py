@@ -110,9 +110,7 @@ class ResultsFile:
                 f"{header['sweep']}, this one {self.header['sweep']}); they differ in: "
                 f"{', '.join(differs) or 'the data'}; give another file"
             )
-        if not resume:
-            raise ValueError(f"out: {self.path} already holds results; give resume=True "
-                             "(--resume) to continue that sweep, or another file")
+        # the same sweep (by id): continued, resume or not; nothing in it is run again
         for line in lines[1:]:
             try:
                 record = json.loads(line)

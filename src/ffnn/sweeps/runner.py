@@ -10,6 +10,7 @@ import os
 import socket
 import threading
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,7 +21,8 @@ from ..training.loop import Callback
 from . import recipe
 from .grid import canonical, plain
 
-__all__ = ["PIN_CORES"]
+__all__ = ["PIN_CORES", "STACK_MAX_PARAMS", "Tasks", "tasks", "estimated_seconds",
+           "blas_threads"]
 
 
 def _metrics(network, X, targets, loss, classification: bool, prefix: str) -> dict:
@@ -85,6 +87,12 @@ def record_head(context: dict, job: dict) -> dict:
             "params": job["params"], "seed": job["seed"], "fold": job["fold"]}
 
 
+def blas_threads(context: dict) -> int:
+    """The BLAS threads each run (or stack) of the sweep may use (its ``threads``, 1 by
+    default: runs that share the cores do not oversubscribe them)."""
+    return context.get("threads") or 1
+
+
 def _run_one(context: dict, job: dict, stop: threading.Event | None = None) -> dict:
     """Train one run and measure it; an error becomes the record's ``error``."""
     from threadpoolctl import threadpool_limits
@@ -94,7 +102,7 @@ def _run_one(context: dict, job: dict, stop: threading.Event | None = None) -> d
     record = record_head(context, job)
     started = time.perf_counter()
     try:
-        with threadpool_limits(1), np.errstate(all="ignore"):
+        with threadpool_limits(blas_threads(context)), np.errstate(all="ignore"):
             built, parts = _build(context, job, _parts(context, job["fold"]))
             (X_train, T_train), validation = parts[0], parts[1]
             kwargs = dict(built.train_kwargs)
@@ -167,7 +175,7 @@ def _run_stacked(context: dict, jobs: list[dict], stop: threading.Event | None =
     from ..backends.stacked import train_stack
 
     started = time.perf_counter()
-    with threadpool_limits(1), np.errstate(all="ignore"):
+    with threadpool_limits(blas_threads(context)), np.errstate(all="ignore"):
         shared = _parts(context, jobs[0]["fold"])
         built_parts = [_build(context, job, shared) for job in jobs]
         built = [b for b, _ in built_parts]
@@ -247,36 +255,138 @@ def _stack_groups(context: dict, jobs: list[dict]) -> list[list[dict]]:
 
 _STACK_SIZE = 32  # runs per stacked task, at most
 
+#: ``stack=None`` ("auto") stacks the runs of networks of at most this many parameters and
+#: trains larger ones one by one. A stack saves each step's Python overhead (per layer and
+#: step, shared by the K networks) but holds K networks' parameters and optimizer state at
+#: once; past ~16 000 parameters a network (784 -> 32 and larger) the products and the
+#: memory traffic dominate and the stack loses (benchmarks/README.md, "Where a sweep runs by
+#: default": 16 runs, 2000 samples, NumPy engine, stacked / one by one 0.42-0.85 up to 12 730
+#: parameters, 1.07-1.71 from 21 110).
+STACK_MAX_PARAMS = 16_000
 
-def chunks(context: dict, jobs: list[dict], stack: bool) -> list[list[dict]]:
-    """Tasks: one run each, or a stackable group cut into even stacks of at most
-    ``_STACK_SIZE`` runs (fewer when their arrays would pass the memory budget). The cut
-    depends on the group alone, so a run's numbers do not depend on where it ran."""
-    if not stack:
-        return [[job] for job in jobs]
+
+@dataclass(frozen=True)
+class Tasks:
+    """A sweep's runs cut into tasks (:func:`tasks`): ``chunks`` (one run each, or a stack),
+    ``stacking`` (whether and why runs were stacked, for the sweep's header) and ``seconds``
+    (the work, estimated by the NumPy engine's cost model, :func:`estimated_seconds`)."""
+
+    chunks: list[list[dict]]
+    stacking: str
+    seconds: float
+
+
+def _widths(context: dict, options: dict) -> list[int]:
+    """The layer widths of a run's network: inputs, hidden layers, outputs (raises
+    TypeError or ValueError for a malformed ``hidden``)."""
     X, T = context["X"], context["T"]
-    chunks = []
+    return [X.shape[1], *(int(h) for h in options["hidden"]), T.shape[1]]
+
+
+def _n_params(widths: list[int]) -> int:
+    return sum((a + 1) * b for a, b in itertools.pairwise(widths))
+
+
+def _train_size(context: dict, fold: int) -> int:
+    if context["folds"] is not None:
+        return len(context["folds"][fold][0])
+    return len(context["holdout"][0])
+
+
+def estimated_seconds(context: dict, chunk: list[dict]) -> float:
+    """About how long a task takes on the NumPy engine: the cost model of
+    :func:`ffnn.training.paths.numpy_seconds` (steps × the per-step and per-layer overhead,
+    plus ``6 × epochs × samples × parameters`` flops a network), with the overhead paid once
+    for a stack. 0 for a run whose options are malformed (it fails at once)."""
+    from ..training import paths
+
+    try:
+        options = _run_options(context, chunk[0])
+        widths = _widths(context, options)
+        n = _train_size(context, chunk[0]["fold"])
+        epochs = int(options["epochs"])
+        batch = n if options["batch_size"] is None else max(1, min(int(options["batch_size"]), n))
+    except (TypeError, ValueError, KeyError):
+        return 0.0
+    steps = epochs * -(-n // batch)
+    per_step = paths.STEP_SECONDS + paths.LAYER_SECONDS * (len(widths) - 1)
+    flops = 6.0 * epochs * n * _n_params(widths) * len(chunk)
+    return steps * per_step + flops / paths.FLOP_RATE
+
+
+def tasks(context: dict, jobs: list[dict], stack: bool | None) -> Tasks:
+    """The runs cut into tasks: one run each, or a stackable group cut into even stacks of
+    at most ``_STACK_SIZE`` runs (fewer when their arrays would pass the memory budget).
+    ``stack=None`` stacks a group only where its networks have at most
+    :data:`STACK_MAX_PARAMS` parameters; True wherever the runs can share a stack; False
+    nowhere. The cut depends on the group alone, so a run's numbers do not depend on where
+    it ran."""
+    if stack is False:
+        out = [[job] for job in jobs]
+        return Tasks(out, _stacking(stack, len(jobs), 0, 0, set(), set()),
+                     _seconds(context, out))
+    X, T = context["X"], context["T"]
+    out: list[list[dict]] = []
+    stacked, stacks, sizes_stacked, sizes_alone = 0, 0, set(), set()
     for group in _stack_groups(context, jobs):
         if len(group) == 1:
-            chunks.append(group)
+            out.append(group)
             continue
         options = _run_options(context, group[0])
         try:
-            sizes = [*options["hidden"], T.shape[1]]
-            widths = [X.shape[1], *sizes]
-            n_params = sum((a + 1) * b for a, b in itertools.pairwise(widths))
+            widths = _widths(context, options)
+            sizes = widths[1:]
+            n_params = _n_params(widths)
             itemsize = np.dtype(options["dtype"]).itemsize
             batch = min(options["batch_size"] or len(X), len(X))
             per_network = int(itemsize * (8 * n_params + 6 * batch * sum(sizes)
                                           + 2 * len(X) * T.shape[1]))
         except (TypeError, ValueError):  # a malformed option: each run reports it alone
-            chunks.extend([job] for job in group)
+            out.extend([job] for job in group)
             continue
+        if stack is None and n_params > STACK_MAX_PARAMS:
+            sizes_alone.add(n_params)
+            out.extend([job] for job in group)
+            continue
+        sizes_stacked.add(n_params)
         size = max(1, min(_STACK_SIZE, _STACK_BUDGET // per_network))
         parts = -(-len(group) // size)
-        chunks.extend(list(part) for part in np.array_split(np.array(group, dtype=object),
-                                                            parts))
-    return chunks
+        stacked, stacks = stacked + len(group), stacks + parts
+        out.extend(list(part) for part in np.array_split(np.array(group, dtype=object),
+                                                         parts))
+    return Tasks(out, _stacking(stack, len(jobs), stacked, stacks, sizes_stacked,
+                                sizes_alone), _seconds(context, out))
+
+
+def _seconds(context: dict, chunks: list[list[dict]]) -> float:
+    return sum(estimated_seconds(context, chunk) for chunk in chunks)
+
+
+def _stacking(stack: bool | None, runs: int, stacked: int, stacks: int, sizes_stacked: set,
+              sizes_alone: set) -> str:
+    """Whether runs were stacked and why, in a few words for the sweep's header."""
+    def shown(sizes: set) -> str:
+        low, high = min(sizes), max(sizes)
+        return f"{low}" if low == high else f"{low}-{high}"
+
+    if stack is False:
+        return "none (stack=False, --no-stack: each run alone)"
+    if stacked:
+        head = f"{stacked} of {runs} runs in {stacks} stack{'s' * (stacks > 1)}"
+        if stack:
+            return head + " (stack=True, --stack)"
+        alone = f"; those of {shown(sizes_alone)} alone" if sizes_alone else ""
+        return (f"{head} (networks of {shown(sizes_stacked)} parameters: stacks win up to "
+                f"{STACK_MAX_PARAMS}{alone})")
+    if sizes_alone:
+        return (f"none: networks of {shown(sizes_alone)} parameters, over the "
+                f"{STACK_MAX_PARAMS} up to which stacks win (stack=True, --stack, stacks them)")
+    return "none: no runs that can share a stack"
+
+
+def chunks(context: dict, jobs: list[dict], stack: bool | None) -> list[list[dict]]:
+    """The tasks of :func:`tasks`, without their description."""
+    return tasks(context, jobs, stack).chunks
 
 
 class _Cancelled(BaseException):
@@ -316,7 +426,7 @@ def in_process(context: dict, chunks: list[list[dict]]):
     context = {**context, "stack_threads": usable_cores()}
     stop, futures, taken = threading.Event(), [], set()
     try:
-        with threadpool_limits(1):
+        with threadpool_limits(blas_threads(context)):
             futures = [pool.submit(run_chunk, context, chunk, stop) for chunk in chunks]
             for future in as_completed(futures):
                 taken.add(future)

@@ -11,16 +11,22 @@ processes or on a Dask cluster, with every finished run written to disk at once.
 A *run* is one training: one point of the grid (``params``, by the names of ``ffnn train``'s
 options, see :data:`ffnn.sweeps.recipe.TRAIN_OPTIONS`), one ``seed`` (initial weights and shuffles)
 and one ``fold``. Each run trains on its training part and reports train, validation and
-test metrics. Runs are independent, use one BLAS thread each (threadpoolctl), and give the
-same numbers wherever they run.
+test metrics. Runs are independent, use one BLAS thread each (threadpoolctl; ``threads=``
+gives them more), and give the same numbers wherever they run.
+
+Where: in this process unless local processes or a cluster are asked for (``n_jobs`` > 1 or
+-1, ``scheduler=``) or, with Dask installed and ``n_jobs=None``, the work is large enough
+that starting a LocalCluster pays (:data:`CLUSTER_START_SECONDS`); the header of a verbose
+sweep says where it runs and why, and whether it stacked.
 
 Durability: only the client writes the results file (JSON lines: a header naming the sweep,
 then one line per finished run, flushed and fsynced as it arrives), and only one sweep at a
 time: it holds an exclusive lock on the file (``fcntl.flock``) from start to end, so a second
 sweep on the same file is refused at once. A file that is not a results file is never
-overwritten. ``resume=True`` reads it back, skips the runs already there (by sweep id,
-parameters, seed and fold), tolerates a half-written last line, refuses a file of another
-sweep with the reason, and ends with the same table as an uninterrupted sweep. On Dask, a run
+overwritten. A file of the same sweep (the same id) is continued: its runs are read back and
+skipped (by sweep id, parameters, seed and fold), a half-written last line is tolerated, and
+the sweep ends with the same table as an uninterrupted one (so running a script or a command
+twice gives the table at once); a file of another sweep is refused with the reason. On Dask, a run
 whose worker dies is run again elsewhere (the scheduler's own retry); the client still writes
 it once.
 
@@ -35,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import math
 import numbers
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -51,12 +58,19 @@ from ..data.datasets import (
 from ..training.signals import held_sigint
 from . import recipe
 from .analysis import SweepResult
-from .cluster import on_dask
+from .cluster import local_workers, on_dask
 from .grid import canonical, digest, draw, expand_grid, plain
 from .results import FORMAT, LATER_DEFAULTS, UNSET, ResultsFile
-from .runner import chunks, in_process
+from .runner import Tasks, in_process, tasks
 
-__all__ = ["sweep", "SweepInterrupted"]
+__all__ = ["sweep", "SweepInterrupted", "CLUSTER_START_SECONDS"]
+
+#: What a sweep's own LocalCluster costs before and after its runs (starting the worker
+#: processes, importing ffnn in each, scattering the data, closing them), in seconds: 6.0-7.7
+#: s for 2 workers on the 2-core development machine (benchmarks/README.md, "Where a sweep
+#: runs by default"). With ``n_jobs=None`` a sweep starts one only where its estimated work
+#: spread over the workers saves more than this.
+CLUSTER_START_SECONDS = 6.0
 
 
 # -- the grid -----------------------------------------------------------------------------------
@@ -88,8 +102,8 @@ class SweepInterrupted(KeyboardInterrupt):
         super().__init__(f"sweep interrupted: {finished} of {total} runs finished{kept}")
 
 
-def _check_where(n_jobs, scheduler, timeout) -> None:
-    """``n_jobs`` and ``timeout``, checked before any work."""
+def _check_where(n_jobs, scheduler, timeout, stack=None, threads=None) -> None:
+    """``n_jobs``, ``timeout``, ``stack`` and ``threads``, checked before any work."""
     valid_jobs = n_jobs is None or (isinstance(n_jobs, numbers.Integral)
                                     and not isinstance(n_jobs, bool) and n_jobs >= -1
                                     and n_jobs != 0)
@@ -98,6 +112,28 @@ def _check_where(n_jobs, scheduler, timeout) -> None:
     if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or \
             not timeout > 0 or not math.isfinite(timeout):
         raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+    if stack not in (None, True, False) or not isinstance(stack, (bool, type(None))):
+        raise ValueError(f"stack must be None (stack where it wins), True or False, got "
+                         f"{stack!r}")
+    if threads is not None and (isinstance(threads, bool)
+                                or not isinstance(threads, numbers.Integral) or threads < 1):
+        raise ValueError(f"threads must be a positive integer (BLAS threads per run) or None "
+                         f"(one), got {threads!r}")
+
+
+def _with_data_home(data, dataset_options: Mapping | None, data_home) -> Mapping | None:
+    """``dataset_options`` with ``data_home`` (sweep()'s own argument) in it."""
+    if data_home is None:
+        return dataset_options
+    if not isinstance(data, str):
+        raise ValueError(f"data_home is the folder of a named data set's files (mnist, "
+                         f"fashion-mnist), but data is {type(data).__name__}, not a name")
+    options = dict(dataset_options or {})
+    if os.fspath(options.get("data_home", data_home)) != os.fspath(data_home):
+        raise ValueError(f"data_home={data_home!r} and dataset_options['data_home']="
+                         f"{options['data_home']!r}: give one")
+    options["data_home"] = data_home
+    return options
 
 
 def _load(data, task: str | None, dataset_options: Mapping | None, random_state: int = 0):
@@ -217,9 +253,9 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
           folds: int | None = None, validation_fraction: float = 0.2,
           test_fraction: float = 0.0, standardize: bool = False, scoring: str | None = None,
           task: str | None = None, dataset_options: Mapping | None = None,
-          n_jobs: int | None = None, scheduler=None, timeout: float = 10.0, out=None,
-          resume: bool = False, random_state: int = 0, stack: bool = True,
-          verbose: int = 0) -> SweepResult:
+          data_home=None, n_jobs: int | None = None, scheduler=None, timeout: float = 10.0,
+          out=None, resume: bool = False, random_state: int = 0, stack: bool | None = None,
+          threads: int | None = None, verbose: int = 0) -> SweepResult:
     """Train every configuration of a grid (or ``n_iter`` random ones) and measure each.
 
     Parameters
@@ -249,10 +285,24 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
         Scale features on each run's training part.
     scoring : {"accuracy", "r2", "mse", "loss"}, optional
         Ranks configurations by ``val_<scoring>`` (default accuracy or r2).
+    dataset_options : mapping, optional
+        Keyword arguments of :func:`ffnn.datasets.load_dataset` (``n_samples``, ``noise``,
+        ``seed`` for the generated sets).
+    data_home : path-like, optional
+        MNIST and Fashion-MNIST: the folder of the four IDX files
+        (``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``,
+        ``t10k-labels-idx1-ubyte``, each may be gzipped), or the folder holding them in its
+        subfolder ``mnist`` (``fashion-mnist``); fetched from OpenML into it when they are not
+        there (default: scikit-learn's data home). The same as
+        ``dataset_options={"data_home": ...}`` (``ffnn sweep --data-home DIR``); where the
+        files are is not part of the sweep's id, what they hold is.
     n_jobs : int, optional
         Local worker processes (a Dask ``LocalCluster``, the ``dask`` extra), each kept on
-        one core (one BLAS thread, one XLA thread); default all cores, or this process when
-        Dask is not installed; 1 runs in this process.
+        one core (one BLAS thread, one XLA thread); -1: one per core; 1: this process.
+        Default (None): this process, unless Dask is installed and the sweep's work
+        (estimated by the NumPy engine's cost model, over the runs or stacks) is large
+        enough that spreading it over one worker per core saves more than starting them
+        costs (:data:`CLUSTER_START_SECONDS`, ~6 s; a few seconds of work stay here).
     scheduler : str or distributed.Client, optional
         A Dask scheduler address (``tcp://host:8786``) or a client: run there.
     timeout : float, default 10
@@ -262,19 +312,30 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
         second sweep on it is refused). A file that holds anything but a results file (or
         a header torn while written) is refused and left as it is.
     resume : bool
-        Continue the sweep in ``out``: runs already there are not run again.
+        Continue the sweep in ``out``: runs already there are not run again. A file of the
+        same sweep is continued without it too; ``resume=True`` says so explicitly (and needs
+        ``out``).
     random_state : int
         Seeds the splits, the folds and the random search.
-    stack : bool, default True
+    stack : bool, optional
         Train runs that differ only in learning rate, L1/L2, momentum/β/ε, weight decay and
         initial seed, and share their shuffling seed and fold, as one stack
         (:func:`ffnn.backends.stacked.train_stack`), in stacks of at most 32 (fewer when memory
         asks), each a task for a worker (in-process, stacks share the cores by threads); the table
-        is that of one-by-one training to rounding. False trains each run alone.
+        is that of one-by-one training to rounding. Default (None): stack where it wins,
+        networks of at most :data:`ffnn.sweeps.runner.STACK_MAX_PARAMS` (16 000) parameters
+        (iris, breast cancer, digits with a hidden layer of tens), and train larger ones
+        (MNIST's 784 inputs and up) one by one. True stacks whatever can stack; False trains
+        each run alone.
+    threads : int, optional
+        BLAS threads (threadpoolctl) each run or stack may use. Default (None): one, so that
+        runs sharing the cores (stacks in threads, local workers) do not oversubscribe them;
+        more can speed up a few large runs in this process (``n_jobs=1``). Not part of the
+        sweep's id.
     verbose : int, default 0
-        1 prints the sweep's id, the swept values and the number of runs before they start;
-        2 also shows a progress bar (runs done of all, failures, the best score so far, time
-        left).
+        1 prints the sweep's id, the swept values, the number of runs, where they run and
+        whether they stack (and why) before they start; 2 also shows a progress bar (runs
+        done of all, failures, the best score so far, time left).
 
     Returns
     -------
@@ -288,7 +349,8 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
     """
     if grid is None and distributions is None:
         raise ValueError("give a grid or distributions (with n_iter) to sweep")
-    _check_where(n_jobs, scheduler, timeout)
+    _check_where(n_jobs, scheduler, timeout, stack, threads)
+    dataset_options = _with_data_home(data, dataset_options, data_home)
     if resume and out is None:
         raise ValueError("resume needs out (the results file to continue)")
     if grid is not None and distributions is not None:
@@ -315,7 +377,7 @@ def sweep(data="iris", *, grid: Mapping[str, Sequence] | None = None,
     search = _Search(grid, distributions, n_iter, points, options, seeds, folds,
                      validation_fraction, test_fraction, standardize, scoring, random_state)
     plan = _plan(search, *_load(data, task, dataset_options, random_state))
-    where = _Where(n_jobs, scheduler, timeout, stack)
+    where = _Where(n_jobs, scheduler, timeout, stack, threads)
     return _run_plan(plan, out, resume, where, verbose)
 
 
@@ -344,7 +406,8 @@ class _Where:
     n_jobs: int | None
     scheduler: object
     timeout: float
-    stack: bool
+    stack: bool | None
+    threads: int | None
 
 
 @dataclass(frozen=True)
@@ -410,18 +473,20 @@ def _run_plan(plan: _Plan, out, resume: bool, where: _Where, verbose: int) -> Sw
     results = None if out is None else ResultsFile(
         out, {"format": FORMAT, "sweep": plan.sweep_id, "spec": plan.spec}, resume)
     jobs, scoring = plan.jobs, plan.scoring
+    context = {**plan.context, "threads": where.threads}
     done: dict = {}
     try:
         done = {} if results is None else dict(results.done)
         todo = [job for job in jobs if job["run"] not in done]
+        cut = tasks(context, todo, where.stack)
+        here, why = _choose_where(where, cut, len(todo))
         header = (f"sweep {plan.sweep_id}: {len(jobs)} runs, {len(jobs) - len(todo)} already "
-                  f"done\n{plan.described}")
+                  f"done\n{plan.described}\nwhere: {why}\nstacks: {cut.stacking}")
         progress = _Progress(len(todo), f"val_{scoring}", scoring in ("accuracy", "r2"),
                              header if verbose else None, verbose >= 2)
         stacked = 0
         try:
-            for task in _execute(plan.context, todo, where.n_jobs, where.scheduler,
-                                 where.timeout, where.stack, progress.start):
+            for task in _execute(context, cut, here, where, progress.start):
                 with held_sigint():  # a stack's runs are written all or none
                     for record in task:
                         stacked += record.pop("_stack", 0) > 1
@@ -441,20 +506,54 @@ def _run_plan(plan: _Plan, out, resume: bool, where: _Where, verbose: int) -> Sw
             results.close()
     records = [{**done[job["run"]], "index": job["index"]} for job in jobs]
     return SweepResult(records, scoring, plan.sweep_id, None if out is None else str(out),
-                       plan.spec, stacked)
+                       plan.spec, stacked, len(todo))
 
 
-def _execute(context: dict, jobs: list[dict], n_jobs, scheduler, timeout: float,
-             stack: bool, started=lambda: None):
-    """Yield the records of ``jobs`` as they finish, wherever they run, a task's (a run's
-    or a stack's) at a time; ``started()`` is called once the runs can start (after
-    connecting to a cluster)."""
-    if not jobs:
+def _choose_where(where: _Where, cut: Tasks, runs: int) -> tuple[bool, str]:
+    """(whether the runs train in this process, where and why in a few words). With
+    ``n_jobs=None`` and Dask installed: here unless a LocalCluster of one worker per core
+    finishes sooner, its start (:data:`CLUSTER_START_SECONDS`) counted; the work is the
+    estimate of :func:`ffnn.sweeps.runner.estimated_seconds`, spread here over the threads
+    that stacks share (runs alone go one after the other) and there over the workers."""
+    if where.scheduler is not None:
+        shown = where.scheduler if isinstance(where.scheduler, str) else "of the given client"
+        return False, f"the Dask cluster {shown} (scheduler=)"
+    if where.n_jobs == 1:
+        return True, "in this process (n_jobs=1, --n-jobs 1)"
+    if where.n_jobs is not None:
+        return False, (f"{local_workers(where.n_jobs)} local worker processes "
+                       f"(n_jobs={where.n_jobs})")
+    if not installed("distributed"):
+        return True, ("in this process (n_jobs=None without Dask; the dask extra runs sweeps "
+                      "on local processes)")
+    if not runs:
+        return True, "in this process (nothing to run)"
+    workers, chunks = local_workers(None), cut.chunks
+    threads_here = min(workers, len(chunks)) if any(len(c) > 1 for c in chunks) else 1
+    work_here = cut.seconds / threads_here
+    work_there = cut.seconds / min(workers, len(chunks))
+    work = f"{runs} runs, ~{cut.seconds / runs:.2g} s of work each"
+    if workers == 1 or work_here <= CLUSTER_START_SECONDS + work_there:
+        return True, (f"in this process: {work}, ~{work_here:.2g} s in all, less than "
+                      f"starting {workers} local worker{'s' * (workers > 1)} "
+                      f"(~{CLUSTER_START_SECONDS:g} s) would save (n_jobs=-1, --n-jobs -1, "
+                      "starts them)")
+    return False, (f"{workers} local worker processes: {work}, ~{work_here:.2g} s here "
+                   f"against ~{work_there:.2g} s on them, more than starting them costs "
+                   f"(~{CLUSTER_START_SECONDS:g} s; n_jobs=1, --n-jobs 1, stays here)")
+
+
+def _execute(context: dict, cut: Tasks, here: bool, where: _Where, started=lambda: None):
+    """Yield the records of the tasks of ``cut`` as they finish, here or on Dask, a task's
+    (a run's or a stack's) at a time; ``started()`` is called once the runs can start
+    (after connecting to a cluster)."""
+    if not cut.chunks:
         started()
         return
-    if scheduler is None and (n_jobs == 1 or (n_jobs is None and not installed("distributed"))):
-        started()  # n_jobs=None without Dask: here, as with n_jobs=1 (the core install)
-        yield from in_process(context, chunks(context, jobs, stack))
+    if here:
+        started()
+        yield from in_process(context, cut.chunks)
         return
     require("distributed", "a sweep on local processes or a cluster (n_jobs, scheduler)")
-    yield from on_dask(context, jobs, n_jobs, scheduler, timeout, stack, started)
+    yield from on_dask(context, cut.chunks, where.n_jobs, where.scheduler, where.timeout,
+                       started)

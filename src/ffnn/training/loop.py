@@ -12,6 +12,8 @@ without callbacks, and uses the same rule, message and History.
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -28,6 +30,10 @@ __all__ = ["History", "Callback", "EpochsRun", "Path", "diverged", "divergence_m
 @dataclass
 class History:
     """What a training run recorded, Keras-style.
+
+    A History reads as the mapping of its curves: ``history["val_accuracy"]``,
+    ``history.keys()``, ``items()``, ``values()``, ``get()``, ``"loss" in history``,
+    ``len(history)`` (the number of curves) and iteration over their names.
 
     Attributes
     ----------
@@ -58,6 +64,32 @@ class History:
 
     def __getitem__(self, key: str) -> list[float]:
         return self.history[key]
+
+    # The read-only mapping of ``history`` (Keras' ``History.history``), on the History itself.
+    def keys(self) -> KeysView[str]:
+        """The names of the recorded curves (``"loss"``, ``"val_accuracy"``, ...)."""
+        return self.history.keys()
+
+    def values(self) -> ValuesView[list[float]]:
+        """The recorded curves, each a list of one value per epoch."""
+        return self.history.values()
+
+    def items(self) -> ItemsView[str, list[float]]:
+        """``(name, curve)`` pairs, as ``history.history.items()``."""
+        return self.history.items()
+
+    def get(self, key: str, default=None):
+        """The curve ``key``, or ``default`` when it was not recorded."""
+        return self.history.get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.history)
+
+    def __len__(self) -> int:
+        return len(self.history)
+
+    def __bool__(self) -> bool:
+        return True  # a History is a result, also when nothing was recorded
 
     def __repr__(self) -> str:
         last = ", ".join(f"{key}={values[-1]:.4g}" for key, values in self.history.items()
@@ -308,6 +340,9 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
     Ctrl-C ends the run with the weights trained so far.
     """
     callbacks = trainer.callbacks
+    if bar is not None and history.engine:
+        # The engine "auto" took, said without a warning (History.engine_reason: why).
+        bar.set_description(f"training ({history.engine} engine)")
     listening = bar is not None or any(s.hears_losses for s in trainer.optimizer.schedules)
     chunk = path.epochs_per_call(listening)  # the callbacks may cut it (to 1 by default)
     epoch = 0
@@ -321,6 +356,7 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
         else:
             trainer.first_pending = pending
     settled = False  # the run ended by itself: its epochs, a stop or a divergence
+    started = time.perf_counter()
     try:
         while epoch < epochs:
             count = min(chunk, epochs - epoch)
@@ -332,6 +368,11 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
                 for cb in callbacks:
                     cb.on_epoch_begin(trainer, epoch)
             done = path.run(count)
+            if bar is not None and epoch == 0 and path.name == "jax" \
+                    and time.perf_counter() - started > 1.0:
+                # the first call compiled (JAX): the bar's clock starts now, or its rate
+                # would count the compile as an epoch and its ETA run to hours
+                bar.reset(total=bar.total)
             start = epoch
             for logs in done.logs:
                 history.record(logs)

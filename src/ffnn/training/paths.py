@@ -14,7 +14,7 @@ import math
 import os
 import warnings
 
-from ..core.validation import is_sparse, missing, warn_caller
+from ..core.validation import missing, warn_caller
 
 __all__ = ["ENGINES", "AUTO_JAX_AFTER", "FallbackWarning", "check_engine", "check_device",
            "choose", "jax_reason", "numpy_seconds", "worth_compiling"]
@@ -58,9 +58,10 @@ AUTO_JAX_AFTER = _from_environment(AUTO_JAX_AFTER)
 
 
 class FallbackWarning(UserWarning):
-    """``engine="auto"`` could not take the JAX engine for this fit's configuration (a custom
-    activation, loss or optimizer, a callback that listens to batches) and runs the NumPy
-    engine instead (``History.engine_reason`` says why)."""
+    """Kept for code that filters it: ``engine="auto"`` no longer warns when it runs the
+    NumPy engine (the NumPy engine trains every configuration, so nothing is for the user
+    to act on); ``History.engine_reason`` says why JAX was not taken, and an explicit
+    ``engine="jax"`` that cannot run is an error."""
 
 
 def check_engine(engine, choices: tuple[str, ...] = ENGINES, name: str = "engine") -> str:
@@ -120,9 +121,9 @@ def choose(trainer, X, epochs: int = 1) -> tuple[str, str]:
 
     ``engine="jax"`` refuses (ImportError without JAX, ValueError with the reason) a fit it
     cannot run; ``"auto"`` takes JAX when it is installed, runs the fit and the fit is long
-    enough to pay for compiling (:func:`worth_compiling`), else NumPy, warning
-    (:class:`FallbackWarning`) when JAX is there but the configuration keeps it off
-    (nothing to say for a short fit, on a light install or for sparse ``X``).
+    enough to pay for compiling (:func:`worth_compiling`), else NumPy, without a warning:
+    the reason comes back (``History.engine`` and ``History.engine_reason``, an estimator's
+    ``engine_``/``engine_reason_``, the verbose header).
     """
     if trainer.engine == "numpy":
         return "numpy", "engine='numpy' was asked for"
@@ -132,12 +133,11 @@ def choose(trainer, X, epochs: int = 1) -> tuple[str, str]:
             return "jax", ""
         short = worth_compiling(trainer.network, X.shape[0], trainer.batch_size, epochs)
         return ("jax", "") if short is None else ("numpy", short)
-    from ..backends.jax_engine import NO_JAX
-
     if trainer.engine == "jax":
         refuse_jax(reason, "engine='jax'", "run this fit", "engine='numpy' or 'auto'")
-    if reason != NO_JAX and not is_sparse(X):
-        warn_caller(f"engine='auto' runs the NumPy engine: {reason}", FallbackWarning)
+    # "auto" promised the right engine, not JAX: the NumPy engine trains every configuration
+    # to the same numbers, so there is nothing for the user to act on and nothing to warn of
+    # (History.engine_reason and verbose output say it).
     return "numpy", reason
 
 
@@ -150,6 +150,6 @@ def refuse_jax(reason: str | None, asked: str, what: str, instead: str) -> None:
 
     if reason is None:
         return
-    if reason == NO_JAX:
+    if reason.startswith(NO_JAX):
         raise missing("jax", asked, "JAX")
     raise ValueError(f"{asked} cannot {what}: {reason}; use {instead}")

@@ -17,7 +17,9 @@ training data, and the same after the epoch on validation data when there is som
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import logging
 import math
 from collections.abc import Sequence
 
@@ -161,6 +163,14 @@ class Trainer:
         Where the JAX engine trains: JAX's first device of that kind (``"gpu"``: a CUDA
         build of JAX, see the README), a device itself, or None for JAX's default device.
         The NumPy engine runs on the CPU whatever it says.
+    threads : int >= 1 or None, default None
+        The number of BLAS threads (OpenBLAS, MKL: NumPy's matrix products) each
+        :meth:`fit` may use, set with threadpoolctl's ``threadpool_limits`` for the fit and
+        put back after it; None leaves them as they are (BLAS's default: usually one per
+        core). On a shared machine, timings need a fixed thread count: BLAS otherwise
+        starts one thread per core, whatever other processes run, and a fit's time then
+        depends on the machine's load. It does not limit XLA's own threads (the JAX
+        engine).
 
     Attributes
     ----------
@@ -168,13 +178,15 @@ class Trainer:
     """
 
     shuffle = True  # what a Trainer pickled before the option does
+    threads = None  # likewise
 
     def __init__(self, network: Network, loss: LossLike, optimizer="sgd", *,
                  learning_rate=None, l1: float = 0.0, l2: float = 0.0,
                  penalize_biases: bool = False, batch_size: int | None = None,
                  shuffle: bool = True, metric="auto",
                  callbacks: Sequence[Callback] = (), seed=None, verbose: int = 1,
-                 divergence_factor: float = 1000.0, engine: str = "auto", device=None):
+                 divergence_factor: float = 1000.0, engine: str = "auto", device=None,
+                 threads: int | None = None):
         if not isinstance(network, Network):
             raise TypeError(f"network must be an ffnn.Network, got {type(network).__name__}")
         network.check_learnable()
@@ -213,6 +225,7 @@ class Trainer:
         self.divergence_factor = check_divergence_factor(divergence_factor)
         self.engine = paths.check_engine(engine)
         self.device = paths.check_device(device)
+        self.threads = check_threads(threads)
         self.opt_state = self.optimizer.init(network.params, network.weight_mask())
         self._first_loss: float | None = None
         self.first_pending = None  # a driver.PendingReference until it is computed
@@ -356,7 +369,8 @@ class Trainer:
             cb.on_train_begin(self)
         bar = self._progress(epochs)
         try:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), \
+                    _blas_threads(self.threads), _above_the_bar(bar):
                 if chosen == "jax":
                     from ..backends.jax_engine import JaxPath
 
@@ -376,7 +390,8 @@ class Trainer:
                 f"l1={self.l1:g}, l2={self.l2:g}"
                 + (", penalize_biases=True" if self.penalize_biases else "")
                 + f", {self.epoch} epochs so far, "
-                f"engine={self.engine!r})")
+                f"engine={self.engine!r}"
+                + (f", threads={self.threads}" if self.threads is not None else "") + ")")
 
     def _finish(self, history: History) -> History:
         for cb in self.callbacks:
@@ -426,6 +441,51 @@ class Trainer:
         return tqdm(total=epochs, desc="training", unit="epoch", leave=False)
 
 
+def check_threads(threads, name: str = "threads") -> int | None:
+    """A BLAS thread count: an integer >= 1, or None to leave BLAS as it is.
+
+    Parameters
+    ----------
+    threads : int or None
+    name : str, default "threads"
+        How the errors name the argument (``--threads`` on the command line).
+
+    Returns
+    -------
+    int or None
+    """
+    if threads is None:
+        return None
+    if not is_integer(threads):
+        raise TypeError(f"{name} must be an integer >= 1 or None (BLAS as it is), got "
+                        f"{threads!r} ({type(threads).__name__})")
+    if threads < 1:
+        raise ValueError(f"{name} must be an integer >= 1 or None (BLAS as it is), got "
+                         f"{threads}")
+    return int(threads)
+
+
+def _above_the_bar(bar):
+    """While the progress bar shows, the ``ffnn`` logger's lines (the JAX engine's
+    "compiling" message) go above it through ``tqdm.write``, not onto its line."""
+    if bar is None or logging.getLogger("ffnn").hasHandlers():
+        # the program's own logging handles the record (redirecting would say it twice)
+        return contextlib.nullcontext()
+    from tqdm.auto import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    return logging_redirect_tqdm(loggers=[logging.getLogger("ffnn")], tqdm_class=tqdm)
+
+
+def _blas_threads(threads: int | None):
+    """threadpoolctl's limit on the BLAS threads for a block; nothing for None."""
+    if threads is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
 def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
           optimizer: str | GradientTransformation = "sgd", learning_rate=None,
           epochs: int = 100, batch_size: int | None = None, shuffle: bool = True,
@@ -435,7 +495,7 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
           min_delta: float = 0.0, restore_best: bool = True, seed=None, verbose: int = 1,
           divergence_factor: float = 1000.0, sample_weight=None, checkpoint_path=None,
           checkpoint_every: int = 1, resume_from=None, engine: str = "auto",
-          device=None) -> History:
+          device=None, threads: int | None = None) -> History:
     """Train ``network`` in place and return its :class:`History`.
 
     The arguments are those of :class:`Trainer` and :meth:`Trainer.fit`, plus
@@ -444,6 +504,9 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
     ``checkpoint_every`` epochs) and ``resume_from`` (a checkpoint: the run continues from it
     and stops after ``epochs`` epochs in all, bit for bit as if it had never stopped; only
     callbacks' own state, such as early stopping's patience count, starts afresh).
+    ``threads`` is the number of BLAS threads the fit may use (an integer >= 1; None, the
+    default, leaves them as they are): on a shared machine, timings need a fixed thread
+    count (see :class:`Trainer`).
 
     Examples
     --------
@@ -460,7 +523,8 @@ def train(network: Network, X: ArrayLike, targets: ArrayLike, loss: LossLike, *,
     trainer = Trainer(network, loss, optimizer, learning_rate=learning_rate, l1=l1, l2=l2,
                       penalize_biases=penalize_biases, batch_size=batch_size, shuffle=shuffle,
                       metric=metric, callbacks=callbacks, seed=seed, verbose=verbose,
-                      divergence_factor=divergence_factor, engine=engine, device=device)
+                      divergence_factor=divergence_factor, engine=engine, device=device,
+                      threads=threads)
     trainer.keep_reference = False  # the guard's reference only if an epoch needs it
     if resume_from is not None:
         trainer.load_checkpoint(resume_from)
