@@ -83,8 +83,8 @@ OPTIMIZERS = [
     chain(ClipGradNorm(0.5), Nesterov(0.05)),
 ]
 # every built-in at its defaults too, read from the registry (NAdam, Adamax, RAdam, ...)
-OPTIMIZERS += [cls(0.05) for cls in ffnn.optimizers.OPTIMIZERS
-               if cls not in {type(o) for o in OPTIMIZERS}]
+OPTIMIZERS += [cls(0.05) for cls in ffnn.optimizers.OPTIMIZERS  # the per-step ones (not L-BFGS)
+               if cls not in {type(o) for o in OPTIMIZERS} and not cls.full_batch]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

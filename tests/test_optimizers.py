@@ -18,6 +18,7 @@ import pytest
 
 from ffnn.optim.optimizers import (
     GD,
+    LBFGS,
     OPTIMIZER_NAMES,
     SGD,
     Adagrad,
@@ -599,12 +600,14 @@ def test_get_optimizer_knows_every_name():
         "radam": RAdam,
         "sklearn_sgd": SklearnSGD,
         "sklearn_adam": SklearnAdam,
+        "lbfgs": LBFGS,
     }
     assert set(OPTIMIZER_NAMES) == set(expected)
     for name, cls in expected.items():
         optimizer = get_optimizer(name)
         assert type(optimizer) is cls and isinstance(optimizer, GradientTransformation)
-        assert type(get_optimizer(f" {name.upper()} ", lr=0.3)) is cls
+        kwargs = {"gtol": 1e-3} if cls.full_batch else {"lr": 0.3}  # L-BFGS has no rate
+        assert type(get_optimizer(f" {name.upper()} ", **kwargs)) is cls
     assert get_optimizer("adam", lr=0.3).lr(0) == 0.3
     adam = Adam(0.2)
     assert get_optimizer(adam) is adam

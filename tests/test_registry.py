@@ -48,8 +48,9 @@ def _setting(kind: str, cls):
     if kind == "loss":  # after the output it fuses with (softmax, sigmoid, exp), if any
         output = cls.fused_activation.name if cls.fused_activation else "identity"
         return ["tanh", output], cls.name, lambda lr: ffnn.SGD(lr)
-    if kind == "optimizer":
-        return ["tanh", "softmax"], "cross_entropy", lambda lr: cls(lr)
+    if kind == "optimizer":  # a full-batch method (L-BFGS) takes no learning rate
+        return (["tanh", "softmax"], "cross_entropy",
+                lambda lr: cls() if cls.full_batch else cls(lr))
     # a schedule: its parameters from the training options' defaults
     options = ffnn.recipe.check_options({"epochs": 4})
     from types import SimpleNamespace
@@ -62,15 +63,31 @@ def _setting(kind: str, cls):
 def _train(sizes, activations, loss, optimizer, engine, seed=1):
     X, Y = _data(loss)
     net = ffnn.Network(X.shape[1], sizes, activations, seed=seed)
-    history = ffnn.train(net, X, Y, loss, optimizer=optimizer, epochs=3, batch_size=8, seed=5,
+    history = ffnn.train(net, X, Y, loss, optimizer=optimizer, epochs=3,
+                         batch_size=None if optimizer.full_batch else 8, seed=5,
                          l1=1e-3, l2=1e-2, verbose=0, engine=engine)
     return net, history
 
 
 def _reference_run(sizes, activations, loss, optimizer, seed=1):
-    """The readable path: Network.gradient and optimizer.update, batch by batch."""
+    """The readable path: Network.gradient and optimizer.update, batch by batch (a
+    full-batch method: SciPy's L-BFGS-B on Network.cost and Network.gradient)."""
     X, Y = _data(loss)
     net = ffnn.Network(X.shape[1], sizes, activations, seed=seed)
+    if optimizer.full_batch:
+        from scipy.optimize import minimize
+
+        def cost_and_gradient(theta):
+            net.params = theta
+            return (net.cost(X, Y, loss, l1=1e-3, l2=1e-2),
+                    net.gradient(X, Y, loss, l1=1e-3, l2=1e-2))
+
+        result = minimize(cost_and_gradient, net.params.copy(), method="L-BFGS-B", jac=True,
+                          options={"maxiter": 3, "gtol": optimizer.gtol,
+                                   "ftol": optimizer.ftol, "maxcor": optimizer.memory,
+                                   "maxfun": optimizer.max_fun})
+        net.params = result.x
+        return net
     rng = np.random.default_rng(5)
     state = optimizer.init(net.params, net.weight_mask())
     for _ in range(3):

@@ -98,14 +98,6 @@ def test_validation_and_sample_weights_on_sparse_input():
     _close(results[0][1], results[1][1], np.float64)
 
 
-def test_jax_engine_refuses_sparse_input_by_name():
-    pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
-    dense, _, T = _data()
-    net = ffnn.Network(30, [4, 3], ["tanh", "softmax"], seed=0)
-    with pytest.raises(ValueError, match="engine='jax' cannot run this fit: X is sparse"):
-        ffnn.train(net, sp.csr_matrix(dense), T, "cross_entropy", epochs=1, engine="jax")
-
-
 @pytest.mark.auto_jax  # "auto" as users get it: JAX where it can, so sparse X is what keeps it off
 def test_auto_engine_takes_sparse_input_quietly():
     dense, _, T = _data()

@@ -62,6 +62,7 @@ from .io.networks import load, save
 from .optim import optimizers, schedules
 from .optim.optimizers import (
     GD,
+    LBFGS,
     SGD,
     Adagrad,
     Adam,
@@ -147,6 +148,7 @@ __all__ = [
     "AdamW",
     "NAdam",
     "Adamax",
+    "LBFGS",
     "RAdam",
     "ClipGradNorm",
     "chain",

@@ -30,6 +30,7 @@ import logging
 import math
 import os
 import threading
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -85,7 +86,12 @@ def unsupported(trainer, X) -> str | None:
     if not available():
         return no_jax()
     if not isinstance(X, np.ndarray):
-        return "X is sparse: the NumPy engine multiplies its stored values only"
+        batch = trainer.batch_size or X.shape[0]
+        dense = min(batch, X.shape[0]) * X.shape[1] * trainer.network.dtype.itemsize
+        if dense > SPARSE_BATCH_BYTES:
+            return (f"X is sparse and a batch of {min(batch, X.shape[0])} rows would take "
+                    f"{dense / 2**20:.0f} MB dense on the device (over "
+                    f"{SPARSE_BATCH_BYTES / 2**20:.0f} MB); smaller batches train there")
     for f in trainer.network.activation_funcs:
         reason = _reason(f, ACTIVATIONS, "activation")
         if reason:
@@ -97,6 +103,55 @@ def unsupported(trainer, X) -> str | None:
     if batch_listeners(trainer.callbacks):
         return "a callback listens to batches (on_batch_end)"
     return None
+
+
+#: The most bytes a batch of a sparse ``X`` may take dense on the device: the JAX engine
+#: densifies each batch inside its program (:class:`SparseRows`), never the whole matrix.
+SPARSE_BATCH_BYTES = 2**28
+
+
+class SparseRows(NamedTuple):
+    """A sparse ``X`` on the device, row by row (the ELL layout): each row's column indices
+    and values, ``(n, k)`` both, padded to the longest row with column 0 and value 0, which
+    add nothing. Inside the program a batch's rows become a dense ``(batch, n_features)``
+    array (:func:`rows_of`): the products are then the dense program's, on the same numbers
+    as ``X[rows].toarray()``."""
+
+    cols: Any
+    vals: Any
+
+    @classmethod
+    def from_scipy(cls, X) -> SparseRows:
+        """The rows of a SciPy sparse matrix (any format), on the host."""
+        X = X.tocsr()
+        X.sum_duplicates()
+        lengths = np.diff(X.indptr)
+        width = max(1, int(lengths.max(initial=0)))
+        cols = np.zeros((X.shape[0], width), np.int32)
+        vals = np.zeros((X.shape[0], width), X.dtype)
+        slot = np.arange(X.nnz) - np.repeat(X.indptr[:-1], lengths)  # place within its row
+        row = np.repeat(np.arange(X.shape[0]), lengths)
+        cols[row, slot], vals[row, slot] = X.indices, X.data
+        return cls(cols, vals)
+
+
+def n_rows(X) -> int:
+    """Rows of a dense array or of :class:`SparseRows`."""
+    return (X.vals if isinstance(X, SparseRows) else X).shape[0]
+
+
+def rows_of(X, index, n_features: int):
+    """The rows ``index`` of ``X`` (all of them for None) as a dense array: gathered from a
+    dense ``X``, densified from :class:`SparseRows`."""
+    import jax.numpy as jnp
+
+    if not isinstance(X, SparseRows):
+        return X if index is None else X.at[index].get(mode="clip")
+    cols, vals = X
+    if index is not None:
+        cols, vals = cols.at[index].get(mode="clip"), vals.at[index].get(mode="clip")
+    rows = jnp.arange(cols.shape[0])[:, None]
+    return jnp.zeros((cols.shape[0], n_features), vals.dtype).at[rows, cols].add(vals)
 
 
 def _rates(optimizer, step: int, count: int) -> np.ndarray:
@@ -155,10 +210,10 @@ class JaxPath:
         self.device = resolve_device(jax, getattr(trainer, "device", None))
         with jax.enable_x64(True):
             put = functools.partial(jax.device_put, device=self.device)
-            self.X, self.Y = put(X), put(Y)
+            self.X, self.Y = put(_on_device(X)), put(Y)
             self.weights = None if weights is None else put(weights)
             self.validation = (None if validation_data is None
-                               else tuple(put(a) for a in validation_data))
+                               else tuple(put(_on_device(a)) for a in validation_data))
         self.host = (X, Y, weights)
         net = trainer.network
         # The start of the last epoch that passed the guard: where a divergence goes back to.
@@ -265,7 +320,7 @@ class JaxPath:
         if self.validation is not None:
             names += [f"val_{name}" for name in names]
         sizes = {"accuracy": self.n,
-                 "val_accuracy": None if self.validation is None else self.validation[0].shape[0]}
+                 "val_accuracy": None if self.validation is None else n_rows(self.validation[0])}
         logs = [{name: _value(records[name][e], sizes.get(name)) for name in names}
                 for e in range(done)]
         if status == 0:
@@ -411,7 +466,7 @@ class Spec:
     """What the formulas of a network need: its activations, loss and layer sizes."""
 
     def __init__(self, funcs, loss, n_in: int, sizes: tuple):
-        self.funcs, self.loss = tuple(funcs), loss
+        self.funcs, self.loss, self.n_in = tuple(funcs), loss, n_in
         self.shapes = list(zip((n_in, *sizes[:-1]), sizes))
         self.fused = loss.fuses_with(self.funcs[-1])
 
@@ -455,6 +510,34 @@ def feed_forward(spec: Spec, layers, X) -> tuple[list, list]:
         zs.append(inputs[-1] @ W + b)
         inputs.append(f.forward(zs[-1], jnp))
     return inputs, zs
+
+
+def _outputs(spec: Spec, layers, X):
+    """The output layer's ``z`` and output for every row of ``X``: at once for a dense
+    ``X``; for :class:`SparseRows` in chunks of rows densified in turn (a validation part
+    is never densified whole)."""
+    import jax.numpy as jnp
+    from jax import lax
+
+    if not isinstance(X, SparseRows):
+        inputs, zs = feed_forward(spec, layers, X)
+        return zs[-1], inputs[-1]
+    n, width = X.cols.shape
+    chunk = max(1, min(n, SPARSE_BATCH_BYTES // (spec.n_in * X.vals.dtype.itemsize)))
+    pad = -n % chunk
+
+    def one(part):
+        inputs, zs = feed_forward(spec, layers, rows_of(SparseRows(*part), None, spec.n_in))
+        return zs[-1], inputs[-1]
+
+    parts = tuple(jnp.pad(a, ((0, pad), (0, 0))).reshape(-1, chunk, width) for a in X)
+    z, output = lax.map(one, parts)
+    return z.reshape(-1, z.shape[-1])[:n], output.reshape(-1, output.shape[-1])[:n]
+
+
+def _on_device(X):
+    """What goes to the device for ``X``: itself, or a sparse matrix's :class:`SparseRows`."""
+    return X if isinstance(X, np.ndarray) else SparseRows.from_scipy(X)
 
 
 def backprop(spec: Spec, leaves, X, Y, w=None, scale=None):
@@ -657,16 +740,17 @@ def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
         (leaves, state), outputs, logits, paid = carry
         X, Y, w, _ = data
         scale = share = None
+        Xb = rows_of(X, index, n_in)  # a sparse X's batch densified here
         if index is None:
-            Xb, Yb, wb = X, Y, w
+            Yb, wb = Y, w
         else:
-            Xb, Yb = X.at[index].get(mode="clip"), Y.at[index].get(mode="clip")
+            Yb = Y.at[index].get(mode="clip")
             wb = None if w is None else w.at[index].get(mode="clip")
             if padded:
-                real = index < X.shape[0]
+                real = index < n_rows(X)
                 if wb is None:
                     rows = jnp.sum(real)
-                    scale = jnp.where(real, batch / rows, 0).astype(X.dtype)
+                    scale = jnp.where(real, batch / rows, 0).astype(Xb.dtype)
                     share = rows
                 else:
                     wb = jnp.where(real, wb, 0)
@@ -689,8 +773,8 @@ def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
     def epoch(current, order, rates, data, strengths, opt):
         """One epoch from ``current`` (parameters, state); the new ones and its logs."""
         X, Y, w, validation = data
-        n = X.shape[0]
-        blank = jnp.zeros((n, sizes[-1]), X.dtype)
+        n = n_rows(X)
+        blank = jnp.zeros((n, sizes[-1]), Y.dtype)
         carry = (current, blank, blank, jnp.float64(0))
         if batch >= n:
             carry = step(carry, None, rates[0], data, strengths, opt)
@@ -711,11 +795,11 @@ def _build(funcs, loss, optimizer, n_in: int, sizes: tuple, metric, batch: int,
             logs[metric] = metric_function(outputs, Y, loss, jnp).astype(jnp.float64)
         if validation is not None:
             X_val, Y_val = validation
-            inputs, zs = feed_forward(spec, _pairs(new[0]), X_val)
-            logs["val_loss"] = (_mean_cost(spec, zs[-1], inputs[-1], Y_val, None)
+            z_val, output_val = _outputs(spec, _pairs(new[0]), X_val)
+            logs["val_loss"] = (_mean_cost(spec, z_val, output_val, Y_val, None)
                                 .astype(jnp.float64) + _penalty(new[0], strengths))
             if metric_function is not None:
-                logs[f"val_{metric}"] = metric_function(inputs[-1], Y_val, loss,
+                logs[f"val_{metric}"] = metric_function(output_val, Y_val, loss,
                                                         jnp).astype(jnp.float64)
         return new, logs
 

@@ -19,6 +19,7 @@ from ..data.datasets import (
     load_dataset,
 )
 from ..io.tables import read_data
+from ..optim.optimizers import OPTIMIZERS
 
 
 def _check_output(path: str | None, flag: str) -> None:
@@ -238,6 +239,9 @@ def apply_dataset_defaults(args: argparse.Namespace) -> dict[str, object]:
     for pair in _PAIRS:
         if taken & set(pair):
             taken |= set(pair)
+    optimizer = OPTIMIZERS.find(getattr(args, "optimizer", None))
+    if "optimizer" in taken and optimizer is not None and optimizer.full_batch:
+        taken.add("batch_size")  # L-BFGS takes the whole data set: no mini-batches
     applied = {k: v for k, v in settings.items() if k not in taken}
     for k, v in applied.items():
         setattr(args, k, list(v) if isinstance(v, list) else v)

@@ -45,13 +45,13 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..core.registry import Component, Registry
-from ..core.validation import is_real
+from ..core.validation import is_integer, is_real
 from ..core.xp import as_dtype
 from .schedules import Schedule, as_schedule
 
@@ -81,6 +81,7 @@ __all__ = [
     "get_optimizer",
     "OPTIMIZERS",
     "OPTIMIZER_NAMES",
+    "LBFGS",
 ]
 
 #: The built-in optimizers (see :mod:`ffnn.core.registry`).
@@ -121,12 +122,17 @@ class GradientTransformation(Component):
     sklearn_solver : str or None
         The scikit-learn MLP ``solver`` whose formula it is (``"sgd"``, ``"adam"``): what the
         estimators' ``solver=`` of that name trains with.
+    full_batch : bool
+        A method over the whole data set with a line search (:class:`ffnn.optim.lbfgs.LBFGS`)
+        rather than a per-step update: the trainer runs it through its own path
+        (:mod:`ffnn.backends.lbfgs`), full batch, without chains or per-epoch callbacks.
     """
 
     sklearn_params: Mapping[str, Any] = {}
     torch: str | None = None
     stack_shared: Mapping[str, str] = {}
     sklearn_solver: str | None = None
+    full_batch: bool = False
 
     def init(self, params: np.ndarray, mask: np.ndarray | None = None) -> State:
         """The state before the first step, for parameters shaped like ``params``."""
@@ -859,6 +865,9 @@ class Chain(GradientTransformation):
                 raise TypeError(
                     f"chain: item {i} must be a GradientTransformation, got {type(t).__name__}"
                 )
+            if t.full_batch:
+                raise ValueError(f"chain: item {i}, {type(t).__name__}, searches its own steps "
+                                 "over the whole data set and cannot be chained")
         self.transforms = transforms
 
     def init(self, params, mask=None):
@@ -896,6 +905,109 @@ def chain(*transforms: GradientTransformation) -> Chain:
 def apply_updates(params: np.ndarray, updates: np.ndarray) -> None:
     """``params += updates`` in place (the network's buffer stays the same array)."""
     params += updates
+
+
+# -- L-BFGS: a method over the whole data set, not a per-step update ------------------------
+
+#: SciPy's default ``ftol`` for L-BFGS-B (``factr = 1e7`` times the machine epsilon).
+FTOL = 1e7 * np.finfo(float).eps
+
+
+@OPTIMIZERS.register
+class LBFGS(GradientTransformation):
+    """Full-batch L-BFGS-B (SciPy) with the network's own cost and gradient.
+
+    A quasi-Newton method, not a per-step update: each iteration takes the cost ``C(θ)`` and
+    gradient ``∇C(θ)`` of the full batch (one forward and one backward pass, the hand-written
+    backprop), keeps the last ``memory`` pairs ``(θ_{k+1} − θ_k, ∇C_{k+1} − ∇C_k)`` as an
+    estimate ``H_k`` of the inverse Hessian, and moves along ``−H_k ∇C_k`` by a line search
+    (no learning rate). It stops when converged (``gtol``, ``ftol``), or after ``max_iter``
+    iterations (``ffnn.train``'s ``epochs``, the estimators' ``max_iter``) or ``max_fun``
+    evaluations: scikit-learn's ``solver="lbfgs"``, whose ``tol`` is ``gtol``.
+    ``ffnn.train(net, X, Y, loss, optimizer="lbfgs")`` runs it (:mod:`ffnn.backends.lbfgs`);
+    an epoch is an iteration.
+
+    Parameters
+    ----------
+    gtol : float, default 1e-5
+        Stop when every component of the projected gradient is at most this in magnitude
+        (scikit-learn's ``tol``).
+    ftol : float, default 2.2e-9
+        Stop when ``(C_k − C_{k+1}) / max(|C_k|, |C_{k+1}|, 1) ≤ ftol``.
+    max_fun : int, default 15000
+        The most evaluations of the cost and gradient (scikit-learn's ``max_fun``); the line
+        search may take several per iteration.
+    memory : int, default 10
+        How many past steps estimate the curvature (SciPy's ``maxcor``).
+
+    Notes
+    -----
+    It is not a per-step update: :meth:`transform` refuses, and :func:`ffnn.train` runs it
+    over the full batch (no mini-batches, no validation-based early stopping, no
+    checkpoints: as in scikit-learn). An L1 penalty makes the cost non-smooth at 0, where
+    the line search may stop early (``history.message`` says so).
+    """
+
+    name = "lbfgs"
+    full_batch = True
+    sklearn_solver = "lbfgs"
+    sklearn_params = {"gtol": "tol", "max_fun": "max_fun"}
+    unsupported = {
+        "jax": "a line search over the whole data set: SciPy's L-BFGS-B on the NumPy engine",
+        "stacked": "each network takes its own line search, so no two share their steps",
+    }
+
+    def __init__(self, gtol: float = 1e-5, ftol: float = FTOL, max_fun: int = 15000,
+                 memory: int = 10):
+        for value, name in ((gtol, "gtol"), (ftol, "ftol")):
+            if not is_real(value) or not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        for value, name in ((max_fun, "max_fun"), (memory, "memory")):
+            if not is_integer(value) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.gtol, self.ftol = float(gtol), float(ftol)
+        self.max_fun, self.memory = int(max_fun), int(memory)
+
+    def update(self, grads, state, params):
+        return self.transform(grads, state, params, None)
+
+    def transform(self, grads, state, params, lr, xp=np):
+        raise TypeError("LBFGS is not a per-step update: it searches each step over the whole "
+                        "data set; train with ffnn.train(..., optimizer='lbfgs') (or "
+                        "FFNNClassifier(solver='lbfgs'))")
+
+    def minimize(self, cost_and_gradient: Callable[[np.ndarray], tuple[float, np.ndarray]],
+                 x0: np.ndarray, max_iter: int,
+                 callback: Callable[[np.ndarray, float], None] | None = None):
+        """Minimize ``cost_and_gradient`` (``θ ↦ (C(θ), ∇C(θ))``, float64) from ``x0``.
+
+        Parameters
+        ----------
+        cost_and_gradient : callable
+            One pass: the cost and its gradient, shape ``x0.shape``.
+        x0 : ndarray, shape (n_params,)
+            The start (float64).
+        max_iter : int
+            The most iterations.
+        callback : callable, optional
+            ``callback(θ_k, C_k)`` after each iteration.
+
+        Returns
+        -------
+        scipy.optimize.OptimizeResult
+            ``x``, ``fun``, ``nit``, ``nfev``, ``status`` (0 converged, 1 a limit reached,
+            2 the line search failed) and ``message``.
+        """
+        from scipy.optimize import minimize
+
+        def heard(intermediate_result):
+            callback(intermediate_result.x, float(intermediate_result.fun))
+
+        return minimize(cost_and_gradient, x0, method="L-BFGS-B", jac=True,
+                        callback=None if callback is None else heard,
+                        options={"maxiter": max_iter, "maxfun": self.max_fun,
+                                 "gtol": self.gtol, "ftol": self.ftol,
+                                 "maxcor": self.memory})
 
 
 # -- saving and restoring state ---------------------------------------------------------------

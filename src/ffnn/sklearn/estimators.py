@@ -40,6 +40,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
@@ -56,6 +57,7 @@ from ..optim.optimizers import (
     state_layout,
 )
 from ..optim.schedules import Schedule
+from ..training.loop import initial_loss
 from ..training.paths import check_device
 from ..training.trainer import Trainer
 from .persistence import (
@@ -115,6 +117,7 @@ class _BaseFFNN(BaseEstimator):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         initializer="glorot",
         loss=None,
         device=None,
@@ -143,6 +146,7 @@ class _BaseFFNN(BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.initializer = initializer
         self.loss = loss
         self.device = device
@@ -199,17 +203,12 @@ class _BaseFFNN(BaseEstimator):
         solver = self.solver
         if isinstance(solver, GradientTransformation):
             return copy.deepcopy(solver)
-        if solver == "lbfgs":
-            raise ValueError(
-                "solver='lbfgs' is not supported: ffnn trains by gradient steps; use one of "
-                f"{', '.join(SOLVERS)} or an ffnn optimizer object"
-            )
         if not isinstance(solver, str) or solver not in SOLVERS:
             raise ValueError(
                 f"solver must be one of {', '.join(SOLVERS)} or an ffnn optimizer object, "
                 f"got {solver!r}"
             )
-        lr = self._schedule()
+        lr = self._schedule()  # checked whatever the solver, as scikit-learn's parameters are
         # scikit-learn's "sgd" and "adam" are its formulas (SklearnSGD, SklearnAdam); other
         # names are ffnn's optimizers. Without momentum "sgd" is plain SGD (no velocity in
         # the state, so a warm start that adds momentum starts one, as scikit-learn does).
@@ -223,7 +222,23 @@ class _BaseFFNN(BaseEstimator):
             else getattr(self, ours)
             for name, ours in cls.sklearn_params.items()
         }
-        return cls(lr, **kwargs)
+        # a learning rate where the method takes one (L-BFGS searches its steps)
+        return cls(lr, **kwargs) if "lr" in cls.params() else cls(**kwargs)
+
+    def _check_solver(self) -> bool:
+        """``partial_fit`` is there for the solvers that step through batches, not for a
+        full-batch one (``"lbfgs"``): an AttributeError in scikit-learn's words."""
+        solver = self.solver
+        if isinstance(solver, GradientTransformation):
+            full_batch = solver.full_batch
+        else:
+            cls = next((c for c in OPTIMIZERS if c.sklearn_solver == solver), None) \
+                or OPTIMIZERS.find(solver)
+            full_batch = cls is not None and cls.full_batch
+        if full_batch:
+            raise AttributeError(f"partial_fit is only available for stochastic optimizers. "
+                                 f"{solver} is not stochastic.")
+        return True
 
     def _batch_size(self, n_samples: int) -> int:
         """scikit-learn's: ``min(200, n)`` for "auto", else clipped to the training samples."""
@@ -240,6 +255,8 @@ class _BaseFFNN(BaseEstimator):
     def _check_scalars(self) -> None:
         if not is_integer(self.max_iter) or self.max_iter < 1:
             raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+        if not is_integer(self.max_fun) or self.max_fun < 1:
+            raise ValueError(f"max_fun must be a positive integer, got {self.max_fun!r}")
         for name in ("alpha", "l1", "tol"):
             value = getattr(self, name)
             if not is_real(value) or value < 0:
@@ -344,6 +361,8 @@ class _BaseFFNN(BaseEstimator):
     def _run(self, X, Y, sample_weight, incremental: bool, fresh: bool) -> None:
         """One call's epochs with scikit-learn's bookkeeping (``_fit_stochastic``)."""
         trainer = self._trainer
+        if trainer.optimizer.full_batch:
+            return self._run_full_batch(X, Y, sample_weight)
         early_stopping = bool(self.early_stopping) and not incremental
         validation = None
         if early_stopping:
@@ -378,6 +397,35 @@ class _BaseFFNN(BaseEstimator):
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                 "optimization hasn't converged yet.", ConvergenceWarning,
             )
+
+    def _run_full_batch(self, X, Y, sample_weight) -> None:
+        """scikit-learn's ``_fit_lbfgs``: L-BFGS over the whole training set for up to
+        ``max_iter`` iterations and ``max_fun`` evaluations of the cost, stopping at ``tol``
+        (the projected gradient's largest component); ``batch_size``, ``shuffle``,
+        ``early_stopping`` and the learning rates do not apply, as there. Not converged: a
+        ``ConvergenceWarning`` in scikit-learn's words."""
+        trainer = self._trainer
+        trainer.batch_size, trainer.callbacks, trainer.verbose = None, [], 0
+        history = trainer.fit(X, Y, self.max_iter, sample_weight=sample_weight)
+        self.history_ = history
+        self.engine_, self.engine_reason_ = history.engine, history.engine_reason
+        if history.diverged:
+            raise ValueError(NON_FINITE)
+        self.n_iter_ = history.epochs
+        self.loss_curve_ = self.loss_curve_ + history["loss"]
+        self.loss_ = (history["loss"][-1] if history.epochs else
+                      initial_loss(self.network_, X, Y, trainer.loss, trainer.l1, trainer.l2,
+                                   None if sample_weight is None else np.asarray(
+                                       sample_weight, dtype=np.float64),
+                                   penalize_biases=trainer.penalize_biases))
+        if history.stop_reason == "interrupted":
+            warn_caller("Training interrupted by user.", UserWarning)
+        elif history.stop_reason != "converged":
+            warn_caller(
+                f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
+                f"({history.message}). Increase the number of iterations (max_iter), or "
+                "max_fun, or scale the data (sklearn.preprocessing.StandardScaler).",
+                ConvergenceWarning)
 
     def _validation_split(self, X, Y, sample_weight):
         """Early stopping's validation part, as scikit-learn draws it: ``train_test_split``,
@@ -738,6 +786,7 @@ class FFNNClassifier(ClassifierMixin, _BaseFFNN):
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
 
+    @available_if(lambda est: est._check_solver())
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``X``, ``y``, continuing the weights and the optimizer state.
 
@@ -824,6 +873,7 @@ class FFNNRegressor(RegressorMixin, _BaseFFNN):
     def _restore_target(self, info: dict) -> None:
         self._y_1d = bool(info["y_1d"])
 
+    @available_if(lambda est: est._check_solver())
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``X``, ``y``, continuing the weights and the optimizer state
         (``n_iter_`` is 1 afterwards, as scikit-learn's)."""
@@ -858,7 +908,10 @@ _PARAMETERS_DOC = """    Parameters
         :class:`~ffnn.optim.optimizers.SklearnAdam`); any other ffnn optimizer name
         (``"gd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``, ``"rmsprop"``, ``"adamw"``,
         ``"nadam"``: PyTorch's formulas) or an optimizer object (its own ``lr``).
-        ``"lbfgs"`` is refused.
+        ``"lbfgs"``: SciPy's L-BFGS-B over the whole training set
+        (:class:`~ffnn.optim.optimizers.LBFGS`, ``tol`` its ``gtol``, with ``max_iter`` and
+        ``max_fun``), as scikit-learn's: no mini-batches, no early stopping, no
+        ``partial_fit``; a ``ConvergenceWarning`` when it stops before converging.
     alpha : float, default 1e-4
         L2 penalty ``(alpha/2) Σ‖W‖²`` in the cost, not divided by the batch size (scikit-learn
         divides its own: ``alpha_ffnn = alpha_sklearn / batch_size`` for a classifier,
@@ -903,6 +956,9 @@ _PARAMETERS_DOC = """    Parameters
     n_iter_no_change : int or np.inf, default 10
         Training stops after more than this many epochs in a row without an improvement
         of ``tol`` (scikit-learn's rule); ``np.inf`` never stops early.
+    max_fun : int, default 15000
+        ``solver="lbfgs"`` only: the most evaluations of the cost and its gradient (its
+        line search may take several an iteration).
     initializer : {"glorot", "he", "normal"} or callable, default "glorot"
     loss : str, Loss or None, default None
         None: from the targets (cross-entropies for classes, mse for regression).

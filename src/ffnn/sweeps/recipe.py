@@ -256,8 +256,9 @@ def check_fit(built: Recipe, X, targets, data: str, *, validation: bool = False)
 def optimizer(args, steps_per_epoch: int) -> GradientTransformation:
     """The optimizer of the options in ``args`` (attributes), with its schedule."""
     cls = OPTIMIZERS.lookup(args.optimizer, "--optimizer")
-    kwargs = {"lr": schedule(args, steps_per_epoch)}
     params = cls.params()
+    # a learning rate where the method takes one (L-BFGS searches its steps: --lr unused)
+    kwargs = {"lr": schedule(args, steps_per_epoch)} if "lr" in params else {}
     # Each flag sets the optimizer parameter of its name, where the optimizer has one.
     for flag in ("momentum", "eps", "weight_decay"):
         value = getattr(args, flag)

@@ -345,6 +345,9 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
         bar.set_description(f"training ({history.engine} engine)")
     listening = bar is not None or any(s.hears_losses for s in trainer.optimizer.schedules)
     chunk = path.epochs_per_call(listening)  # the callbacks may cut it (to 1 by default)
+    # a path that trains the whole run in one call (L-BFGS: its memory lives in one SciPy
+    # call) is called once, its callbacks hearing late (Trainer checks they can)
+    whole_run = getattr(path, "whole_run", False)
     epoch = 0
     if not trainer.reference_known and math.isfinite(trainer.divergence_factor):
         # the guard's reference: the loss before any update (never needed with an infinite
@@ -360,7 +363,7 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
     try:
         while epoch < epochs:
             count = min(chunk, epochs - epoch)
-            for cb in callbacks:
+            for cb in callbacks if not whole_run else ():
                 count = min(count, max(1, cb.epochs_heard_late(trainer)))
             late = count > 1 and bool(callbacks)  # they hear of these epochs after the call
             heard = listening or bool(callbacks) or chunk == 1  # every epoch's hooks run
@@ -395,7 +398,7 @@ def run_epochs(trainer: Trainer, path: Path, epochs: int, history: History, bar)
                 break
             if done.interrupted:
                 raise KeyboardInterrupt
-            if trainer.stop_training:
+            if trainer.stop_training or whole_run:  # a whole-run path decides its own end
                 break
         settled = True
     except KeyboardInterrupt:

@@ -14,7 +14,7 @@ import math
 import os
 import warnings
 
-from ..core.validation import missing, warn_caller
+from ..core.validation import is_sparse, missing, warn_caller
 
 __all__ = ["ENGINES", "AUTO_JAX_AFTER", "FallbackWarning", "check_engine", "check_device",
            "choose", "jax_reason", "numpy_seconds", "worth_compiling"]
@@ -131,6 +131,9 @@ def choose(trainer, X, epochs: int = 1) -> tuple[str, str]:
     if reason is None:
         if trainer.engine == "jax":
             return "jax", ""
+        if is_sparse(X):  # measured in benchmarks/README.md ("Sparse input")
+            return "numpy", ("X is sparse: the NumPy engine multiplies its stored values "
+                             "only, where JAX densifies each batch (engine='jax' does)")
         short = worth_compiling(trainer.network, X.shape[0], trainer.batch_size, epochs)
         return ("jax", "") if short is None else ("numpy", short)
     if trainer.engine == "jax":

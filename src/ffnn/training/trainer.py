@@ -42,7 +42,7 @@ from ..core.validation import (
 )
 from ..optim.optimizers import GradientTransformation, get_optimizer
 from . import checkpoints, paths
-from .loop import Callback, History, divergence_message, run_epochs
+from .loop import Callback, History, batch_listeners, divergence_message, run_epochs
 
 __all__ = ["train", "Trainer", "History", "Callback", "EarlyStopping", "Checkpoint", "METRICS",
            "FallbackWarning", "accuracy", "r2", "divergence_message"]
@@ -127,7 +127,9 @@ class Trainer:
     loss : str, Loss or (cost, cost_der)
     optimizer : str or GradientTransformation, default "sgd"
         A name (``"sgd"``, ``"adam"``, ...; see :data:`ffnn.optim.optimizers.OPTIMIZER_NAMES`) or an
-        optimizer object (``Adam(1e-3)``, ``chain(ClipGradNorm(1), Adam())``).
+        optimizer object (``Adam(1e-3)``, ``chain(ClipGradNorm(1), Adam())``). ``"lbfgs"``
+        (:class:`~ffnn.optim.optimizers.LBFGS`) is SciPy's L-BFGS-B over the full batch,
+        an epoch per iteration: no ``batch_size``, no per-epoch callbacks or early stopping.
     learning_rate : float or Schedule, optional
         With an optimizer name: its learning rate (by default the optimizer's own: 0.01, or
         0.001 for ``"adam"`` and ``"adamw"``).
@@ -345,6 +347,8 @@ class Trainer:
         epochs = check_epochs(epochs)
         X, Y = self._check_data(X, targets)
         weights = self._check_weights(sample_weight, X.shape[0])
+        if self.optimizer.full_batch:
+            self._check_full_batch(X.shape[0], epochs)
         # Decided first: engine="jax" refuses before anything has started or drawn.
         chosen, reason = paths.choose(self, X, epochs)
         if validation_data is not None and validation_fraction is not None:
@@ -375,6 +379,10 @@ class Trainer:
                     from ..backends.jax_engine import JaxPath
 
                     path = JaxPath(self, X, Y, weights, validation_data)
+                elif self.optimizer.full_batch:
+                    from ..backends.lbfgs import LbfgsPath
+
+                    path = LbfgsPath(self, X, Y, weights, validation_data)
                 else:
                     path = engine.NumpyPath(self, X, Y, weights, validation_data)
                 run_epochs(self, path, epochs, history, bar)
@@ -382,6 +390,21 @@ class Trainer:
             if bar is not None:
                 bar.close()
         return self._finish(history)
+
+    def _check_full_batch(self, n_samples: int, epochs: int) -> None:
+        """Refuse what a full-batch method (L-BFGS) cannot do: mini-batches, and callbacks
+        that must hear each epoch as it ends (its iterations run in one SciPy call)."""
+        name = type(self.optimizer).__name__
+        if self.batch_size is not None and self.batch_size < n_samples:
+            raise ValueError(f"batch_size={self.batch_size}: {name} takes the whole data set "
+                             f"each iteration ({n_samples} samples); give batch_size=None")
+        eager = [type(cb).__name__ for cb in self.callbacks
+                 if cb in batch_listeners(self.callbacks) or cb.epochs_heard_late(self) < epochs]
+        if eager:
+            raise ValueError(
+                f"callbacks: {', '.join(eager)} must hear each epoch (or batch) as it ends, "
+                f"but {name} runs its iterations in one SciPy call (early stopping and "
+                "checkpoints every few epochs need a gradient method: sgd, adam, ...)")
 
     def __repr__(self) -> str:
         batch = "full batch" if self.batch_size is None else f"batch {self.batch_size}"
