@@ -69,3 +69,36 @@ def test_a_batch_too_large_to_densify_is_refused_with_its_size(monkeypatch):
     with pytest.raises(ValueError, match=r"a batch of 16 rows would take 0 MB dense"):
         _fit(sp.csr_matrix(X), "jax", batch_size=16)
     _fit(sp.csr_matrix(X), "jax", batch_size=15)  # fits
+
+
+def test_the_validation_part_is_measured_in_chunks(monkeypatch):
+    """A validation part larger than one chunk (and not a multiple of it) gives the logs of
+    the dense run: the chunks, their padding and their order."""
+    from ffnn.backends import jax_engine
+
+    monkeypatch.setattr(jax_engine, "SPARSE_BATCH_BYTES", 7 * 30 * 8)  # 7 rows a chunk
+    sparse, history = _fit(sp.csr_matrix(X), "jax", batch_size=7, validation_fraction=0.3)
+    assert history.engine == "jax"
+    dense, dense_history = _fit(X, "jax", batch_size=7, validation_fraction=0.3)
+    np.testing.assert_array_equal(sparse.params, dense.params)
+    np.testing.assert_allclose(history["val_loss"], dense_history["val_loss"], rtol=1e-14)
+    assert history["val_accuracy"] == dense_history["val_accuracy"]
+
+
+def test_rows_of_very_different_lengths_are_refused_and_the_callers_matrix_kept(monkeypatch):
+    from ffnn.backends import jax_engine
+
+    monkeypatch.setattr(jax_engine, "SPARSE_BATCH_BYTES", 2**20)
+    lopsided = sp.lil_matrix((2000, 3000))
+    lopsided[0, :] = 1.0  # one full row: every row would be padded to 3000
+    lopsided[1:, 0] = 1.0
+    lopsided = sp.csr_matrix(lopsided)
+    net = ffnn.Network(3000, [2], "softmax", seed=0)
+    trainer = ffnn.Trainer(net, "cross_entropy", batch_size=16, engine="jax")
+    assert "rows of very different lengths" in jax_engine.unsupported(trainer, lopsided)
+    duplicated = sp.csr_matrix((np.array([1.0, 2.0, 3.0]), np.array([2, 2, 0]),
+                                np.array([0, 2, 3])), shape=(2, 4))
+    indices = duplicated.indices.copy()
+    rows = SparseRows.from_scipy(duplicated)
+    np.testing.assert_array_equal(duplicated.indices, indices)  # not summed in place
+    assert rows.vals[0].tolist() == [3.0]

@@ -87,11 +87,18 @@ def unsupported(trainer, X) -> str | None:
         return no_jax()
     if not isinstance(X, np.ndarray):
         batch = trainer.batch_size or X.shape[0]
-        dense = min(batch, X.shape[0]) * X.shape[1] * trainer.network.dtype.itemsize
+        itemsize = trainer.network.dtype.itemsize
+        dense = min(batch, X.shape[0]) * X.shape[1] * itemsize
         if dense > SPARSE_BATCH_BYTES:
             return (f"X is sparse and a batch of {min(batch, X.shape[0])} rows would take "
                     f"{dense / 2**20:.0f} MB dense on the device (over "
                     f"{SPARSE_BATCH_BYTES / 2**20:.0f} MB); smaller batches train there")
+        longest = int(np.diff(X.tocsr().indptr).max(initial=0))
+        padded = X.shape[0] * max(1, longest) * (itemsize + 4)
+        if padded > max(SPARSE_BATCH_BYTES, 4 * X.nnz * (itemsize + 4)):
+            return (f"X is sparse with rows of very different lengths: the JAX engine pads "
+                    f"every row to the longest ({longest} values), {padded / 2**20:.0f} MB "
+                    "on the device")
     for f in trainer.network.activation_funcs:
         reason = _reason(f, ACTIVATIONS, "activation")
         if reason:
@@ -106,7 +113,9 @@ def unsupported(trainer, X) -> str | None:
 
 
 #: The most bytes a batch of a sparse ``X`` may take dense on the device: the JAX engine
-#: densifies each batch inside its program (:class:`SparseRows`), never the whole matrix.
+#: densifies each batch inside its program (:class:`SparseRows`), never the whole matrix;
+#: its padded rows (the longest row's length each) may take this much too, or four times
+#: the stored values.
 SPARSE_BATCH_BYTES = 2**28
 
 
@@ -124,7 +133,9 @@ class SparseRows(NamedTuple):
     def from_scipy(cls, X) -> SparseRows:
         """The rows of a SciPy sparse matrix (any format), on the host."""
         X = X.tocsr()
-        X.sum_duplicates()
+        if not X.has_canonical_format:  # summed in a copy: the caller's arrays stay theirs
+            X = X.copy()
+            X.sum_duplicates()
         lengths = np.diff(X.indptr)
         width = max(1, int(lengths.max(initial=0)))
         cols = np.zeros((X.shape[0], width), np.int32)

@@ -16,6 +16,8 @@ float32 sums.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core.metrics import METRIC_FUNCTIONS
@@ -44,6 +46,14 @@ class LbfgsPath(NumpyPath):
     def __init__(self, trainer, X, Y, weights, validation_data):
         super().__init__(trainer, X, Y, weights, validation_data)
         self.result = None
+
+    def initial_loss(self) -> float:
+        """No loss test for the guard: a line search never raises the cost, so only a cost
+        or weights that stop being finite stop the run (NaN: no reference)."""
+        return math.nan
+
+    def defer_initial_loss(self) -> None:
+        return None
 
     def epochs_per_call(self, per_epoch: bool) -> int:
         return 2**62  # the whole run: L-BFGS keeps its memory only within one SciPy call
@@ -83,8 +93,8 @@ class LbfgsPath(NumpyPath):
         trainer.stop_reason = STATUS.get(self.result.status, "line search")
         trainer.stop_message = f"L-BFGS-B: {self.result.message}"
         bad, largest = check_divergence(trainer, float(self.result.fun))
-        if bad:  # a cost that is not finite: back to the start
-            params[...] = start
+        if bad:  # a cost that is not finite: back to the last iterate that was
+            params[...] = iterate[0]
             return EpochsRun([], float(self.result.fun), largest)
         return EpochsRun(logs)
 

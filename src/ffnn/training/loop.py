@@ -43,7 +43,9 @@ class History:
     epochs : int
         Epochs completed.
     stop_reason : str or None
-        ``"early_stopping"``, ``"diverged"``, ``"interrupted"`` or None (ran to the end).
+        ``"early_stopping"``, ``"diverged"``, ``"interrupted"`` or None (ran to the end); a
+        full-batch method (L-BFGS) ends with ``"converged"``, ``"limit"`` (its epochs or
+        evaluations ran out) or ``"line search"`` (no lower cost along its direction).
     message : str
         A sentence for the user when the run stopped early.
     best_epoch : int or None

@@ -397,7 +397,8 @@ class Trainer:
         name = type(self.optimizer).__name__
         if self.batch_size is not None and self.batch_size < n_samples:
             raise ValueError(f"batch_size={self.batch_size}: {name} takes the whole data set "
-                             f"each iteration ({n_samples} samples); give batch_size=None")
+                             f"each iteration ({n_samples} samples); give batch_size=None "
+                             "(--batch-size full)")
         eager = [type(cb).__name__ for cb in self.callbacks
                  if cb in batch_listeners(self.callbacks) or cb.epochs_heard_late(self) < epochs]
         if eager:
