@@ -249,52 +249,49 @@ def test_data_home_that_is_a_file_and_raw_os_errors(tmp_path, monkeypatch, capsy
 
 # -- 6. the JAX engine's compile message above the progress bar -----------------------------------
 
-def test_the_compile_message_goes_above_the_bar(monkeypatch):
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def _terminal(monkeypatch) -> _Terminal:
+    """stderr as a terminal, the JAX engine announcing every compile, and, as in a
+    terminal, no handler on the root logger (Python's last resort then writes a record of
+    the unconfigured "ffnn" logger to stderr). Called in the test itself: pytest adds its
+    logging handlers after the fixtures are set up."""
     pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
     import sys
 
     from ffnn.backends import jax_engine
 
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    terminal = Terminal()
+    screen = _Terminal()
     monkeypatch.setattr(jax_engine, "ANNOUNCE_AFTER", 0.0)
-    monkeypatch.setattr(sys, "stderr", terminal)
-    # as in a terminal: no handler of pytest's on the root logger (Python's last resort
-    # then writes a record of the unconfigured "ffnn" logger to stderr)
+    monkeypatch.setattr(sys, "stderr", screen)
     monkeypatch.setattr(logging.root, "handlers", [])
     assert not logging.getLogger("ffnn").handlers
-    assert main(["train", "--engine", "jax", "--hidden", "7", "--epochs", "3"]) == 0
+    return screen
+
+
+def _on_a_line_of_its_own(terminal: _Terminal) -> None:
     text = terminal.getvalue()
     at = text.index("ffnn: compiling")
-    assert text[at - 1] in "\r\n"  # on a line of its own, not after the bar's
+    assert text[at - 1] in "\r\n"  # not after the bar's text
     assert not logging.getLogger("ffnn").handlers  # put back
 
 
-def test_the_python_api_keeps_the_message_above_the_bar_too(monkeypatch, capsys):
+def test_the_compile_message_goes_above_the_bar(monkeypatch):
+    terminal = _terminal(monkeypatch)
+    assert main(["train", "--engine", "jax", "--hidden", "7", "--epochs", "3"]) == 0
+    _on_a_line_of_its_own(terminal)
+
+
+def test_the_python_api_keeps_the_message_above_the_bar_too(monkeypatch):
     """ffnn.train(verbose=1) itself (a notebook, a script): the message on its own line."""
-    pytest.importorskip("jax", reason="the JAX engine needs JAX (the fast extra)")
-    import sys
-
-    from ffnn.backends import jax_engine
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    terminal = Terminal()
-    monkeypatch.setattr(jax_engine, "ANNOUNCE_AFTER", 0.0)
-    monkeypatch.setattr(sys, "stderr", terminal)
-    monkeypatch.setattr(logging.root, "handlers", [])
+    terminal = _terminal(monkeypatch)
     X, T = ffnn.datasets.load_iris()
     ffnn.train(ffnn.Network(4, [6, 3], ["tanh", "softmax"], seed=0), X, T, "cross_entropy",
                epochs=3, engine="jax", verbose=1)
-    text = terminal.getvalue()
-    at = text.index("ffnn: compiling")
-    assert text[at - 1] in "\r\n"
-    assert not logging.getLogger("ffnn").handlers
+    _on_a_line_of_its_own(terminal)
 
 
 def test_the_bars_clock_starts_after_a_slow_first_call(monkeypatch):
@@ -368,11 +365,7 @@ def test_a_program_with_logging_of_its_own_sees_each_message_once(monkeypatch):
         def emit(self, record):
             records.append(record.getMessage())
 
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    terminal = Terminal()
+    terminal = _Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setattr(logging.root, "handlers", [Keep()])
 
