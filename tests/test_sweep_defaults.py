@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 from ffnn.cli.main import main
-from ffnn.io import idx as _idx
 from ffnn.sweeps import runner, search
 from ffnn.sweeps.search import sweep
-from test_mnist import make_parts, write_set
+from test_mnist import make_parts, offline, write_set  # noqa: F401  (offline: its fixture)
 
 SMALL = {"grid": {"lr": [0.05, 0.1]}, "options": {"epochs": 3}}
 
@@ -109,18 +108,9 @@ def test_stack_auto_follows_the_measured_limit(monkeypatch):
                  n_jobs=1).stacked == 2
 
 
-@pytest.fixture
-def offline(monkeypatch):
-    import sklearn.datasets
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("fetch_openml must not be called offline")
-
-    monkeypatch.setattr(_idx, "openml_reachable", lambda timeout=3.0: False)
-    monkeypatch.setattr(sklearn.datasets, "fetch_openml", refuse)
-
-
-def test_data_home_is_an_argument_of_sweep(tmp_path, offline):
+@pytest.mark.usefixtures("offline")
+def test_data_home_is_an_argument_of_sweep(tmp_path):
     write_set(tmp_path / "mnist", make_parts(60, 20))
     common = dict(grid={"lr": [0.1, 0.2]}, options={"epochs": 1, "hidden": [4]}, n_jobs=1)
     result = sweep("mnist", data_home=tmp_path, **common)
