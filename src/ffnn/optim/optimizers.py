@@ -533,7 +533,7 @@ class Adam(GradientTransformation):
 
 
 @OPTIMIZERS.register
-class SklearnAdam(GradientTransformation):
+class SklearnAdam(Adam):
     """Adam as scikit-learn's ``"adam"`` solver writes it: the bias corrections folded into
     the rate, ``ε`` added to ``√v``.
 
@@ -552,15 +552,7 @@ class SklearnAdam(GradientTransformation):
 
     name = "sklearn_adam"
     sklearn_solver = "adam"
-    sklearn_params = {"betas": ("beta_1", "beta_2"), "eps": "epsilon"}
-
-    def __init__(self, lr: float | Schedule = 0.001, betas=(0.9, 0.999), eps: float = 1e-8):
-        self.lr = as_schedule(lr)
-        self.betas = _check_betas(betas)
-        self.eps = _non_negative(eps, "eps")
-
-    def init(self, params, mask=None):
-        return {"step": 0, "m": np.zeros_like(params), "v": np.zeros_like(params)}
+    torch = None  # Adam's parameters and state, scikit-learn's formula: no PyTorch peer
 
     def transform(self, grads, state, params, lr, xp=np):
         beta_1, beta_2 = self.betas
